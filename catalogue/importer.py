@@ -1,0 +1,456 @@
+"""Load the curated data in fixtures/ into the database.
+
+Idempotent: rows are matched on natural keys (codes, slugs, names, record keys), compared in
+memory and written only when something differs, so a second run changes nothing, keeps every id
+and leaves `modified` alone (partners sync on it). Runs in one transaction: a bad file leaves the
+catalogue as it was. New records arrive published; a status a curator changed later is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+
+from catalogue.models import Document, Status
+from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
+from policies.models import Policy, PolicySource, Topic
+from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
+
+log = logging.getLogger(__name__)
+
+
+class CatalogueDataError(ValueError):
+    """The curated files contradict themselves or the vocabularies; the message says where."""
+
+
+@dataclass
+class LoadReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        kinds = sorted(set(self.created) | set(self.updated))
+        return ", ".join(f"{k}: +{self.created[k]} ~{self.updated[k]}" for k in kinds) or "nothing to do"
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return old is not None and new is not None and Decimal(old) == Decimal(new) or old == new
+    return old == new
+
+
+def sync_rows(
+    model: type[models.Model], key: str, rows: Iterable[dict[str, Any]], report: LoadReport, *, label: str = ""
+) -> dict[Any, models.Model]:
+    """Create or update `model` rows matched on `key`; returns every matched row by key."""
+    label = label or model._meta.model_name
+    rows = list(rows)
+    existing = {getattr(o, key): o for o in model.objects.filter(**{f"{key}__in": [r[key] for r in rows]})}
+    to_create, to_update, changed_fields = [], [], set()
+    for row in rows:
+        obj = existing.get(row[key])
+        if obj is None:
+            obj = model(**row)
+            to_create.append(obj)
+            existing[row[key]] = obj
+            continue
+        diff = [f for f, v in row.items() if not _same(getattr(obj, f), v)]
+        if diff:
+            for f in diff:
+                setattr(obj, f, row[f])
+            changed_fields.update(diff)
+            to_update.append(obj)
+    for obj in to_create:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()  # one by one: ids come back on every database, and auto_now fields are set
+    if to_update:
+        for obj in to_update:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+            obj.save(update_fields=[*changed_fields, *(["modified"] if _has(model, "modified") else [])])
+    report.created[label] += len(to_create)
+    report.updated[label] += len(to_update)
+    return existing
+
+
+def _has(model: type[models.Model], name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
+
+
+def _sync_m2m(obj: models.Model, attr: str, wanted: Iterable[models.Model]) -> bool:
+    manager = getattr(obj, attr)
+    wanted_ids = {o.pk for o in wanted}
+    if set(manager.values_list("pk", flat=True)) != wanted_ids:
+        manager.set(list(wanted_ids))
+        return True
+    return False
+
+
+class Resolver:
+    """Turns the names used in the curated files into rows, or says exactly what is unknown."""
+
+    def __init__(self) -> None:
+        self.regions = list(Region.objects.all())
+        self.by_code = {r.code: r for r in self.regions}
+        self.institutions: dict[str, Institution] = {}
+        self.categories = {c.slug: c for c in Category.objects.all()}
+        self.themes = {t.slug: t for t in Theme.objects.all()}
+        self.topics = {t.slug: t for t in Topic.objects.all()}
+        self.documents = {d.file_name: d for d in Document.objects.all()}
+
+    def refresh_institutions(self) -> None:
+        self.institutions = {i.name: i for i in Institution.objects.all()}
+        for a in InstitutionAlias.objects.select_related("institution"):
+            self.institutions.setdefault(a.name, a.institution)
+        for i in list(self.institutions.values()):
+            if i.short_name:
+                self.institutions.setdefault(i.short_name, i)
+
+    def institution(self, name: str | None, where: str) -> Institution | None:
+        if not name:
+            return None
+        try:
+            return self.institutions[name]
+        except KeyError:
+            raise CatalogueDataError(f"{where}: unknown institution {name!r}") from None
+
+    def places(self, rec: dict[str, Any], where: str) -> dict[str, Region | None]:
+        """province / city / district names → regions; a city or district implies its province."""
+        province = city = district = None
+        if rec.get("province"):
+            province = self._find(rec["province"], "province", None, where)
+        if rec.get("city"):
+            city = self._find(rec["city"], "city", province, where)
+            province = province or city.parent
+        if rec.get("district"):
+            district = self._find(rec["district"], "district", city or province, where)
+            if district.parent.level == "city":
+                city = city or district.parent
+            province = province or self.by_code[district.province_code]
+        return {"province": province, "city": city, "district": district}
+
+    def _find(self, name: str, level: str, within: Region | None, where: str) -> Region:
+        found = [
+            r
+            for r in self.regions
+            if r.level == level
+            and name in (r.name, r.short_name, r.code)
+            and (within is None or r.code.startswith(within.code[: 2 if within.level == "province" else 4]))
+        ]
+        if len(found) != 1:
+            raise CatalogueDataError(f"{where}: {level} {name!r} matches {len(found)} regions")
+        return found[0]
+
+    def slugs(self, table: dict[str, Any], slugs: Iterable[str], what: str, where: str) -> list[Any]:
+        out = []
+        for s in slugs:
+            if s not in table:
+                raise CatalogueDataError(f"{where}: unknown {what} {s!r}")
+            out.append(table[s])
+        return out
+
+
+def _institution_order(defs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parents before children, so every parent exists when its branch is written."""
+    by_name = {d["name"]: d for d in defs}
+    aliases = {a: d["name"] for d in defs for a in [d.get("short_name"), *d.get("aliases", [])] if a}
+    ordered, done = [], set()
+
+    def visit(d: dict[str, Any], trail: tuple[str, ...] = ()) -> None:
+        if d["name"] in done:
+            return
+        if d["name"] in trail:
+            raise CatalogueDataError(f"institution hierarchy loops through {d['name']!r}")
+        parent = d.get("parent")
+        if parent:
+            parent = aliases.get(parent, parent)
+            if parent not in by_name:
+                raise CatalogueDataError(f"institution {d['name']!r}: unknown parent {d['parent']!r}")
+            visit(by_name[parent], (*trail, d["name"]))
+        done.add(d["name"])
+        ordered.append(d)
+
+    for d in defs:
+        visit(d)
+    return ordered
+
+
+def _sources(
+    source_model: type[models.Model],
+    fk: str,
+    objects: dict[str, models.Model],
+    wanted: dict[str, list[dict[str, Any]]],
+    resolver: Resolver,
+    report: LoadReport,
+) -> None:
+    """Make each record's sources exactly the wanted ones, touching only the differences."""
+    have: dict[int, dict[tuple, models.Model]] = {}
+    for s in source_model.objects.filter(**{f"{fk}__in": [o.pk for o in objects.values()]}):
+        have.setdefault(getattr(s, f"{fk}_id"), {})[(s.document_id, s.part, s.locator, s.excerpt)] = s
+    create, delete = [], []
+    for key, srcs in wanted.items():
+        obj = objects[key]
+        current = have.get(obj.pk, {})
+        want = {}
+        for s in srcs:
+            doc = resolver.documents.get(s["document"])
+            if doc is None:
+                raise CatalogueDataError(f"{key}: unknown document {s['document']!r}")
+            if not 12 <= len(s["excerpt"]) <= 80:
+                raise CatalogueDataError(f"{key}: excerpt must be 12–80 characters: {s['excerpt']!r}")
+            want[(doc.pk, s["part"], s["locator"], s["excerpt"])] = s
+        delete += [o.pk for k, o in current.items() if k not in want]
+        create += [
+            source_model(**{fk: obj}, document_id=k[0], part=k[1], locator=k[2], excerpt=k[3])
+            for k in want
+            if k not in current
+        ]
+    if delete:
+        source_model.objects.filter(pk__in=delete).delete()
+    source_model.objects.bulk_create(create)
+    report.created[source_model._meta.model_name] += len(create)
+    report.updated[source_model._meta.model_name] += len(delete)
+
+
+def _parts(fixtures_dir: Path) -> list[dict[str, Any]]:
+    parts = []
+    for path in sorted((fixtures_dir / "parts").glob("*.json")):
+        data = _read(path)
+        for kind in ("products", "cases", "policies", "metrics"):
+            for rec in data.get(kind, []):
+                for s in rec.get("sources", []):
+                    s.setdefault("document", data["document"])
+        data["_file"] = path.name
+        parts.append(data)
+    return parts
+
+
+def _collect(parts: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    out, seen = [], {}
+    for p in parts:
+        for rec in p.get(kind, []):
+            if rec["key"] in seen:
+                raise CatalogueDataError(f"key {rec['key']!r} in both {seen[rec['key']]} and {p['_file']}")
+            seen[rec["key"]] = p["_file"]
+            out.append(rec)
+    return out
+
+
+@transaction.atomic
+def load_catalogue(fixtures_dir: Path) -> LoadReport:
+    """Load every curated file under `fixtures_dir`; see the module docstring."""
+    report = LoadReport()
+    sync_rows(Document, "file_name", _read(fixtures_dir / "documents.json"), report)
+
+    regions = _read(fixtures_dir / "regions.json")
+    sync_rows(
+        Region,
+        "code",
+        (
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "short_name": r["short_name"],
+                "name_en": r["name_en"],
+                "level": r["level"],
+                "parent_id": r["parent"],
+                "longitude": r.get("longitude"),
+                "latitude": r.get("latitude"),
+            }
+            for r in sorted(regions, key=lambda r: r["code"])
+        ),
+        report,
+    )
+
+    for model, name in ((Theme, "themes.json"), (Topic, "topics.json")):
+        sync_rows(
+            model,
+            "slug",
+            ({"slug": t["slug"], "name": t["name"], "name_en": t["name_en"], "position": i} for i, t in enumerate(_read(fixtures_dir / name))),
+            report,
+        )
+    cats = sync_rows(Category, "slug", [], report)
+    for i, c in enumerate(_read(fixtures_dir / "categories.json")):
+        cats.update(
+            sync_rows(
+                Category,
+                "slug",
+                [{"slug": c["slug"], "name": c["name"], "name_en": c["name_en"], "position": i, "parent": cats.get(c["parent"]) if c["parent"] else None}],
+                report,
+            )
+        )
+
+    resolver = Resolver()
+    parts = _parts(fixtures_dir)
+    inst_defs = list(_read(fixtures_dir / "institutions.json"))
+    for p in parts:
+        inst_defs += p.get("institutions", [])
+    dupes = [n for n, c in Counter(d["name"] for d in inst_defs).items() if c > 1]
+    if dupes:
+        raise CatalogueDataError(f"institutions defined more than once: {', '.join(dupes)}")
+    _load_institutions(_institution_order(inst_defs), resolver, report)
+    resolver.refresh_institutions()
+
+    products = _load_products(_collect(parts, "products"), resolver, report)
+    _load_cases(_collect(parts, "cases"), products, resolver, report)
+    _load_policies(_collect(parts, "policies"), products, resolver, report)
+    _load_metrics(_collect(parts, "metrics"), resolver, report)
+    log.info("catalogue loaded: %s", report)
+    return report
+
+
+def _load_institutions(defs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> None:
+    names: dict[str, Institution] = {}
+    alias_of = {a: d["name"] for d in defs for a in [d.get("short_name"), *d.get("aliases", [])] if a}
+    for d in defs:
+        where = f"institution {d['name']!r}"
+        parent = names[alias_of.get(d["parent"], d["parent"])] if d.get("parent") else None
+        places = resolver.places(d, where)
+        names.update(
+            sync_rows(
+                Institution,
+                "name",
+                [
+                    {
+                        "name": d["name"],
+                        "short_name": d.get("short_name") or "",
+                        "kind": d["kind"],
+                        "parent": parent,
+                        # Parents come first, so the root is already known: one hop, no walk.
+                        "head_office": (parent.head_office or parent) if parent else None,
+                        **places,
+                    }
+                ],
+                report,
+            )
+        )
+    wanted = {a: names[d["name"]] for d in defs for a in d.get("aliases", []) if a and a != d["name"]}
+    clash = [a for a in wanted if a in names]
+    if clash:
+        raise CatalogueDataError(f"aliases equal to another institution's name: {clash}")
+    existing = {a.name: a for a in InstitutionAlias.objects.all()}
+    stale = [a.pk for n, a in existing.items() if n not in wanted or a.institution_id != wanted[n].pk]
+    InstitutionAlias.objects.filter(pk__in=stale).delete()
+    fresh = [
+        InstitutionAlias(name=n, institution=i)
+        for n, i in wanted.items()
+        if n not in existing or existing[n].pk in stale
+    ]
+    InstitutionAlias.objects.bulk_create(fresh)
+    report.created["alias"] += len(fresh)
+
+
+def _new_published(model: type[models.Model], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """New records are published; an existing record keeps the status a curator gave it."""
+    known = set(model.objects.filter(key__in=[r["key"] for r in rows]).values_list("key", flat=True))
+    return [r if r["key"] in known else {**r, "status": Status.PUBLISHED} for r in rows]
+
+
+def _load_products(recs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> dict[str, Product]:
+    rows = []
+    for r in recs:
+        where = f"product {r['key']}"
+        rows.append(
+            {
+                "key": r["key"],
+                "name": r["name"],
+                "name_is_descriptive": bool(r.get("name_is_descriptive")),
+                "institution": resolver.institution(r.get("institution"), where),
+                "category": resolver.slugs(resolver.categories, [r["category"]], "category", where)[0],
+                "target_clients": r.get("target_clients") or "",
+                "collateral": r.get("collateral") or "",
+                "description": r.get("description") or "",
+            }
+        )
+    products = sync_rows(Product, "key", _new_published(Product, rows), report)
+    for r in recs:
+        _sync_m2m(products[r["key"]], "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", r["key"]))
+    _sources(ProductSource, "product", products, {r["key"]: r["sources"] for r in recs}, resolver, report)
+    return products
+
+
+def _load_cases(recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport) -> None:
+    rows = []
+    for r in recs:
+        where = f"case {r['key']}"
+        if r["product"] not in products:
+            raise CatalogueDataError(f"{where}: unknown product {r['product']!r}")
+        rows.append(
+            {
+                "key": r["key"],
+                "product": products[r["product"]],
+                "institution": resolver.institution(r["institution"], where),
+                "date": _date(r.get("date")),
+                "amount": Decimal(r["amount"]) if r.get("amount") not in (None, "") else None,
+                "currency": r.get("currency") or "",
+                "term_months": r.get("term_months"),
+                "client": r.get("client") or "",
+                "milestone": r.get("milestone") or "",
+                "summary": r.get("summary") or "",
+                **resolver.places(r, where),
+            }
+        )
+    cases = sync_rows(Case, "key", _new_published(Case, rows), report)
+    _sources(CaseSource, "case", cases, {r["key"]: r["sources"] for r in recs}, resolver, report)
+
+
+def _load_policies(recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport) -> None:
+    rows = []
+    for r in recs:
+        where = f"policy {r['key']}"
+        rows.append(
+            {
+                "key": r["key"],
+                "heading": r["heading"],
+                "document_title": r.get("document_title") or "",
+                "issuer": resolver.institution(r.get("issuer"), where),
+                "level": r["level"],
+                "issued_date": _date(r.get("issued_date")),
+                "summary": r.get("summary") or "",
+                "key_measures": list(r.get("key_measures") or []),
+                **resolver.places(r, where),
+            }
+        )
+    policies = sync_rows(Policy, "key", _new_published(Policy, rows), report)
+    for r in recs:
+        p, where = policies[r["key"]], r["key"]
+        _sync_m2m(p, "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", where))
+        _sync_m2m(p, "topics", resolver.slugs(resolver.topics, r.get("topics", []), "topic", where))
+        _sync_m2m(p, "categories", resolver.slugs(resolver.categories, r.get("categories", []), "category", where))
+        _sync_m2m(p, "products", resolver.slugs(products, r.get("products", []), "product", where))
+        _sync_m2m(p, "co_issuers", [resolver.institution(n, where) for n in r.get("co_issuers", [])])
+    _sources(PolicySource, "policy", policies, {r["key"]: r["sources"] for r in recs}, resolver, report)
+
+
+def _load_metrics(recs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> None:
+    rows = [
+        {
+            "key": r["key"],
+            "institution": resolver.institution(r["institution"], f"metric {r['key']}"),
+            "indicator": r["indicator"],
+            "value": Decimal(r["value"]),
+            "unit": r["unit"],
+            "as_of": _date(r.get("as_of")),
+            "period": r.get("period") or "",
+        }
+        for r in recs
+    ]
+    metrics = sync_rows(Metric, "key", _new_published(Metric, rows), report)
+    _sources(MetricSource, "metric", metrics, {r["key"]: r["sources"] for r in recs}, resolver, report)
+
+
+def _date(value: str | None):
+    import datetime as dt
+
+    return dt.date.fromisoformat(value) if value else None

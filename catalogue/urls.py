@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from catalogue import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("catalogue.api.urls")),
+]

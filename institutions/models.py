@@ -1,0 +1,208 @@
+"""Regions (GB/T 2260), institutions with their head office → branch hierarchy, and the
+figures institutions report (表8)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+
+
+class Region(models.Model):
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province")
+        CITY = "city", _("prefecture-level city")
+        DISTRICT = "district", _("district or county")
+
+    code = models.CharField(_("GB/T 2260 code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=60, db_index=True)
+    short_name = models.CharField(_("short name"), max_length=30, db_index=True)
+    name_en = models.CharField(_("English name"), max_length=80)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[1-9][0-9]{5}$"), name="region_code_six_digits"),
+            models.CheckConstraint(condition=Q(level__in=["province", "city", "district"]), name="region_level_valid"),
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True) | Q(~Q(level="province"), parent__isnull=False),
+                name="region_parent_unless_province",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (document text stays Chinese; region names are ours)."""
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2] + "0000"
+
+
+class InstitutionQuerySet(models.QuerySet):
+    def for_listing(self) -> InstitutionQuerySet:
+        """Everything a list row shows, in a constant number of queries."""
+        return self.select_related("parent", "head_office", "province", "city")
+
+    def head_offices(self) -> InstitutionQuerySet:
+        return self.filter(parent__isnull=True)
+
+    def within(self, institution: Institution) -> InstitutionQuerySet:
+        """The institution and, for a head office, all its branches and sub-branches."""
+        return self.filter(Q(pk=institution.pk) | Q(head_office=institution))
+
+
+class InstitutionKind(models.TextChoices):
+    CENTRAL_BANK = "central-bank", _("central bank")
+    REGULATOR = "regulator", _("regulator")
+    GOVERNMENT = "government", _("government body")
+    POLICY_BANK = "policy-bank", _("policy bank")
+    LARGE_STATE_BANK = "large-state-bank", _("large state-owned bank")
+    JOINT_STOCK_BANK = "joint-stock-bank", _("joint-stock bank")
+    CITY_COMMERCIAL_BANK = "city-commercial-bank", _("city commercial bank")
+    RURAL_COMMERCIAL_BANK = "rural-commercial-bank", _("rural commercial bank")
+    RURAL_CREDIT_COOPERATIVE = "rural-credit-cooperative", _("rural credit cooperative")
+    VILLAGE_BANK = "village-bank", _("village bank")
+    PRIVATE_BANK = "private-bank", _("private bank")
+    FOREIGN_BANK = "foreign-bank", _("foreign bank")
+    BRANCH = "branch", _("bank branch")
+    INSURANCE_COMPANY = "insurance-company", _("insurance company")
+    SECURITIES_COMPANY = "securities-company", _("securities company")
+    FUND_COMPANY = "fund-company", _("fund company")
+    TRUST_COMPANY = "trust-company", _("trust company")
+    FINANCIAL_LEASING = "financial-leasing", _("financial leasing company")
+    GUARANTEE_COMPANY = "guarantee-company", _("guarantee company")
+    PAYMENT_INSTITUTION = "payment-institution", _("payment institution")
+    EXCHANGE = "exchange", _("exchange")
+    ASSOCIATION = "association", _("industry association")
+    TECHNOLOGY_COMPANY = "technology-company", _("technology company")
+    ENTERPRISE = "enterprise", _("enterprise")
+    OTHER = "other", _("other")
+
+
+class Institution(models.Model):
+    Kind = InstitutionKind
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="branches", verbose_name=_("parent")
+    )
+    # The root of the hierarchy, stored so "a head office with all its branches" is one indexed
+    # filter instead of a recursive walk; null for head offices themselves. Kept by services.
+    head_office = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="all_branches",
+        verbose_name=_("head office"),
+        editable=False,
+    )
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    city = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city"))
+    district = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=InstitutionKind.values), name="institution_kind_valid"),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="institution_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+    @property
+    def level(self) -> str:
+        """head-office, branch or sub-branch, from the position in the hierarchy."""
+        if self.parent_id is None:
+            return "head-office"
+        return "branch" if self.parent.parent_id is None else "sub-branch"
+
+    def root(self) -> Institution:
+        node, seen = self, set()
+        while node.parent_id is not None and node.pk not in seen:
+            seen.add(node.pk)
+            node = node.parent
+        return node
+
+
+class InstitutionAlias(models.Model):
+    """Another name the documents use (工行 for 中国工商银行); unique so it resolves to one."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("alias"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetricQuerySet(PublishableQuerySet):
+    def for_listing(self) -> MetricQuerySet:
+        return self.select_related("institution", "institution__head_office").prefetch_related(
+            "sources__document"
+        )
+
+
+class Metric(Publishable):
+    """A dated figure an institution reported (表8), in base units."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="metrics")
+    indicator = models.CharField(_("indicator"), max_length=120)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=20)
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    period = models.CharField(_("period as written"), max_length=60, blank=True)
+
+    objects = MetricQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["institution__name", "as_of", "id"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+        constraints = [Publishable.status_constraint("metric_status_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.institution} · {self.indicator}: {self.value} {self.unit}"
+
+
+class MetricSource(SourceBase):
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        constraints = [SourceBase.excerpt_constraint("metricsource_excerpt_length")]

@@ -1,0 +1,83 @@
+"""Policy notices from regulators and governments, and the topics they are filed under."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from institutions.models import Institution, Region
+from products.models import BilingualName, Category, Product, Theme
+
+
+class Topic(BilingualName):
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(BilingualName.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+
+class PolicyQuerySet(PublishableQuerySet):
+    def for_listing(self) -> PolicyQuerySet:
+        return self.select_related("issuer", "province", "city").prefetch_related(
+            "topics", "themes", "sources__document"
+        )
+
+
+class Policy(Publishable):
+    class Level(models.TextChoices):
+        CENTRAL = "central", _("central")
+        PROVINCIAL = "provincial", _("provincial")
+        MUNICIPAL = "municipal", _("municipal")
+        DISTRICT = "district", _("district")
+
+    heading = models.CharField(_("heading"), max_length=300)
+    document_title = models.CharField(_("document title"), max_length=300, blank=True, db_index=True)
+    issuer = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="policies", verbose_name=_("issuer")
+    )
+    co_issuers = models.ManyToManyField(Institution, blank=True, related_name="co_issued_policies")
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    city = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city"))
+    district = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
+    )
+    issued_date = models.DateField(_("issue date"), null=True, blank=True, db_index=True)
+    summary = models.TextField(_("summary"), blank=True)
+    key_measures = models.JSONField(_("key measures"), default=list, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="policies")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="policies")
+    categories = models.ManyToManyField(Category, blank=True, related_name="policies")
+    products = models.ManyToManyField(Product, blank=True, related_name="policies")
+
+    objects = PolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_date", "key"]
+        verbose_name = _("policy notice")
+        verbose_name_plural = _("policy notices")
+        constraints = [
+            Publishable.status_constraint("policy_status_valid"),
+            models.CheckConstraint(
+                condition=Q(level__in=["central", "provincial", "municipal", "district"]), name="policy_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
+
+    @property
+    def title(self) -> str:
+        return self.heading
+
+
+class PolicySource(SourceBase):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        constraints = [SourceBase.excerpt_constraint("policysource_excerpt_length")]

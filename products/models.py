@@ -1,0 +1,162 @@
+"""Product categories, themes, products and their cases (落地案例)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from institutions.models import Institution, Region
+
+
+class BilingualName(models.Model):
+    """Vocabulary rows named by us (not by the documents), so they carry both languages."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class Category(BilingualName):
+    """A node of the small product-category tree; slugs are stable and used in URLs and the API."""
+
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(BilingualName.Meta):
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class Theme(BilingualName):
+    """One of the "five articles" (科技, 绿色, 普惠, 养老, 数字金融) that cut across categories."""
+
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(BilingualName.Meta):
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+
+class ProductQuerySet(PublishableQuerySet):
+    def for_listing(self) -> ProductQuerySet:
+        """Joins a product list row needs, owned here so views and the API stay N+1-free."""
+        return self.select_related(
+            "institution", "institution__head_office", "category"
+        ).prefetch_related("themes", "sources__document")
+
+
+class Product(Publishable):
+    """What an institution offers, named as the document writes it."""
+
+    name = models.CharField(_("name"), max_length=120, db_index=True)
+    name_is_descriptive = models.BooleanField(
+        _("descriptive name"), default=False, help_text=_("The document gives no name; this one describes it.")
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="products", verbose_name=_("institution")
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category"))
+    themes = models.ManyToManyField(Theme, blank=True, related_name="products", verbose_name=_("themes"))
+    target_clients = models.CharField(_("target clients"), max_length=300, blank=True)
+    collateral = models.CharField(_("collateral"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [Publishable.status_constraint("product_status_valid")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductSource(SourceBase):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        constraints = [SourceBase.excerpt_constraint("productsource_excerpt_length")]
+
+
+class CaseQuerySet(PublishableQuerySet):
+    def for_listing(self) -> CaseQuerySet:
+        """Joins a case list row needs; sources prefetched in one extra query per page."""
+        return self.select_related(
+            "institution",
+            "institution__head_office",
+            "product",
+            "product__category",
+            "province",
+            "city",
+        ).prefetch_related("sources__document")
+
+
+class Case(Publishable):
+    """One dated use of a product at an institution (a 落地案例)."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cases", verbose_name=_("product"))
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="cases", verbose_name=_("institution")
+    )
+    date = models.DateField(_("date"), null=True, blank=True, db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("ISO 4217"))
+    term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
+    client = models.CharField(_("client as described"), max_length=200, blank=True)
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    city = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city"))
+    district = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
+    )
+    milestone = models.CharField(_("first-of claim"), max_length=60, blank=True, help_text=_("e.g. 湖南省首笔"))
+    summary = models.TextField(_("summary"), blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["status", "-date"], name="case_status_date"),
+            models.Index(fields=["province", "date"], name="case_province_date"),
+            models.Index(fields=["amount"], name="case_amount"),
+        ]
+        constraints = [
+            Publishable.status_constraint("case_status_valid"),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="case_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(currency__regex=r"^[A-Z]{3}$"), name="case_amount_has_currency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.institution} · {self.date or '—'}"
+
+
+class CaseSource(SourceBase):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        constraints = [SourceBase.excerpt_constraint("casesource_excerpt_length")]
