@@ -52,7 +52,12 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def sync_rows(
-    model: type[models.Model], key: str, rows: Iterable[dict[str, Any]], report: LoadReport, *, label: str = ""
+    model: type[models.Model],
+    key: str,
+    rows: Iterable[dict[str, Any]],
+    report: LoadReport,
+    *,
+    label: str = "",
 ) -> dict[Any, models.Model]:
     """Create or update `model` rows matched on `key`; returns every matched row by key."""
     label = label or model._meta.model_name
@@ -277,7 +282,10 @@ def load_catalogue(fixtures_dir: Path) -> LoadReport:
         sync_rows(
             model,
             "slug",
-            ({"slug": t["slug"], "name": t["name"], "name_en": t["name_en"], "position": i} for i, t in enumerate(_read(fixtures_dir / name))),
+            (
+                {"slug": t["slug"], "name": t["name"], "name_en": t["name_en"], "position": i}
+                for i, t in enumerate(_read(fixtures_dir / name))
+            ),
             report,
         )
     cats = sync_rows(Category, "slug", [], report)
@@ -286,7 +294,15 @@ def load_catalogue(fixtures_dir: Path) -> LoadReport:
             sync_rows(
                 Category,
                 "slug",
-                [{"slug": c["slug"], "name": c["name"], "name_en": c["name_en"], "position": i, "parent": cats.get(c["parent"]) if c["parent"] else None}],
+                [
+                    {
+                        "slug": c["slug"],
+                        "name": c["name"],
+                        "name_en": c["name_en"],
+                        "position": i,
+                        "parent": cats.get(c["parent"]) if c["parent"] else None,
+                    }
+                ],
                 report,
             )
         )
@@ -375,12 +391,18 @@ def _load_products(recs: list[dict[str, Any]], resolver: Resolver, report: LoadR
         )
     products = sync_rows(Product, "key", _new_published(Product, rows), report)
     for r in recs:
-        _sync_m2m(products[r["key"]], "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", r["key"]))
+        _sync_m2m(
+            products[r["key"]],
+            "themes",
+            resolver.slugs(resolver.themes, r.get("themes", []), "theme", r["key"]),
+        )
     _sources(ProductSource, "product", products, {r["key"]: r["sources"] for r in recs}, resolver, report)
     return products
 
 
-def _load_cases(recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport) -> None:
+def _load_cases(
+    recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport
+) -> None:
     rows = []
     for r in recs:
         where = f"case {r['key']}"
@@ -405,7 +427,9 @@ def _load_cases(recs: list[dict[str, Any]], products: dict[str, Product], resolv
     _sources(CaseSource, "case", cases, {r["key"]: r["sources"] for r in recs}, resolver, report)
 
 
-def _load_policies(recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport) -> None:
+def _load_policies(
+    recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport
+) -> None:
     rows = []
     for r in recs:
         where = f"policy {r['key']}"
@@ -427,7 +451,9 @@ def _load_policies(recs: list[dict[str, Any]], products: dict[str, Product], res
         p, where = policies[r["key"]], r["key"]
         _sync_m2m(p, "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", where))
         _sync_m2m(p, "topics", resolver.slugs(resolver.topics, r.get("topics", []), "topic", where))
-        _sync_m2m(p, "categories", resolver.slugs(resolver.categories, r.get("categories", []), "category", where))
+        _sync_m2m(
+            p, "categories", resolver.slugs(resolver.categories, r.get("categories", []), "category", where)
+        )
         _sync_m2m(p, "products", resolver.slugs(products, r.get("products", []), "product", where))
         _sync_m2m(p, "co_issuers", [resolver.institution(n, where) for n in r.get("co_issuers", [])])
     _sources(PolicySource, "policy", policies, {r["key"]: r["sources"] for r in recs}, resolver, report)

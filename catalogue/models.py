@@ -43,8 +43,12 @@ class PublishableQuerySet(models.QuerySet):
 class Publishable(models.Model):
     """A record with a natural key, a review state and timestamps (used for review and sync)."""
 
-    key = models.SlugField(_("key"), max_length=80, unique=True, help_text=_("Stable natural key, e.g. 003-ch1-p01."))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    key = models.SlugField(
+        _("key"), max_length=80, unique=True, help_text=_("Stable natural key, e.g. 003-ch1-p01.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 

@@ -6,5 +6,6 @@ from catalogue import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("catalogue.api.urls")),
 ]

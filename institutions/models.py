@@ -23,7 +23,12 @@ class Region(models.Model):
     name_en = models.CharField(_("English name"), max_length=80)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -33,10 +38,15 @@ class Region(models.Model):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^[1-9][0-9]{5}$"), name="region_code_six_digits"),
-            models.CheckConstraint(condition=Q(level__in=["province", "city", "district"]), name="region_level_valid"),
             models.CheckConstraint(
-                condition=Q(level="province", parent__isnull=True) | Q(~Q(level="province"), parent__isnull=False),
+                condition=Q(code__regex=r"^[1-9][0-9]{5}$"), name="region_code_six_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=["province", "city", "district"]), name="region_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True)
+                | Q(~Q(level="province"), parent__isnull=False),
                 name="region_parent_unless_province",
             ),
         ]
@@ -102,7 +112,12 @@ class Institution(models.Model):
     short_name = models.CharField(_("short name"), max_length=60, blank=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="branches", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="branches",
+        verbose_name=_("parent"),
     )
     # The root of the hierarchy, stored so "a head office with all its branches" is one indexed
     # filter instead of a recursive walk; null for head offices themselves. Kept by services.
@@ -118,7 +133,9 @@ class Institution(models.Model):
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
     )
-    city = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city"))
+    city = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
     district = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
     )
@@ -132,7 +149,9 @@ class Institution(models.Model):
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=InstitutionKind.values), name="institution_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=InstitutionKind.values), name="institution_kind_valid"
+            ),
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="institution_not_own_parent"),
         ]
 

@@ -36,14 +36,21 @@ class Policy(Publishable):
     heading = models.CharField(_("heading"), max_length=300)
     document_title = models.CharField(_("document title"), max_length=300, blank=True, db_index=True)
     issuer = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="policies", verbose_name=_("issuer")
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policies",
+        verbose_name=_("issuer"),
     )
     co_issuers = models.ManyToManyField(Institution, blank=True, related_name="co_issued_policies")
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
     )
-    city = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city"))
+    city = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
     district = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
     )
@@ -64,7 +71,8 @@ class Policy(Publishable):
         constraints = [
             Publishable.status_constraint("policy_status_valid"),
             models.CheckConstraint(
-                condition=Q(level__in=["central", "provincial", "municipal", "district"]), name="policy_level_valid"
+                condition=Q(level__in=["central", "provincial", "municipal", "district"]),
+                name="policy_level_valid",
             ),
         ]
 

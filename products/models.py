@@ -36,7 +36,9 @@ class BilingualName(models.Model):
 class Category(BilingualName):
     """A node of the small product-category tree; slugs are stable and used in URLs and the API."""
 
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta(BilingualName.Meta):
@@ -57,9 +59,9 @@ class Theme(BilingualName):
 class ProductQuerySet(PublishableQuerySet):
     def for_listing(self) -> ProductQuerySet:
         """Joins a product list row needs, owned here so views and the API stay N+1-free."""
-        return self.select_related(
-            "institution", "institution__head_office", "category"
-        ).prefetch_related("themes", "sources__document")
+        return self.select_related("institution", "institution__head_office", "category").prefetch_related(
+            "themes", "sources__document"
+        )
 
 
 class Product(Publishable):
@@ -67,12 +69,21 @@ class Product(Publishable):
 
     name = models.CharField(_("name"), max_length=120, db_index=True)
     name_is_descriptive = models.BooleanField(
-        _("descriptive name"), default=False, help_text=_("The document gives no name; this one describes it.")
+        _("descriptive name"),
+        default=False,
+        help_text=_("The document gives no name; this one describes it."),
     )
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="products", verbose_name=_("institution")
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        verbose_name=_("institution"),
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
     themes = models.ManyToManyField(Theme, blank=True, related_name="products", verbose_name=_("themes"))
     target_clients = models.CharField(_("target clients"), max_length=300, blank=True)
     collateral = models.CharField(_("collateral"), max_length=200, blank=True)
@@ -113,7 +124,9 @@ class CaseQuerySet(PublishableQuerySet):
 class Case(Publishable):
     """One dated use of a product at an institution (a 落地案例)."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cases", verbose_name=_("product"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="cases", verbose_name=_("product")
+    )
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="cases", verbose_name=_("institution")
     )
@@ -125,11 +138,15 @@ class Case(Publishable):
     province = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
     )
-    city = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city"))
+    city = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
     district = models.ForeignKey(
         Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
     )
-    milestone = models.CharField(_("first-of claim"), max_length=60, blank=True, help_text=_("e.g. 湖南省首笔"))
+    milestone = models.CharField(
+        _("first-of claim"), max_length=60, blank=True, help_text=_("e.g. 湖南省首笔")
+    )
     summary = models.TextField(_("summary"), blank=True)
 
     objects = CaseQuerySet.as_manager()
@@ -145,9 +162,12 @@ class Case(Publishable):
         ]
         constraints = [
             Publishable.status_constraint("case_status_valid"),
-            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="case_amount_non_negative"),
             models.CheckConstraint(
-                condition=Q(amount__isnull=True) | Q(currency__regex=r"^[A-Z]{3}$"), name="case_amount_has_currency"
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="case_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(currency__regex=r"^[A-Z]{3}$"),
+                name="case_amount_has_currency",
             ),
         ]
 

@@ -15,21 +15,76 @@ import sys
 from pypinyin import lazy_pinyin
 
 PROVINCE_EN = {
-    "11": "Beijing", "12": "Tianjin", "13": "Hebei", "14": "Shanxi", "15": "Inner Mongolia",
-    "21": "Liaoning", "22": "Jilin", "23": "Heilongjiang", "31": "Shanghai", "32": "Jiangsu",
-    "33": "Zhejiang", "34": "Anhui", "35": "Fujian", "36": "Jiangxi", "37": "Shandong",
-    "41": "Henan", "42": "Hubei", "43": "Hunan", "44": "Guangdong", "45": "Guangxi",
-    "46": "Hainan", "50": "Chongqing", "51": "Sichuan", "52": "Guizhou", "53": "Yunnan",
-    "54": "Tibet", "61": "Shaanxi", "62": "Gansu", "63": "Qinghai", "64": "Ningxia",
-    "65": "Xinjiang", "71": "Taiwan", "81": "Hong Kong", "82": "Macao",
+    "11": "Beijing",
+    "12": "Tianjin",
+    "13": "Hebei",
+    "14": "Shanxi",
+    "15": "Inner Mongolia",
+    "21": "Liaoning",
+    "22": "Jilin",
+    "23": "Heilongjiang",
+    "31": "Shanghai",
+    "32": "Jiangsu",
+    "33": "Zhejiang",
+    "34": "Anhui",
+    "35": "Fujian",
+    "36": "Jiangxi",
+    "37": "Shandong",
+    "41": "Henan",
+    "42": "Hubei",
+    "43": "Hunan",
+    "44": "Guangdong",
+    "45": "Guangxi",
+    "46": "Hainan",
+    "50": "Chongqing",
+    "51": "Sichuan",
+    "52": "Guizhou",
+    "53": "Yunnan",
+    "54": "Tibet",
+    "61": "Shaanxi",
+    "62": "Gansu",
+    "63": "Qinghai",
+    "64": "Ningxia",
+    "65": "Xinjiang",
+    "71": "Taiwan",
+    "81": "Hong Kong",
+    "82": "Macao",
 }
 PROVINCE_SHORT = {
-    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁",
-    "22": "吉林", "23": "黑龙江", "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽",
-    "35": "福建", "36": "江西", "37": "山东", "41": "河南", "42": "湖北", "43": "湖南",
-    "44": "广东", "45": "广西", "46": "海南", "50": "重庆", "51": "四川", "52": "贵州",
-    "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃", "63": "青海", "64": "宁夏",
-    "65": "新疆", "71": "台湾", "81": "香港", "82": "澳门",
+    "11": "北京",
+    "12": "天津",
+    "13": "河北",
+    "14": "山西",
+    "15": "内蒙古",
+    "21": "辽宁",
+    "22": "吉林",
+    "23": "黑龙江",
+    "31": "上海",
+    "32": "江苏",
+    "33": "浙江",
+    "34": "安徽",
+    "35": "福建",
+    "36": "江西",
+    "37": "山东",
+    "41": "河南",
+    "42": "湖北",
+    "43": "湖南",
+    "44": "广东",
+    "45": "广西",
+    "46": "海南",
+    "50": "重庆",
+    "51": "四川",
+    "52": "贵州",
+    "53": "云南",
+    "54": "西藏",
+    "61": "陕西",
+    "62": "甘肃",
+    "63": "青海",
+    "64": "宁夏",
+    "65": "新疆",
+    "71": "台湾",
+    "81": "香港",
+    "82": "澳门",
 }
 SKIP = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 ETHNIC = re.compile(r"(.{2,}?)((?:[\u4e00-\u9fff]{1,4}?族)+)?(自治州|地区|盟|市)$")
@@ -44,21 +99,40 @@ def city_names(name: str) -> tuple[str, str]:
 
 
 def main(path: str) -> None:
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     out = []
     for r in sorted(rows, key=lambda r: r["adcode"]):
         code = r["adcode"][:6]
         lon = round(float(r["longitude"]), 4) if r["longitude"] else None
         lat = round(float(r["latitude"]), 4) if r["latitude"] else None
         if code[2:] == "0000":
-            out.append({"code": code, "name": r["name"], "short_name": PROVINCE_SHORT[code[:2]],
-                        "name_en": PROVINCE_EN[code[:2]], "level": "province", "parent": None,
-                        "longitude": lon, "latitude": lat})
+            out.append(
+                {
+                    "code": code,
+                    "name": r["name"],
+                    "short_name": PROVINCE_SHORT[code[:2]],
+                    "name_en": PROVINCE_EN[code[:2]],
+                    "level": "province",
+                    "parent": None,
+                    "longitude": lon,
+                    "latitude": lat,
+                }
+            )
         elif code[4:] == "00" and r["name"] not in SKIP:
             stem, en = city_names(r["name"])
-            out.append({"code": code, "name": r["name"], "short_name": stem, "name_en": en,
-                        "level": "city", "parent": code[:2] + "0000",
-                        "longitude": lon, "latitude": lat})
+            out.append(
+                {
+                    "code": code,
+                    "name": r["name"],
+                    "short_name": stem,
+                    "name_en": en,
+                    "level": "city",
+                    "parent": code[:2] + "0000",
+                    "longitude": lon,
+                    "latitude": lat,
+                }
+            )
         elif code[4:] != "00" and r["name"] not in SKIP:
             # County-level rows let district and development-zone notices resolve; under a
             # municipality (北京, 上海 …) or a province-administered county the parent is the province.
@@ -69,12 +143,29 @@ def main(path: str) -> None:
             if suffix.startswith("自治"):
                 m = re.match(r"(.{2,}?)(?:[\u4e00-\u9fff]{1,3}?族)+$", stem)
                 stem = m.group(1) if m else stem
-            en_suffix = {"自治县": " Autonomous County", "自治旗": " Autonomous Banner", "新区": " New Area",
-                         "林区": " Forest District", "特区": " Special District", "区": " District",
-                         "县": " County", "市": " City", "旗": " Banner"}.get(suffix, "")
-            out.append({"code": code, "name": r["name"], "short_name": stem if len(stem) > 1 else r["name"],
-                        "name_en": "".join(lazy_pinyin(stem)).capitalize() + en_suffix, "level": "district",
-                        "parent": parent, "longitude": lon, "latitude": lat})
+            en_suffix = {
+                "自治县": " Autonomous County",
+                "自治旗": " Autonomous Banner",
+                "新区": " New Area",
+                "林区": " Forest District",
+                "特区": " Special District",
+                "区": " District",
+                "县": " County",
+                "市": " City",
+                "旗": " Banner",
+            }.get(suffix, "")
+            out.append(
+                {
+                    "code": code,
+                    "name": r["name"],
+                    "short_name": stem if len(stem) > 1 else r["name"],
+                    "name_en": "".join(lazy_pinyin(stem)).capitalize() + en_suffix,
+                    "level": "district",
+                    "parent": parent,
+                    "longitude": lon,
+                    "latitude": lat,
+                }
+            )
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
 
 

@@ -21,11 +21,33 @@ FIX = ROOT / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 KINDS = set(
-    "central-bank regulator government policy-bank large-state-bank joint-stock-bank "
-    "city-commercial-bank rural-commercial-bank rural-credit-cooperative village-bank private-bank "
-    "foreign-bank branch insurance-company securities-company fund-company trust-company "
-    "financial-leasing guarantee-company payment-institution exchange association "
-    "technology-company enterprise other".split()
+    [
+        "central-bank",
+        "regulator",
+        "government",
+        "policy-bank",
+        "large-state-bank",
+        "joint-stock-bank",
+        "city-commercial-bank",
+        "rural-commercial-bank",
+        "rural-credit-cooperative",
+        "village-bank",
+        "private-bank",
+        "foreign-bank",
+        "branch",
+        "insurance-company",
+        "securities-company",
+        "fund-company",
+        "trust-company",
+        "financial-leasing",
+        "guarantee-company",
+        "payment-institution",
+        "exchange",
+        "association",
+        "technology-company",
+        "enterprise",
+        "other",
+    ]
 )
 LEVELS = {"central", "provincial", "municipal", "district"}
 WS = re.compile(r"\s+")
@@ -46,7 +68,8 @@ def main(paths: list[str]) -> int:
     names = {}
     for r in regions:
         names.setdefault(r["name"], []).append(r)
-        names.setdefault(r["short_name"], []).append(r)
+        if r["short_name"] != r["name"]:
+            names.setdefault(r["short_name"], []).append(r)
 
     all_parts = sorted((FIX / "parts").glob("*.json"))
     files = [Path(p) for p in paths] if paths else all_parts
@@ -186,7 +209,9 @@ def main(paths: list[str]) -> int:
                     inst(w, rec.get("institution"), required=True)
                     date(w, rec.get("date"))
                     number(w, rec.get("amount"))
-                    if rec.get("amount") is not None and not re.fullmatch(r"[A-Z]{3}", rec.get("currency") or ""):
+                    if rec.get("amount") is not None and not re.fullmatch(
+                        r"[A-Z]{3}", rec.get("currency") or ""
+                    ):
                         err(f"{w}: amount without an ISO currency")
                     region(w, rec.get("province"), rec.get("city"), rec.get("district"))
                 elif kind == "policies":

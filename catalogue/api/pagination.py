@@ -18,7 +18,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             size = int(raw)
         except ValueError:
-            raise ValidationError({"page_size": f"must be a whole number from 1 to {MAX_PAGE_SIZE}"}) from None
+            raise ValidationError(
+                {"page_size": f"must be a whole number from 1 to {MAX_PAGE_SIZE}"}
+            ) from None
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": f"must be from 1 to {MAX_PAGE_SIZE}; got {size}"})
         return size

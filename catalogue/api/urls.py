@@ -1,1 +1,16 @@
-urlpatterns = []
+from rest_framework.routers import DefaultRouter
+
+from institutions.api import InstitutionViewSet, RegionViewSet
+from policies.api import PolicyViewSet
+from products.api import CaseViewSet, CategoryViewSet, ProductViewSet
+
+router = DefaultRouter()
+router.register("products", ProductViewSet, basename="product")
+router.register("cases", CaseViewSet, basename="case")
+router.register("policies", PolicyViewSet, basename="policy")
+router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("regions", RegionViewSet, basename="region")
+router.register("categories", CategoryViewSet, basename="category")
+
+app_name = "api"
+urlpatterns = router.urls

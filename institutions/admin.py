@@ -1,0 +1,75 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.admin import PublishableAdmin, SourceInline
+from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "short_name", "name_en"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+class AliasInline(admin.TabularInline):
+    model = InstitutionAlias
+    extra = 0
+
+
+class BranchInline(admin.TabularInline):
+    model = Institution
+    fk_name = "parent"
+    fields = ["name", "kind", "province", "city"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("branches")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent", "head_office", "province", "city", "branch_count"]
+    list_filter = ["kind", ("parent", admin.EmptyFieldListFilter), "province"]
+    search_fields = ["name", "short_name", "aliases__name"]
+    list_select_related = ["parent", "head_office", "province", "city"]
+    autocomplete_fields = ["parent", "province", "city", "district"]
+    readonly_fields = ["head_office", "hierarchy", "created", "modified"]
+    inlines = [AliasInline, BranchInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_branches=Count("branches", distinct=True))
+
+    @admin.display(description=_("branches"), ordering="_branches")
+    def branch_count(self, obj: Institution) -> int:
+        return obj._branches
+
+    @admin.display(description=_("hierarchy"))
+    def hierarchy(self, obj: Institution) -> str:
+        chain, node = [], obj
+        while node is not None and len(chain) < 10:
+            chain.append(node)
+            node = node.parent
+        return format_html_join(" → ", "{}", ((i.name,) for i in reversed(chain)))
+
+
+class MetricSourceInline(SourceInline):
+    model = MetricSource
+
+
+@admin.register(Metric)
+class MetricAdmin(PublishableAdmin):
+    list_display = ["institution", "indicator", "value", "unit", "as_of", "status"]
+    list_filter = ["status", "unit", "as_of"]
+    search_fields = ["key", "indicator", "institution__name", "sources__excerpt"]
+    list_select_related = ["institution"]
+    autocomplete_fields = ["institution"]
+    inlines = [MetricSourceInline]

@@ -1,0 +1,27 @@
+"""FilterSets for institutions and regions, shared by the web pages and the API."""
+
+import django_filters as filters
+
+from institutions.models import Institution, Region
+
+
+class RegionFilter(filters.FilterSet):
+    level = filters.ChoiceFilter(choices=Region.Level.choices)
+    parent = filters.CharFilter(field_name="parent_id", help_text="GB/T 2260 code of the parent region")
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent"]
+
+
+class InstitutionFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Institution.Kind.choices)
+    province = filters.CharFilter(field_name="province_id", help_text="GB/T 2260 province code")
+    head_office = filters.NumberFilter(field_name="head_office_id", help_text="branches of this head office")
+    head_offices_only = filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", label="head offices only"
+    )
+
+    class Meta:
+        model = Institution
+        fields = ["kind", "province", "head_office", "head_offices_only"]

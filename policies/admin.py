@@ -1,0 +1,26 @@
+from django.contrib import admin
+
+from catalogue.admin import PublishableAdmin, SourceInline
+from policies.models import Policy, PolicySource, Topic
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "name_en", "position"]
+    search_fields = ["slug", "name", "name_en"]
+
+
+class PolicySourceInline(SourceInline):
+    model = PolicySource
+
+
+@admin.register(Policy)
+class PolicyAdmin(PublishableAdmin):
+    list_display = ["heading", "issuer", "level", "province", "issued_date", "status"]
+    list_filter = ["status", "level", "topics", "themes", "province"]
+    search_fields = ["key", "heading", "document_title", "issuer__name", "summary", "sources__excerpt"]
+    list_select_related = ["issuer", "province"]
+    autocomplete_fields = ["issuer", "province", "city", "district", "co_issuers", "products"]
+    filter_horizontal = ["themes", "topics", "categories"]
+    date_hierarchy = "issued_date"
+    inlines = [PolicySourceInline]

@@ -1,0 +1,187 @@
+"""The minimal read API: the contract's fields and types, and a constant number of queries."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from institutions.models import Institution, Region
+from products.models import Case, Product
+
+LISTS = ["products", "cases", "policies", "institutions", "regions", "categories"]
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def get(api, url, status=200):
+    response = api.get(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == status, response.content[:500]
+    return response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", LISTS)
+def test_list_is_paginated(api, name):
+    body = get(api, f"/api/v1/{name}/?page_size=2")
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] > 2 and len(body["results"]) == 2
+    assert body["previous"] is None and "page=2" in body["next"]
+
+
+@pytest.mark.django_db
+def test_page_size_up_to_200_and_over_the_cap_is_400(api):
+    assert len(get(api, "/api/v1/regions/?page_size=200")["results"]) == 200
+    assert "page_size" in get(api, "/api/v1/regions/?page_size=100000", status=400)
+    assert "page_size" in get(api, "/api/v1/regions/?page_size=abc", status=400)
+
+
+def check_institution(ref):
+    assert isinstance(ref["id"], int) and isinstance(ref["name"], str) and ref["name"]
+    ho = ref["head_office"]
+    assert ho is None or (isinstance(ho["id"], int) and isinstance(ho["name"], str))
+
+
+def check_region(ref):
+    assert ref is None or (len(ref["code"]) == 6 and isinstance(ref["name"], str))
+
+
+def check_sources(sources):
+    assert sources, "every record carries its sources"
+    for s in sources:
+        assert s["document"].endswith(".txt") and s["locator"] and 12 <= len(s["excerpt"]) <= 80
+
+
+@pytest.mark.django_db
+def test_case_fields(api):
+    results = get(api, "/api/v1/cases/?page_size=200")["results"]
+    assert len(results) == Case.objects.published().count()
+    for c in results:
+        assert isinstance(c["id"], int)
+        assert c["date"] is None or dt.date.fromisoformat(c["date"])
+        assert c["amount"] is None or Decimal(c["amount"]) >= 0
+        assert isinstance(c["currency"], str) and (c["amount"] is None or len(c["currency"]) == 3)
+        check_institution(c["institution"])
+        assert isinstance(c["product"]["id"], int) and c["product"]["name"]
+        assert set(c["product"]["category"]) >= {"slug", "name"}
+        check_region(c["province"])
+        check_region(c["city"])
+        check_sources(c["sources"])
+
+
+@pytest.mark.django_db
+def test_a_known_case_reads_as_in_the_document(api):
+    """表1 row 1: 交通银行湖南省分行, 2024-04-29, 27万美元, 益阳市."""
+    rows = get(api, "/api/v1/cases/?page_size=200&currency=USD")["results"]
+    row = next(c for c in rows if c["date"] == "2024-04-29")
+    assert Decimal(row["amount"]) == Decimal("270000")
+    assert row["institution"]["head_office"]["name"] == "交通银行"
+    assert row["province"]["code"] == "430000" and row["city"]["name"] == "益阳市"
+
+
+@pytest.mark.django_db
+def test_product_fields(api):
+    for p in get(api, "/api/v1/products/?page_size=200")["results"]:
+        assert isinstance(p["id"], int) and p["name"]
+        assert p["institution"] is None or check_institution(p["institution"]) is None
+        assert p["category"]["slug"] and p["category"]["name"]
+        assert isinstance(p["themes"], list) and all(isinstance(t, str) for t in p["themes"])
+        check_sources(p["sources"])
+
+
+@pytest.mark.django_db
+def test_policy_fields(api):
+    results = get(api, "/api/v1/policies/?page_size=200")["results"]
+    assert len(results) >= 100
+    for p in results:
+        assert isinstance(p["id"], int) and p["title"]
+        assert isinstance(p["document_title"], str)
+        assert p["issuer"] is None or (isinstance(p["issuer"]["id"], int) and p["issuer"]["name"])
+        assert p["level"] in {"central", "provincial", "municipal", "district"}
+        check_region(p["province"])
+        assert p["issued_date"] is None or dt.date.fromisoformat(p["issued_date"])
+        assert isinstance(p["topics"], list)
+        check_sources(p["sources"])
+        if p["level"] != "central":
+            assert p["province"] is not None
+
+
+@pytest.mark.django_db
+def test_filters_and_bad_filter_values(api):
+    hunan = get(api, "/api/v1/cases/?province=430000")
+    assert hunan["count"] >= 2 and all(c["province"]["code"] == "430000" for c in hunan["results"])
+    data = get(api, "/api/v1/products/?category=data-asset-pledge-loan&page_size=200")
+    assert data["count"] >= 5 and {p["category"]["slug"] for p in data["results"]} == {
+        "data-asset-pledge-loan"
+    }
+    # A parent category includes its children.
+    assert get(api, "/api/v1/products/?category=credit")["count"] > data["count"]
+    for bad in ["province=999999", "category=no-such-thing", "date_after=2024-13-40", "amount_min=-5"]:
+        assert get(api, f"/api/v1/cases/?{bad}", status=400)
+
+
+@pytest.mark.django_db
+def test_head_office_filter_includes_branches(api):
+    xingye = Institution.objects.get(name="兴业银行")
+    body = get(api, f"/api/v1/cases/?institution={xingye.pk}&page_size=200")
+    assert body["count"] >= 5
+    assert all(
+        c["institution"]["head_office"]
+        and c["institution"]["head_office"]["id"] == xingye.pk
+        or c["institution"]["id"] == xingye.pk
+        for c in body["results"]
+    )
+
+
+@pytest.fixture
+def many_cases(db):
+    """Enough extra published cases that page_size=200 really returns 200 rows."""
+    product = Product.objects.published().filter(institution__isnull=False).first()
+    province = Region.objects.get(code="330000")
+    Case.objects.bulk_create(
+        Case(
+            key=f"bulk-{i}",
+            product=product,
+            institution=product.institution,
+            status="published",
+            amount=Decimal(i),
+            currency="CNY",
+            province=province,
+            date=dt.date(2024, 1, 1 + i % 28),
+        )
+        for i in range(220)
+    )
+    from products.models import CaseSource
+
+    doc_src = product.sources.first()
+    CaseSource.objects.bulk_create(
+        CaseSource(
+            case=c,
+            document=doc_src.document,
+            part=doc_src.part,
+            locator=doc_src.locator,
+            excerpt=doc_src.excerpt,
+        )
+        for c in Case.objects.filter(key__startswith="bulk-")
+    )
+
+
+def count_queries(api, url):
+    with CaptureQueriesContext(connection) as ctx:
+        get(api, url)
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", LISTS)
+def test_list_queries_do_not_grow_with_page_size(api, name, many_cases, django_assert_num_queries):
+    small = count_queries(api, f"/api/v1/{name}/?page_size=1")
+    with django_assert_num_queries(small):
+        body = get(api, f"/api/v1/{name}/?page_size=200")
+    assert len(body["results"]) == min(200, body["count"])
+    assert small <= 6, f"{name} list takes {small} queries"

@@ -1,0 +1,83 @@
+"""The database itself refuses rows that break the domain's rules, with an error that says which."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from catalogue.models import Document
+from policies.models import Policy
+from products.models import Case, Category, Product, ProductSource
+
+
+@pytest.fixture
+def product(db):
+    return Product.objects.published().select_related("institution").filter(institution__isnull=False).first()
+
+
+@pytest.mark.django_db
+def test_unknown_policy_level_is_rejected():
+    with pytest.raises(IntegrityError, match="policy_level_valid"), transaction.atomic():
+        Policy.objects.create(key="t-level", heading="测试", level="galactic")
+    with pytest.raises(ValidationError) as exc:
+        Policy(key="t-level-2", heading="测试", level="galactic").full_clean()
+    assert "level" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_negative_amount_is_rejected(product):
+    with pytest.raises(IntegrityError, match="case_amount_non_negative"), transaction.atomic():
+        Case.objects.create(
+            key="t-neg",
+            product=product,
+            institution=product.institution,
+            amount=Decimal("-1"),
+            currency="CNY",
+        )
+    with pytest.raises(ValidationError, match="case_amount_non_negative"):
+        Case(
+            key="t-neg-2",
+            product=product,
+            institution=product.institution,
+            amount=Decimal("-1"),
+            currency="CNY",
+        ).full_clean()
+
+
+@pytest.mark.django_db
+def test_amount_needs_a_currency(product):
+    with pytest.raises(IntegrityError, match="case_amount_has_currency"), transaction.atomic():
+        Case.objects.create(
+            key="t-cur", product=product, institution=product.institution, amount=Decimal("10")
+        )
+
+
+@pytest.mark.django_db
+def test_duplicate_category_slug_is_rejected():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Category.objects.create(slug="data-asset-pledge-loan", name="重复", name_en="Duplicate")
+    with pytest.raises(ValidationError) as exc:
+        Category(slug="tech-credit", name="重复", name_en="Duplicate").full_clean()
+    assert "slug" in exc.value.message_dict
+
+
+@pytest.mark.django_db
+def test_duplicate_record_key_and_bad_status_are_rejected(product):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.create(key=product.key, name="x", category=product.category)
+    with pytest.raises(IntegrityError, match="product_status_valid"), transaction.atomic():
+        Product.objects.create(key="t-status", name="x", category=product.category, status="lost")
+
+
+@pytest.mark.django_db
+def test_excerpt_length_is_enforced(product):
+    doc = Document.objects.first()
+    with pytest.raises(IntegrityError, match="productsource_excerpt_length"), transaction.atomic():
+        ProductSource.objects.create(
+            product=product, document=doc, part="表1", locator="表1 row 1", excerpt="太短"
+        )
+    with pytest.raises(IntegrityError, match="productsource_excerpt_length"), transaction.atomic():
+        ProductSource.objects.create(
+            product=product, document=doc, part="表1", locator="表1 row 1", excerpt="长" * 81
+        )
