@@ -21,15 +21,18 @@ def test_load_task_runs_inline_and_is_idempotent():
 @pytest.mark.skipif(
     not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI starts Redis)"
 )
-def test_load_task_on_a_real_worker(monkeypatch):
+def test_load_task_on_a_real_worker():
     """A worker thread consumes from the real broker and loads into the same test database."""
     from celery.contrib.testing.worker import start_worker
 
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app.conf, "broker_url", settings.CELERY_BROKER_URL)
-    monkeypatch.setattr(app.conf, "result_backend", settings.CELERY_BROKER_URL)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        result = load_catalogue_task.delay(str(settings.FIXTURES_DIR)).get(timeout=120)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False  # the test settings make tasks eager; this test wants the broker
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            async_result = load_catalogue_task.delay(str(settings.FIXTURES_DIR))
+            result = async_result.get(timeout=120)
+    finally:
+        app.conf.task_always_eager = eager
     # The catalogue loaded at session start is already there: the worker finds nothing to change.
     assert result["created"]["product"] == 0 and result["updated"]["product"] == 0
     assert result["created"]["region"] == 0
