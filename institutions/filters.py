@@ -2,6 +2,7 @@
 
 import django_filters as filters
 
+from catalogue.filters import SearchFilterSet
 from institutions.models import Institution, Region
 
 
@@ -14,7 +15,7 @@ class RegionFilter(filters.FilterSet):
         fields = ["level", "parent"]
 
 
-class InstitutionFilter(filters.FilterSet):
+class InstitutionFilter(SearchFilterSet):
     kind = filters.MultipleChoiceFilter(choices=Institution.Kind.choices)
     province = filters.CharFilter(field_name="province_id", help_text="GB/T 2260 province code")
     head_office = filters.NumberFilter(field_name="head_office_id", help_text="branches of this head office")
@@ -24,4 +25,4 @@ class InstitutionFilter(filters.FilterSet):
 
     class Meta:
         model = Institution
-        fields = ["kind", "province", "head_office", "head_offices_only"]
+        fields = ["q", "kind", "province", "head_office", "head_offices_only"]

@@ -1,12 +1,13 @@
 import django_filters as filters
 
+from catalogue.filters import SearchFilterSet
 from institutions.models import Institution
 from policies.models import Policy, Topic
 from products.filters import RegionChoice
 from products.models import Category, Theme
 
 
-class PolicyFilter(filters.FilterSet):
+class PolicyFilter(SearchFilterSet):
     level = filters.MultipleChoiceFilter(choices=Policy.Level.choices)
     issuer = filters.ModelChoiceFilter(queryset=Institution.objects.all(), help_text="institution id")
     province = RegionChoice("province", field_name="province", help_text="GB/T 2260 province code")
@@ -25,6 +26,7 @@ class PolicyFilter(filters.FilterSet):
     class Meta:
         model = Policy
         fields = [
+            "q",
             "level",
             "issuer",
             "province",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.db.models import Q, QuerySet
 
+from catalogue.filters import SearchFilterSet
 from institutions.models import Institution, Region
 from products.models import Case, Category, Product, Theme
 
@@ -37,7 +38,7 @@ class RegionChoice(filters.ModelChoiceFilter):
         super().__init__(**kwargs)
 
 
-class ProductFilter(filters.FilterSet):
+class ProductFilter(SearchFilterSet):
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
@@ -61,7 +62,7 @@ class ProductFilter(filters.FilterSet):
 
     class Meta:
         model = Product
-        fields = ["category", "theme", "institution", "institution_kind", "province"]
+        fields = ["q", "category", "theme", "institution", "institution_kind", "province"]
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(category_id__in=category_and_descendants(value)) if value else qs
@@ -81,7 +82,7 @@ class ProductFilter(filters.FilterSet):
         return qs.filter(pk__in=Case.objects.filter(province=value).values("product_id")) if value else qs
 
 
-class CaseFilter(filters.FilterSet):
+class CaseFilter(SearchFilterSet):
     category = filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
@@ -120,6 +121,7 @@ class CaseFilter(filters.FilterSet):
     class Meta:
         model = Case
         fields = [
+            "q",
             "category",
             "theme",
             "product",

@@ -1,3 +1,6 @@
+"""Everything under /api/: the versioned resources (v1) and, later, the schema and docs."""
+
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from institutions.api import InstitutionViewSet, RegionViewSet
@@ -13,4 +16,6 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("categories", CategoryViewSet, basename="category")
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [
+    path("v1/", include(router.urls)),
+]

@@ -1,0 +1,23 @@
+"""Pieces shared by every FilterSet (the same FilterSets serve the web pages and the API)."""
+
+import django_filters as filters
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from catalogue import search
+
+MAX_QUERY_LENGTH = 200
+
+
+class SearchFilterSet(filters.FilterSet):
+    """Adds `q`: full-text search, most relevant first unless an explicit ordering is asked for."""
+
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=MAX_QUERY_LENGTH,
+        label=_("Search"),
+        help_text="search words: Chinese or English, names, aliases, places",
+    )
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.filter_queryset(queryset, value)
