@@ -4,7 +4,8 @@ figures institutions report (表8)."""
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +69,27 @@ class InstitutionQuerySet(models.QuerySet):
     def for_listing(self) -> InstitutionQuerySet:
         """Everything a list row shows, in a constant number of queries."""
         return self.select_related("parent", "head_office", "province", "city")
+
+    def with_counts(self) -> InstitutionQuerySet:
+        """Adds product_count and case_count (published, including branches') as correlated
+        subqueries, so a list page needs no GROUP BY over joined rows."""
+        from products.models import Case, Product  # products depends on institutions
+
+        def count(model: type[models.Model]) -> Coalesce:
+            rows = (
+                model.objects.filter(
+                    Q(institution=OuterRef("pk")) | Q(institution__head_office=OuterRef("pk"))
+                )
+                .filter(status="published")
+                .order_by()
+                .annotate(g=Value(1))
+                .values("g")
+                .annotate(n=Count("id"))
+                .values("n")
+            )
+            return Coalesce(Subquery(rows), 0)
+
+        return self.annotate(product_count=count(Product), case_count=count(Case))
 
     def head_offices(self) -> InstitutionQuerySet:
         return self.filter(parent__isnull=True)

@@ -1,2 +1,11 @@
+from django.urls import path
+
+from institutions import views
+
 app_name = "institutions"
-urlpatterns: list = []
+urlpatterns = [
+    path("institutions/", views.institution_list, name="institution-list"),
+    path("institutions/<int:pk>/", views.institution_detail, name="institution-detail"),
+    path("regions/", views.region_list, name="region-list"),
+    path("regions/<str:code>/", views.region_detail, name="region-detail"),
+]

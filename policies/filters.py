@@ -1,4 +1,5 @@
 import django_filters as filters
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import SearchFilterSet
 from institutions.models import Institution
@@ -8,20 +9,29 @@ from products.models import Category, Theme
 
 
 class PolicyFilter(SearchFilterSet):
-    level = filters.MultipleChoiceFilter(choices=Policy.Level.choices)
-    issuer = filters.ModelChoiceFilter(queryset=Institution.objects.all(), help_text="institution id")
-    province = RegionChoice("province", field_name="province", help_text="GB/T 2260 province code")
+    level = filters.MultipleChoiceFilter(choices=Policy.Level.choices, label=_("Level"))
+    issuer = filters.ModelChoiceFilter(
+        queryset=Institution.objects.all(), label=_("Issuer"), help_text="institution id of the issuer"
+    )
+    province = RegionChoice(
+        "province", field_name="province", label=_("Province"), help_text="GB/T 2260 province code"
+    )
     topic = filters.ModelMultipleChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", field_name="topics"
+        queryset=Topic.objects.all(), to_field_name="slug", field_name="topics", label=_("Topic")
     )
     theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(), to_field_name="slug", field_name="themes"
+        queryset=Theme.objects.all(), to_field_name="slug", field_name="themes", label=_("Theme")
     )
     category = filters.ModelMultipleChoiceFilter(
-        queryset=Category.objects.all(), to_field_name="slug", field_name="categories"
+        queryset=Category.objects.all(), to_field_name="slug", field_name="categories", label=_("Category")
     )
-    issued_after = filters.DateFilter(field_name="issued_date", lookup_expr="gte")
-    issued_before = filters.DateFilter(field_name="issued_date", lookup_expr="lte")
+    issued_after = filters.DateFilter(field_name="issued_date", lookup_expr="gte", label=_("From"))
+    issued_before = filters.DateFilter(field_name="issued_date", lookup_expr="lte", label=_("To"))
+    ordering = filters.OrderingFilter(
+        fields=(("issued_date", "date"), ("heading", "title"), ("modified", "modified")),
+        label=_("Sort"),
+        help_text="date, title or modified; prefix - for descending",
+    )
 
     class Meta:
         model = Policy

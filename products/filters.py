@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any
+
 import django_filters as filters
-from django.db.models import Q, QuerySet
+from django.core.validators import RegexValidator
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import SearchFilterSet
+from catalogue.models import Status
 from institutions.models import Institution, Region
 from products.models import Case, Category, Product, Theme
+
+currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as CNY."))
 
 
 def category_and_descendants(slug_or_category: str | Category) -> list[int]:
@@ -38,85 +46,90 @@ class RegionChoice(filters.ModelChoiceFilter):
         super().__init__(**kwargs)
 
 
-class ProductFilter(SearchFilterSet):
-    category = filters.ModelChoiceFilter(
+def _category_filter(**kwargs) -> filters.ModelChoiceFilter:
+    return filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
-        method="filter_category",
+        label=_("Category"),
         help_text="category slug; includes its sub-categories",
+        **kwargs,
     )
-    theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(), to_field_name="slug", field_name="themes", help_text="theme slug(s)"
-    )
-    institution = filters.ModelChoiceFilter(
+
+
+def _institution_filter(**kwargs) -> filters.ModelChoiceFilter:
+    return filters.ModelChoiceFilter(
         queryset=Institution.objects.all(),
-        method="filter_institution",
+        label=_("Institution"),
         help_text="institution id; a head office includes its branches",
-    )
-    institution_kind = filters.MultipleChoiceFilter(
-        field_name="institution__kind", choices=Institution.Kind.choices, help_text="institution kind(s)"
-    )
-    province = RegionChoice(
-        "province", method="filter_province", help_text="GB/T 2260 province code of a case"
+        **kwargs,
     )
 
-    class Meta:
-        model = Product
-        fields = ["q", "category", "theme", "institution", "institution_kind", "province"]
 
-    def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
-        return qs.filter(category_id__in=category_and_descendants(value)) if value else qs
-
-    def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
-        if not value:
-            return qs
-        return qs.filter(
-            Q(institution=value)
-            | Q(institution__head_office=value)
-            | Q(cases__institution__in=Institution.objects.filter(institution_and_branches(value)))
-        ).distinct()
-
-    def filter_province(self, qs: QuerySet, name: str, value: Region) -> QuerySet:
-        # A product is "in" a province where one of its cases happened (a subquery, not a join,
-        # so no duplicate rows and no DISTINCT over the whole list).
-        return qs.filter(pk__in=Case.objects.filter(province=value).values("product_id")) if value else qs
+def _kind_filter(**kwargs) -> filters.MultipleChoiceFilter:
+    return filters.MultipleChoiceFilter(
+        choices=Institution.Kind.choices,
+        label=_("Institution kind"),
+        help_text="kind of the institution, or of its head office for a branch",
+        **kwargs,
+    )
 
 
 class CaseFilter(SearchFilterSet):
-    category = filters.ModelChoiceFilter(
-        queryset=Category.objects.all(),
-        to_field_name="slug",
-        method="filter_category",
-        help_text="category slug; includes its sub-categories",
-    )
+    category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
         to_field_name="slug",
         field_name="product__themes",
+        label=_("Theme"),
         help_text="theme slug(s)",
     )
-    product = filters.NumberFilter(field_name="product_id")
-    institution = filters.ModelChoiceFilter(
-        queryset=Institution.objects.all(),
-        method="filter_institution",
-        help_text="institution id; a head office includes its branches",
+    product = filters.NumberFilter(field_name="product_id", label=_("Product"), min_value=1)
+    institution = _institution_filter(method="filter_institution")
+    institution_kind = _kind_filter(method="filter_institution_kind")
+    province = RegionChoice(
+        "province", field_name="province", label=_("Province"), help_text="GB/T 2260 province code"
     )
-    institution_kind = filters.MultipleChoiceFilter(
-        method="filter_institution_kind",
-        choices=Institution.Kind.choices,
-        help_text="kind of the institution or of its head office",
-    )
-    province = RegionChoice("province", field_name="province", help_text="GB/T 2260 province code")
-    city = RegionChoice("city", field_name="city", help_text="GB/T 2260 city code")
+    city = RegionChoice("city", field_name="city", label=_("City"), help_text="GB/T 2260 city code")
     date_after = filters.DateFilter(
-        field_name="date", lookup_expr="gte", help_text="on or after (YYYY-MM-DD)"
+        field_name="date", lookup_expr="gte", label=_("From"), help_text="on or after (YYYY-MM-DD)"
     )
     date_before = filters.DateFilter(
-        field_name="date", lookup_expr="lte", help_text="on or before (YYYY-MM-DD)"
+        field_name="date", lookup_expr="lte", label=_("To"), help_text="on or before (YYYY-MM-DD)"
     )
-    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte", min_value=0)
-    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte", min_value=0)
-    currency = filters.CharFilter(field_name="currency", help_text="ISO 4217 code, e.g. CNY")
+    amount_min = filters.NumberFilter(
+        field_name="amount",
+        lookup_expr="gte",
+        min_value=0,
+        label=_("Minimum amount"),
+        help_text="in currency units",
+    )
+    amount_max = filters.NumberFilter(
+        field_name="amount",
+        lookup_expr="lte",
+        min_value=0,
+        label=_("Maximum amount"),
+        help_text="in currency units",
+    )
+    currency = filters.CharFilter(
+        field_name="currency",
+        label=_("Currency"),
+        validators=[currency_code],
+        help_text="ISO 4217 code, e.g. CNY",
+    )
+    target_clients = filters.CharFilter(
+        field_name="product__target_clients",
+        lookup_expr="icontains",
+        max_length=100,
+        label=_("Target clients"),
+    )
+    collateral = filters.CharFilter(
+        field_name="product__collateral", lookup_expr="icontains", max_length=100, label=_("Collateral")
+    )
+    ordering = filters.OrderingFilter(
+        fields=(("date", "date"), ("amount", "amount"), ("product__name", "name"), ("modified", "modified")),
+        label=_("Sort"),
+        help_text="date, amount, name or modified; prefix - for descending",
+    )
 
     class Meta:
         model = Case
@@ -134,6 +147,8 @@ class CaseFilter(SearchFilterSet):
             "amount_min",
             "amount_max",
             "currency",
+            "target_clients",
+            "collateral",
         ]
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
@@ -141,6 +156,118 @@ class CaseFilter(SearchFilterSet):
 
     def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
         return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
+
+    def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(Q(institution__kind__in=value) | Q(institution__head_office__kind__in=value))
+
+
+# Product filters about where, when and how much are answered by the product's cases; they are
+# combined into ONE subquery so "湖南 and May 2024" means one case that is both.
+CASE_SCOPED = {
+    "province": "province",
+    "city": "city",
+    "date_after": "date__gte",
+    "date_before": "date__lte",
+    "amount_min": "amount__gte",
+    "amount_max": "amount__lte",
+    "currency": "currency",
+}
+
+
+class ProductFilter(SearchFilterSet):
+    category = _category_filter(method="filter_category")
+    theme = filters.ModelMultipleChoiceFilter(
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        field_name="themes",
+        label=_("Theme"),
+        help_text="theme slug(s)",
+    )
+    institution = _institution_filter(method="filter_institution")
+    institution_kind = _kind_filter(method="filter_institution_kind")
+    province = RegionChoice(
+        "province",
+        method="via_cases",
+        label=_("Province"),
+        help_text="GB/T 2260 province code of one of its cases",
+    )
+    city = RegionChoice(
+        "city", method="via_cases", label=_("City"), help_text="GB/T 2260 city code of one of its cases"
+    )
+    date_after = filters.DateFilter(
+        method="via_cases", label=_("From"), help_text="a case on or after (YYYY-MM-DD)"
+    )
+    date_before = filters.DateFilter(
+        method="via_cases", label=_("To"), help_text="a case on or before (YYYY-MM-DD)"
+    )
+    amount_min = filters.NumberFilter(method="via_cases", min_value=0, label=_("Minimum amount"))
+    amount_max = filters.NumberFilter(method="via_cases", min_value=0, label=_("Maximum amount"))
+    currency = filters.CharFilter(method="via_cases", validators=[currency_code], label=_("Currency"))
+    target_clients = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Target clients"))
+    collateral = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Collateral"))
+    ordering = filters.OrderingFilter(
+        fields=(("latest_case_date", "date"), ("name", "name"), ("modified", "modified")),
+        label=_("Sort"),
+        help_text="date (of the latest case), name or modified; prefix - for descending",
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "q",
+            "category",
+            "theme",
+            "institution",
+            "institution_kind",
+            "province",
+            "city",
+            "date_after",
+            "date_before",
+            "amount_min",
+            "amount_max",
+            "currency",
+            "target_clients",
+            "collateral",
+        ]
+
+    def filter_queryset(self, queryset: QuerySet, exclude: Collection[str] = ()) -> QuerySet:
+        latest = (
+            Case.objects.filter(product=OuterRef("pk"), status=Status.PUBLISHED).order_by().values("product")
+        )
+        queryset = queryset.annotate(
+            latest_case_date=Subquery(latest.annotate(d=Max("date")).values("d")[:1])
+        )
+        queryset = super().filter_queryset(queryset, exclude)
+        wanted = self.case_conditions(exclude)
+        if wanted:
+            queryset = queryset.filter(
+                pk__in=Case.objects.filter(status=Status.PUBLISHED, **wanted).values("product_id")
+            )
+        return queryset
+
+    def case_conditions(self, exclude: Collection[str] = ()) -> dict[str, Any]:
+        """The case-level lookups asked for (what one of the product's cases must satisfy)."""
+        data = self.form.cleaned_data
+        return {
+            lookup: data[name]
+            for name, lookup in CASE_SCOPED.items()
+            if name not in exclude and data.get(name) not in (None, "")
+        }
+
+    def via_cases(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+        return qs  # applied together in filter_queryset
+
+    def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
+        return qs.filter(category_id__in=category_and_descendants(value)) if value else qs
+
+    def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
+        """Products of the institution or its branches, and products it (or a branch) has a case of."""
+        if not value:
+            return qs
+        within = Q(institution=value) | Q(institution__head_office=value)
+        return qs.filter(within | Q(pk__in=Case.objects.filter(within).values("product_id")))
 
     def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status
 from institutions.models import Institution, Region
 
 
@@ -62,6 +63,17 @@ class ProductQuerySet(PublishableQuerySet):
         return self.select_related("institution", "institution__head_office", "category").prefetch_related(
             "themes", "sources__document"
         )
+
+    def with_case_count(self) -> ProductQuerySet:
+        """Adds `case_count` (published cases) as a correlated subquery: no GROUP BY over the list."""
+        cases = (
+            Case.objects.filter(product=OuterRef("pk"), status=Status.PUBLISHED)
+            .order_by()
+            .values("product")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(case_count=Coalesce(Subquery(cases), 0))
 
 
 class Product(Publishable):

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from products import views
+
 app_name = "products"
-urlpatterns: list = []
+urlpatterns = [
+    path("products/", views.product_list, name="product-list"),
+    path("products/<int:pk>/", views.product_detail, name="product-detail"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("compare/", views.compare, name="compare"),
+]

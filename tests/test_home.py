@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 
 from products.models import Case
 
@@ -14,7 +15,14 @@ def test_home_page_says_what_is_in_the_catalogue(client):
 
 
 @pytest.mark.django_db
-def test_home_page_in_english(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    html = response.content.decode()
+def test_chinese_by_default_even_for_an_english_browser(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html and "中小企业金融产品目录" in html
+
+
+@pytest.mark.django_db
+def test_the_switch_sets_english(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302 and response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    html = client.get("/").content.decode()
     assert 'lang="en"' in html and "Data-asset pledge loan" in html and "Hunan" in html

@@ -1,0 +1,248 @@
+"""Faceted list pages: one FilterSet (shared with the API) plus facet counts and pagination.
+
+Query budget, whatever the page size and the filters: the filter values are validated once, the
+search runs once, each facet is one GROUP BY over "every filter but this facet's own", facet labels
+come from one query per vocabulary, and the page is a count plus one query (plus the queryset's own
+prefetches). Invalid values are reported on the page and left out; the rest still applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from catalogue.filters import SearchFilterSet
+
+PAGE_SIZES = (10, 20, 50, 100)
+CONTROL_PARAMS = ("page", "page_size")
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str
+    children: list[FacetValue] = field(default_factory=list)
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+    multiple: bool = False
+    clear_url: str = ""
+
+    @property
+    def selected(self) -> list[FacetValue]:
+        out = []
+        for v in self.values:
+            out += [v] if v.selected else []
+            out += [c for c in v.children if c.selected]
+        return out
+
+
+@dataclass
+class FacetSpec:
+    """How to count one facet.
+
+    count(queryset, filterset) → {value: n} over the queryset filtered by everything but this facet;
+    labels(values) → {value: label} (one query at most); tree(counts, labels) may nest values.
+    """
+
+    name: str
+    label: str
+    count: Callable[[QuerySet, SearchFilterSet], dict[Any, int]]
+    labels: Callable[[Iterable[Any]], dict[Any, str]]
+    multiple: bool = False
+    limit: int | None = None
+    only_if: str | None = None  # show only when this other filter is set (city under province)
+    tree: Callable[[dict[Any, int], Callable[[Any], FacetValue]], list[FacetValue]] | None = None
+
+
+def group_count(
+    expression: Any, distinct_on: str = "pk"
+) -> Callable[[QuerySet, SearchFilterSet], dict[Any, int]]:
+    """Counts per value of `expression` (a field path or an expression)."""
+
+    def count(qs: QuerySet, fs: SearchFilterSet) -> dict[Any, int]:
+        if isinstance(expression, str):
+            rows = qs.order_by().values(expression).annotate(n=Count(distinct_on, distinct=True))
+            return {r[expression]: r["n"] for r in rows if r[expression] not in (None, "")}
+        rows = (
+            qs.order_by().annotate(_v=expression).values("_v").annotate(n=Count(distinct_on, distinct=True))
+        )
+        return {r["_v"]: r["n"] for r in rows if r["_v"] not in (None, "")}
+
+    return count
+
+
+def toggled(params: QueryDict, name: str, value: str, multiple: bool) -> str:
+    """The query string with `value` switched on or off for `name` (page reset)."""
+    q = params.copy()
+    for p in CONTROL_PARAMS[:1]:
+        q.pop(p, None)
+    current = q.getlist(name)
+    if value in current:
+        current.remove(value)
+    elif multiple:
+        current.append(value)
+    else:
+        current = [value]
+    if current:
+        q.setlist(name, current)
+    else:
+        q.pop(name, None)
+    return "?" + q.urlencode()
+
+
+def without(params: QueryDict, *names: str) -> str:
+    q = params.copy()
+    for n in (*names, "page"):
+        q.pop(n, None)
+    return "?" + q.urlencode()
+
+
+@dataclass
+class ListPage:
+    filterset: SearchFilterSet
+    page: Page
+    facets: list[Facet]
+    errors: dict[str, list[str]]
+    params: QueryDict
+    total: int
+    page_size: int
+
+    @property
+    def active(self) -> list[tuple[str, str, str]]:
+        """(facet label, value label, url without it) for the chips above the results."""
+        chips = []
+        for f in self.facets:
+            chips += [
+                (f.label, v.label, toggled(self.params, f.name, v.value, f.multiple)) for v in f.selected
+            ]
+        return chips
+
+    @property
+    def has_filters(self) -> bool:
+        return any(k not in (*CONTROL_PARAMS, "ordering") and v for k, v in self.params.lists())
+
+    def inputs(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        """Free-form filter inputs (dates, amounts, text) for the sidebar form."""
+        out = []
+        for name in names:
+            f = self.filterset.filters[name]
+            kind = type(f).__name__
+            typ = "date" if "Date" in kind else "number" if "Number" in kind else "text"
+            out.append({"name": name, "label": f.label, "type": typ, "value": self.params.get(name, "")})
+        return out
+
+    def hidden(self, exclude: Iterable[str]) -> list[tuple[str, str]]:
+        """The other parameters, carried as hidden inputs so a form submit keeps the state."""
+        skip = {*exclude, "page"}
+        return [(k, v) for k, vs in self.params.lists() if k not in skip for v in vs]
+
+    @property
+    def clear_url(self) -> str:
+        kept = QueryDict(mutable=True)
+        for k in ("ordering", "page_size"):
+            if k in self.params:
+                kept[k] = self.params[k]
+        return "?" + kept.urlencode()
+
+
+def build_list_page(
+    request: HttpRequest,
+    filterset_class: type[SearchFilterSet],
+    queryset: QuerySet,
+    facets: list[FacetSpec],
+    *,
+    default_ordering: str,
+    default_page_size: int = 20,
+) -> ListPage:
+    params = request.GET.copy()
+    errors: dict[str, list[str]] = {}
+    page_size = default_page_size
+    if "page_size" in params:
+        try:
+            page_size = int(params["page_size"])
+            if page_size not in PAGE_SIZES:
+                raise ValueError
+        except ValueError:
+            errors["page_size"] = [str(_("Choose 10, 20, 50 or 100 per page."))]
+            page_size = default_page_size
+            params.pop("page_size")
+
+    data = params.copy()
+    for p in CONTROL_PARAMS:
+        data.pop(p, None)
+    data.setdefault("ordering", default_ordering)
+    fs = filterset_class(data, queryset=queryset, request=request)
+    if not fs.is_valid():
+        # Report what was wrong and apply the rest, so the page still answers.
+        errors.update({k: [str(e) for e in v] for k, v in fs.form.errors.items()})
+        for name in fs.form.errors:
+            data.pop(name, None)
+            params.pop(name, None)
+        fs = filterset_class(data, queryset=queryset, request=request)
+        fs.is_valid()
+
+    # Search once; every facet and the list start from its result.
+    searched = fs.filters["q"].filter(fs.queryset, fs.form.cleaned_data.get("q"))
+    results = fs.filter_queryset(searched, exclude={"q"})
+    facet_objs = []
+    for spec in facets:
+        if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
+            continue
+        base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
+        counts = spec.count(base, fs)
+        if spec.limit:
+            keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
+            chosen = set(params.getlist(spec.name))
+            counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
+        labels = spec.labels(list(counts)) if counts else {}
+        chosen = set(params.getlist(spec.name))
+
+        def make(
+            value: Any, spec: FacetSpec = spec, counts: dict = counts, labels: dict = labels, chosen=chosen
+        ) -> FacetValue:
+            v = str(value)
+            return FacetValue(
+                value=v,
+                label=labels.get(value, v),
+                count=counts.get(value, 0),
+                selected=v in chosen,
+                url=toggled(params, spec.name, v, spec.multiple),
+            )
+
+        if spec.tree:
+            values = spec.tree(counts, make)
+        else:
+            values = sorted((make(k) for k in counts), key=lambda fv: (-fv.count, fv.label))
+        facet_objs.append(
+            Facet(spec.name, str(spec.label), values, spec.multiple, clear_url=without(params, spec.name))
+        )
+
+    paginator = Paginator(results, page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
+
+
+def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) -> dict[str, Any]:
+    """The template context every faceted list page shares."""
+    names = list(input_names)
+    return {
+        "listing": listing,
+        "inputs": listing.inputs(names),
+        "hidden": listing.hidden(["q", *names]),
+        "page_sizes": PAGE_SIZES,
+        **extra,
+    }

@@ -1,0 +1,163 @@
+"""Pages for institutions (with their branch tree) and regions."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalogue.facets import kind_labels, region_labels
+from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from institutions.filters import InstitutionFilter
+from institutions.models import Institution, Metric, Region
+from policies.models import Policy
+from products.models import Case, Product
+
+INSTITUTION_FACETS = [
+    FacetSpec("kind", gettext_lazy("Kind"), group_count("kind"), kind_labels, multiple=True),
+    FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
+]
+INSTITUTION_SORTS = [("name", gettext_lazy("Name")), ("-modified", gettext_lazy("Recently updated"))]
+DETAIL_LIMIT = 50
+
+
+def institution_list(request: HttpRequest) -> HttpResponse:
+    queryset = Institution.objects.for_listing().with_counts()
+    listing = build_list_page(
+        request, InstitutionFilter, queryset, INSTITUTION_FACETS, default_ordering="name"
+    )
+    context = list_context(listing, [], sorts=INSTITUTION_SORTS, noun=_("institutions"))
+    return render(request, "institutions/institution_list.html", context)
+
+
+def _tree(root: Institution, family: list[Institution]) -> list[dict]:
+    """Nested [{institution, children}] under `root`, from one flat query of its family."""
+    children: dict[int, list[Institution]] = {}
+    for i in family:
+        children.setdefault(i.parent_id, []).append(i)
+
+    def build(node: Institution, depth: int = 0) -> dict:
+        kids = sorted(children.get(node.pk, []), key=lambda i: i.name)
+        return {"institution": node, "children": [build(k, depth + 1) for k in kids] if depth < 6 else []}
+
+    return [build(root)]
+
+
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inst = get_object_or_404(Institution.objects.for_listing().prefetch_related("aliases"), pk=pk)
+    root = inst.head_office or inst
+    family = list(
+        Institution.objects.filter(Q(pk=root.pk) | Q(head_office=root)).select_related("province", "city")
+    )
+    # This institution and everything below it in the tree.
+    below, frontier = {inst.pk}, {inst.pk}
+    while frontier:
+        frontier = {i.pk for i in family if i.parent_id in frontier} - below
+        below |= frontier
+    cases = Case.objects.published().for_listing().filter(institution_id__in=below).order_by("-date", "-id")
+    products = (
+        Product.objects.published()
+        .select_related("category", "institution")
+        .filter(Q(institution_id__in=below) | Q(pk__in=cases.values("product_id")))
+        .order_by("name")
+    )
+    chain, node = [], inst
+    while node.parent_id and len(chain) < 10:
+        node = next((i for i in family if i.pk == node.parent_id), None)
+        if node is None:
+            break
+        chain.insert(0, node)
+    return render(
+        request,
+        "institutions/institution_detail.html",
+        {
+            "inst": inst,
+            "chain": chain,
+            "tree": _tree(root, family),
+            "products": products[:DETAIL_LIMIT],
+            "product_total": products.count(),
+            "cases": cases[:DETAIL_LIMIT],
+            "case_total": cases.count(),
+            "metrics": Metric.objects.published()
+            .filter(institution_id__in=below)
+            .select_related("institution")
+            .prefetch_related("sources__document")
+            .order_by("institution__name", "as_of", "key"),
+            "issued": Policy.objects.published()
+            .filter(Q(issuer=inst) | Q(co_issuers=inst))
+            .distinct()
+            .order_by("-issued_date", "key")[:DETAIL_LIMIT],
+            "group_id": root.pk,
+        },
+    )
+
+
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), code=code)
+    field = {"province": "province", "city": "city", "district": "district"}[region.level]
+    cases = Case.objects.published().for_listing().filter(**{field: region}).order_by("-date", "-id")
+    institutions = Institution.objects.for_listing().filter(**{field: region}).order_by("name")
+    policies = (
+        Policy.objects.published()
+        .select_related("issuer", "province", "city")
+        .filter(**{field: region})
+        .order_by("-issued_date", "key")
+    )
+    cities = []
+    if region.level == Region.Level.PROVINCE:
+        by_city = dict(
+            Case.objects.published()
+            .filter(province=region)
+            .exclude(city=None)
+            .values_list("city")
+            .annotate(n=Count("id"))
+            .values_list("city", "n")
+        )
+        cities = sorted(Region.objects.filter(code__in=by_city), key=lambda r: (-by_city[r.code], r.code))
+        for c in cities:
+            c.n = by_city[c.code]
+    if (
+        not (cases.exists() or institutions.exists() or policies.exists())
+        and region.level == Region.Level.DISTRICT
+    ):
+        raise Http404(_("No records in this region."))
+    return render(
+        request,
+        "institutions/region_detail.html",
+        {
+            "region": region,
+            "cases": cases[:DETAIL_LIMIT],
+            "case_total": cases.count(),
+            "institutions": institutions[:DETAIL_LIMIT],
+            "institution_total": institutions.count(),
+            "policies": policies[:DETAIL_LIMIT],
+            "policy_total": policies.count(),
+            "cities": cities,
+            "list_param": "city" if region.level == Region.Level.CITY else "province",
+        },
+    )
+
+
+def region_list(request: HttpRequest) -> HttpResponse:
+    """Provinces with how much the catalogue holds for each."""
+    by_province = dict(
+        Case.objects.published()
+        .exclude(province=None)
+        .values_list("province")
+        .annotate(n=Count("id"))
+        .values_list("province", "n")
+    )
+    policies = dict(
+        Policy.objects.published()
+        .exclude(province=None)
+        .values_list("province")
+        .annotate(n=Count("id"))
+        .values_list("province", "n")
+    )
+    provinces = list(Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"))
+    for p in provinces:
+        p.cases, p.policies = by_province.get(p.code, 0), policies.get(p.code, 0)
+    peak = max([p.cases for p in provinces] + [1])
+    return render(request, "institutions/region_list.html", {"provinces": provinces, "peak": peak})

@@ -1,0 +1,74 @@
+"""Pages for policy notices."""
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalogue.facets import choice_labels, institution_labels, region_labels, theme_labels
+from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from policies.filters import PolicyFilter
+from policies.models import Policy, Topic
+from products.models import Case, Product
+
+
+def topic_labels(slugs):
+    return {t.slug: t.display_name for t in Topic.objects.filter(slug__in=list(slugs))}
+
+
+POLICY_FACETS = [
+    FacetSpec(
+        "level",
+        gettext_lazy("Level"),
+        group_count("level"),
+        choice_labels(Policy.Level.choices),
+        multiple=True,
+    ),
+    FacetSpec("topic", gettext_lazy("Topic"), group_count("topics__slug"), topic_labels, multiple=True),
+    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
+    FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
+    FacetSpec("issuer", gettext_lazy("Issuer"), group_count("issuer_id"), institution_labels, limit=12),
+]
+POLICY_SORTS = [
+    ("-date", gettext_lazy("Newest")),
+    ("date", gettext_lazy("Oldest")),
+    ("title", gettext_lazy("Title")),
+]
+
+
+def policy_list(request: HttpRequest) -> HttpResponse:
+    queryset = Policy.objects.published().for_listing()
+    listing = build_list_page(request, PolicyFilter, queryset, POLICY_FACETS, default_ordering="-date")
+    context = list_context(
+        listing, ["issued_after", "issued_before"], sorts=POLICY_SORTS, noun=_("policy notices")
+    )
+    return render(request, "policies/policy_list.html", context)
+
+
+def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    policy = get_object_or_404(
+        Policy.objects.published()
+        .select_related("issuer", "province", "city", "district")
+        .prefetch_related("co_issuers", "topics", "themes", "categories", "sources__document"),
+        pk=pk,
+    )
+    categories = list(policy.categories.all())
+    products = (
+        Product.objects.published()
+        .select_related("institution", "category")
+        .filter(Q(policies=policy) | Q(category__in=categories) | Q(category__parent__in=categories))
+        .distinct()
+        .order_by("name")[:30]
+    )
+    cases = (
+        Case.objects.published()
+        .for_listing()
+        .filter(product__in=policy.products.all())
+        .order_by("-date")[:20]
+    )
+    return render(
+        request,
+        "policies/policy_detail.html",
+        {"policy": policy, "categories": categories, "products": products, "cases": cases},
+    )

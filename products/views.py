@@ -1,0 +1,207 @@
+"""Pages for products and cases: faceted lists, a page per product and case, and comparison."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalogue.facets import (
+    category_tree,
+    institution_labels,
+    kind_labels,
+    no_labels,
+    plain_labels,
+    region_labels,
+    theme_labels,
+)
+from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from policies.models import Policy
+from products.filters import CaseFilter, ProductFilter
+from products.models import Case, Product
+
+HEAD_OFFICE = Coalesce("institution__head_office_id", "institution_id")
+HEAD_OFFICE_KIND = Coalesce("institution__head_office__kind", "institution__kind")
+
+
+def _product_case_count(field: str, facet: str):
+    """Products per value of a case field, under the other case-level conditions."""
+
+    def count(qs: QuerySet, fs: ProductFilter) -> dict:
+        rows = (
+            Case.objects.published()
+            .filter(product__in=qs.values("pk"), **fs.case_conditions(exclude={facet}))
+            .values(field)
+            .annotate(n=Count("product", distinct=True))
+        )
+        return {r[field]: r["n"] for r in rows if r[field]}
+
+    return count
+
+
+PRODUCT_FACETS = [
+    FacetSpec(
+        "category", gettext_lazy("Category"), group_count("category__slug"), no_labels, tree=category_tree
+    ),
+    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
+    FacetSpec(
+        "province", gettext_lazy("Province"), _product_case_count("province_id", "province"), region_labels
+    ),
+    FacetSpec(
+        "city",
+        gettext_lazy("City"),
+        _product_case_count("city_id", "city"),
+        region_labels,
+        only_if="province",
+    ),
+    FacetSpec(
+        "institution_kind",
+        gettext_lazy("Institution kind"),
+        group_count(HEAD_OFFICE_KIND),
+        kind_labels,
+        multiple=True,
+    ),
+    FacetSpec(
+        "institution", gettext_lazy("Institution"), group_count(HEAD_OFFICE), institution_labels, limit=12
+    ),
+]
+
+CASE_FACETS = [
+    FacetSpec(
+        "category",
+        gettext_lazy("Category"),
+        group_count("product__category__slug"),
+        no_labels,
+        tree=category_tree,
+    ),
+    FacetSpec(
+        "theme", gettext_lazy("Theme"), group_count("product__themes__slug"), theme_labels, multiple=True
+    ),
+    FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
+    FacetSpec("city", gettext_lazy("City"), group_count("city_id"), region_labels, only_if="province"),
+    FacetSpec(
+        "institution_kind",
+        gettext_lazy("Institution kind"),
+        group_count(HEAD_OFFICE_KIND),
+        kind_labels,
+        multiple=True,
+    ),
+    FacetSpec(
+        "institution", gettext_lazy("Institution"), group_count(HEAD_OFFICE), institution_labels, limit=12
+    ),
+    FacetSpec("currency", gettext_lazy("Currency"), group_count("currency"), plain_labels),
+]
+
+INPUTS = ["date_after", "date_before", "amount_min", "amount_max", "currency", "target_clients", "collateral"]
+PRODUCT_SORTS = [
+    ("-date", gettext_lazy("Newest case")),
+    ("name", gettext_lazy("Name")),
+    ("-modified", gettext_lazy("Recently updated")),
+]
+CASE_SORTS = [
+    ("-date", gettext_lazy("Newest")),
+    ("date", gettext_lazy("Oldest")),
+    ("-amount", gettext_lazy("Largest amount")),
+    ("name", gettext_lazy("Product name")),
+]
+
+
+def product_list(request: HttpRequest) -> HttpResponse:
+    queryset = Product.objects.published().for_listing().with_case_count()
+    listing = build_list_page(request, ProductFilter, queryset, PRODUCT_FACETS, default_ordering="-date")
+    context = list_context(listing, INPUTS, sorts=PRODUCT_SORTS, noun=_("products"))
+    return render(request, "products/product_list.html", context)
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    queryset = Case.objects.published().for_listing()
+    listing = build_list_page(request, CaseFilter, queryset, CASE_FACETS, default_ordering="-date")
+    context = list_context(listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"))
+    return render(request, "products/case_list.html", context)
+
+
+def peer_cases(product: Product, limit: int = 30) -> QuerySet:
+    """Cases of the same product, or of other products in the same category, at institutions
+    other than this product's own (what the report's 同业对比 tables compare)."""
+    own = product.institution
+    qs = (
+        Case.objects.published()
+        .for_listing()
+        .filter(Q(product=product) | Q(product__category=product.category))
+    )
+    if own is not None:
+        group = own.head_office_id or own.pk
+        qs = qs.exclude(Q(institution_id=group) | Q(institution__head_office_id=group))
+    return qs.order_by("-date", "-id")[:limit]
+
+
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_object_or_404(
+        Product.objects.published()
+        .select_related(
+            "institution", "institution__head_office", "institution__province", "category", "category__parent"
+        )
+        .prefetch_related("themes", "sources__document"),
+        pk=pk,
+    )
+    cases = Case.objects.published().for_listing().filter(product=product).order_by("date", "id")
+    policies = (
+        Policy.objects.published()
+        .filter(Q(products=product) | Q(categories=product.category))
+        .select_related("issuer", "province")
+        .distinct()
+        .order_by("-issued_date", "key")[:12]
+    )
+    return render(
+        request,
+        "products/product_detail.html",
+        {
+            "product": product,
+            "cases": cases,
+            "peers": peer_cases(product),
+            "policies": policies,
+            "print": request.GET.get("print") == "1",
+        },
+    )
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(
+        Case.objects.published().for_listing().select_related("district", "product__institution"), pk=pk
+    )
+    return render(
+        request,
+        "products/case_detail.html",
+        {"case": case, "peers": [c for c in peer_cases(case.product, 20) if c.pk != case.pk]},
+    )
+
+
+MAX_COMPARE = 4
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two to four products or cases side by side; ids come from the lists' checkboxes."""
+    errors = []
+    ids = {}
+    for kind in ("product", "case"):
+        raw = request.GET.getlist(kind)
+        try:
+            ids[kind] = list(dict.fromkeys(int(x) for x in raw))
+        except ValueError:
+            ids[kind] = []
+            errors.append(_("Ids must be whole numbers."))
+    products = list(
+        Product.objects.published()
+        .for_listing()
+        .with_case_count()
+        .filter(pk__in=ids["product"][:MAX_COMPARE])
+    )
+    cases = list(Case.objects.published().for_listing().filter(pk__in=ids["case"][:MAX_COMPARE]))
+    if len(ids["product"]) > MAX_COMPARE or len(ids["case"]) > MAX_COMPARE:
+        errors.append(_("Compare at most four at a time; the first four are shown."))
+    if 0 < len(products) + len(cases) < 2:
+        errors.append(_("Choose at least two products or two cases to compare."))
+    return render(request, "products/compare.html", {"products": products, "cases": cases, "errors": errors})
