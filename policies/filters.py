@@ -17,13 +17,16 @@ class PolicyFilter(SearchFilterSet):
         "province", field_name="province", label=_("Province"), help_text="GB/T 2260 province code"
     )
     topic = filters.ModelMultipleChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", field_name="topics", label=_("Topic")
+        queryset=Topic.objects.all(), to_field_name="slug", field_name="topics__slug", label=_("Topic")
     )
     theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(), to_field_name="slug", field_name="themes", label=_("Theme")
+        queryset=Theme.objects.all(), to_field_name="slug", field_name="themes__slug", label=_("Theme")
     )
     category = filters.ModelMultipleChoiceFilter(
-        queryset=Category.objects.all(), to_field_name="slug", field_name="categories", label=_("Category")
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        field_name="categories__slug",
+        label=_("Category"),
     )
     issued_after = filters.DateFilter(field_name="issued_date", lookup_expr="gte", label=_("From"))
     issued_before = filters.DateFilter(field_name="issued_date", lookup_expr="lte", label=_("To"))

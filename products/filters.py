@@ -79,7 +79,7 @@ class CaseFilter(SearchFilterSet):
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
         to_field_name="slug",
-        field_name="product__themes",
+        field_name="product__themes__slug",
         label=_("Theme"),
         help_text="theme slug(s)",
     )
@@ -181,7 +181,7 @@ class ProductFilter(SearchFilterSet):
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
         to_field_name="slug",
-        field_name="themes",
+        field_name="themes__slug",
         label=_("Theme"),
         help_text="theme slug(s)",
     )
@@ -263,11 +263,9 @@ class ProductFilter(SearchFilterSet):
         return qs.filter(category_id__in=category_and_descendants(value)) if value else qs
 
     def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
-        """Products of the institution or its branches, and products it (or a branch) has a case of."""
-        if not value:
-            return qs
-        within = Q(institution=value) | Q(institution__head_office=value)
-        return qs.filter(within | Q(pk__in=Case.objects.filter(within).values("product_id")))
+        """Products offered by the institution or, for a head office, by any of its branches.
+        (Where else a product was used is the case list's question.)"""
+        return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
 
     def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:

@@ -1,4 +1,6 @@
+import datetime as dt
 import os
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -24,3 +26,38 @@ def seeds_dir():
             pytest.fail(f"source documents missing at {path}: provenance cannot be checked")
         pytest.skip(f"source documents not found at {path}")
     return path
+
+
+@pytest.fixture
+def many_cases(db):
+    from institutions.models import Region
+    from products.models import Case, CaseSource, Product
+
+    """Enough extra published cases that page_size=200 really returns 200 rows."""
+    product = Product.objects.published().filter(institution__isnull=False).first()
+    province = Region.objects.get(code="330000")
+    Case.objects.bulk_create(
+        Case(
+            key=f"bulk-{i}",
+            product=product,
+            institution=product.institution,
+            status="published",
+            amount=Decimal(i),
+            currency="CNY",
+            province=province,
+            date=dt.date(2024, 1, 1 + i % 28),
+        )
+        for i in range(220)
+    )
+
+    doc_src = product.sources.first()
+    CaseSource.objects.bulk_create(
+        CaseSource(
+            case=c,
+            document=doc_src.document,
+            part=doc_src.part,
+            locator=doc_src.locator,
+            excerpt=doc_src.excerpt,
+        )
+        for c in Case.objects.filter(key__startswith="bulk-")
+    )

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from institutions.models import Institution, Region
-from products.models import Case, Product
+from institutions.models import Institution
+from products.models import Case
 
 LISTS = ["products", "cases", "policies", "institutions", "regions", "categories"]
 
@@ -135,39 +135,6 @@ def test_head_office_filter_includes_branches(api):
         and c["institution"]["head_office"]["id"] == xingye.pk
         or c["institution"]["id"] == xingye.pk
         for c in body["results"]
-    )
-
-
-@pytest.fixture
-def many_cases(db):
-    """Enough extra published cases that page_size=200 really returns 200 rows."""
-    product = Product.objects.published().filter(institution__isnull=False).first()
-    province = Region.objects.get(code="330000")
-    Case.objects.bulk_create(
-        Case(
-            key=f"bulk-{i}",
-            product=product,
-            institution=product.institution,
-            status="published",
-            amount=Decimal(i),
-            currency="CNY",
-            province=province,
-            date=dt.date(2024, 1, 1 + i % 28),
-        )
-        for i in range(220)
-    )
-    from products.models import CaseSource
-
-    doc_src = product.sources.first()
-    CaseSource.objects.bulk_create(
-        CaseSource(
-            case=c,
-            document=doc_src.document,
-            part=doc_src.part,
-            locator=doc_src.locator,
-            excerpt=doc_src.excerpt,
-        )
-        for c in Case.objects.filter(key__startswith="bulk-")
     )
 
 

