@@ -7,6 +7,10 @@ document.addEventListener("change", function (event) {
   }
 });
 document.addEventListener("DOMContentLoaded", function () {
+  // On a phone the filters start folded so the results come first.
+  if (window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details.facet-panel").forEach(function (d) { d.open = false; });
+  }
   document.querySelectorAll("button[data-js-hide]").forEach(function (b) { b.hidden = true; });
   document.querySelectorAll("a[data-print]").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); window.print(); });
