@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from catalogue.models import Document, Status
 
@@ -23,10 +24,13 @@ class PublishableAdmin(admin.ModelAdmin):
     actions = ["publish", "withdraw"]
     readonly_fields = ["created", "modified"]
 
+    # update() skips auto_now, so `modified` is set here: partners sync on it (a withdrawal must show).
     @admin.action(description="Publish selected")
     def publish(self, request, queryset) -> None:
-        self.message_user(request, f"{queryset.update(status=Status.PUBLISHED)} published")
+        n = queryset.update(status=Status.PUBLISHED, modified=timezone.now())
+        self.message_user(request, f"{n} published")
 
     @admin.action(description="Withdraw selected")
     def withdraw(self, request, queryset) -> None:
-        self.message_user(request, f"{queryset.update(status=Status.WITHDRAWN)} withdrawn")
+        n = queryset.update(status=Status.WITHDRAWN, modified=timezone.now())
+        self.message_user(request, f"{n} withdrawn")

@@ -1,58 +1,133 @@
 """Site-wide pages."""
 
-from django.db.models import Count, Q
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from catalogue.models import Document, Status
+from catalogue.facets import category_tree
+from catalogue.listing import FacetValue
+from catalogue.models import Document
 from institutions.models import Institution, Metric, Region
 from policies.models import Policy
-from products.models import Case, Category, Product, Theme
+from products.models import Case, Product, Theme
+
+STATS_KEY = "home-stats-v1"
+STATS_SECONDS = 3600  # whole-catalogue counts are cheap to keep and costly at a million cases
+
+
+def catalogue_version() -> str:
+    """Changes whenever a record is added, edited, published or withdrawn (three index lookups)."""
+    stamps = [m.objects.aggregate(v=Max("modified"))["v"] for m in (Case, Product, Policy)]
+    return "|".join(s.isoformat() if s else "-" for s in stamps)
+
+
+def catalogue_stats() -> dict[str, Any]:
+    """Counts over the whole published catalogue, cached until the catalogue changes."""
+    key = f"{STATS_KEY}:{catalogue_version()}"
+    stats = cache.get(key)
+    if stats is None:
+        cases = Case.objects.published()
+        products = Product.objects.published()
+        stats = {
+            "totals": {
+                "products": products.count(),
+                "cases": cases.count(),
+                "policies": Policy.objects.published().count(),
+                "institutions": Institution.objects.count(),
+                "metrics": Metric.objects.published().count(),
+            },
+            "by_category": dict(
+                products.order_by()
+                .values_list("category__slug")
+                .annotate(n=Count("id"))
+                .values_list("category__slug", "n")
+            ),
+            "by_theme": dict(
+                products.order_by()
+                .values_list("themes__slug")
+                .annotate(n=Count("id"))
+                .values_list("themes__slug", "n")
+            ),
+            "by_province": dict(
+                cases.exclude(province=None)
+                .order_by()
+                .values_list("province")
+                .annotate(n=Count("id"))
+                .values_list("province", "n")
+            ),
+            "by_month": [
+                (m.strftime("%Y-%m"), n)
+                for m, n in cases.exclude(date=None)
+                .order_by()
+                .annotate(m=TruncMonth("date"))
+                .values_list("m")
+                .annotate(n=Count("id"))
+                .values_list("m", "n")
+                .order_by("m")
+            ],
+        }
+        cache.set(key, stats, STATS_SECONDS)
+    return stats
+
+
+# China's extent in degrees, for placing province centroids on a small SVG map.
+LON, LAT = (73.0, 135.5), (17.5, 54.0)
+MAP_W, MAP_H = 620, 460
+
+
+def province_map(by_province: dict[str, int]) -> list[dict[str, Any]]:
+    """Circles at province centroids, area proportional to the number of cases."""
+    peak = max(by_province.values(), default=1)
+    points = []
+    for r in Region.objects.filter(level=Region.Level.PROVINCE).exclude(longitude=None).order_by("code"):
+        n = by_province.get(r.code, 0)
+        points.append(
+            {
+                "region": r,
+                "n": n,
+                "x": round((r.longitude - LON[0]) / (LON[1] - LON[0]) * MAP_W, 1),
+                "y": round((LAT[1] - r.latitude) / (LAT[1] - LAT[0]) * MAP_H, 1),
+                "r": round(3 + 22 * math.sqrt(n / peak), 1) if n else 2.5,
+            }
+        )
+    return points
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """What the catalogue holds: totals, counts by category, theme and province, latest cases."""
-    published = Q(products__status=Status.PUBLISHED)
-    categories = (
-        Category.objects.filter(parent__isnull=True)
-        .annotate(
-            n=Count(
-                "children__products", filter=Q(children__products__status=Status.PUBLISHED), distinct=True
-            )
-        )
-        .order_by("position")
-    )
-    leaf_counts = (
-        Category.objects.annotate(n=Count("products", filter=published))
-        .filter(n__gt=0)
-        .order_by("-n", "position")
-    )
-    themes = Theme.objects.annotate(n=Count("products", filter=published)).order_by("position")
-    # Grouped on the cases table (indexed by province), then joined to names in Python.
-    by_province = dict(
-        Case.objects.published()
-        .exclude(province=None)
-        .values_list("province")
-        .annotate(n=Count("id"))
-        .values_list("province", "n")
-    )
+    stats = catalogue_stats()
+    product_list = reverse("products:product-list")
+
+    def make(slug: str) -> FacetValue:
+        return FacetValue(slug, slug, 0, False, f"{product_list}?category={slug}")
+
+    by_province = stats["by_province"]
     provinces = sorted(
         Region.objects.filter(code__in=by_province), key=lambda r: (-by_province[r.code], r.code)
     )
     for region in provinces:
         region.n = by_province[region.code]
+    themes = list(Theme.objects.order_by("position"))
+    for t in themes:
+        t.n = stats["by_theme"].get(t.slug, 0)
+    months = stats["by_month"][-18:]
+    month_peak = max((n for _m, n in months), default=1)
     context = {
-        "totals": {
-            "products": Product.objects.published().count(),
-            "cases": Case.objects.published().count(),
-            "policies": Policy.objects.published().count(),
-            "institutions": Institution.objects.count(),
-            "metrics": Metric.objects.published().count(),
-        },
-        "categories": categories,
-        "leaf_categories": leaf_counts[:12],
+        "totals": stats["totals"],
+        "category_tree": category_tree(stats["by_category"], make),
         "themes": themes,
-        "provinces": provinces[:12],
+        "provinces": provinces,
+        "map_points": province_map(by_province),
+        "map_size": (MAP_W, MAP_H),
+        "months": [(m, n, round(100 * n / month_peak)) for m, n in months],
         "latest_cases": Case.objects.published()
         .for_listing()
         .exclude(date__isnull=True)
