@@ -32,3 +32,13 @@ class SearchFilterSet(filters.FilterSet):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    def category_ids(self, category) -> list[int]:
+        """A category and its descendants, looked up once per request however often facets
+        re-apply the filter."""
+        from products.filters import category_and_descendants
+
+        cache = self.__dict__.setdefault("_category_ids", {})
+        if category.pk not in cache:
+            cache[category.pk] = category_and_descendants(category)
+        return cache[category.pk]

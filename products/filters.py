@@ -152,7 +152,7 @@ class CaseFilter(SearchFilterSet):
         ]
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
-        return qs.filter(product__category_id__in=category_and_descendants(value)) if value else qs
+        return qs.filter(product__category_id__in=self.category_ids(value)) if value else qs
 
     def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
         return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
@@ -260,7 +260,7 @@ class ProductFilter(SearchFilterSet):
         return qs  # applied together in filter_queryset
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
-        return qs.filter(category_id__in=category_and_descendants(value)) if value else qs
+        return qs.filter(category_id__in=self.category_ids(value)) if value else qs
 
     def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
         """Products offered by the institution or, for a head office, by any of its branches.
