@@ -3,12 +3,29 @@
 from collections.abc import Collection
 
 import django_filters as filters
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from catalogue import search
 
 MAX_QUERY_LENGTH = 200
+
+
+class NullsLastOrderingFilter(filters.OrderingFilter):
+    """Sorting where a missing date or amount goes last either way (PostgreSQL puts NULLs first
+    when descending), with the primary key as tie-break so pages never overlap."""
+
+    def get_ordering_value(self, param: str):
+        descending = param.startswith("-")
+        name = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        return F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+
+    def filter(self, qs: QuerySet, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        ordering = [self.get_ordering_value(p) for p in value]
+        last = F("pk").desc() if value[0].startswith("-") else F("pk").asc()
+        return qs.order_by(*ordering, last)
 
 
 class SearchFilterSet(filters.FilterSet):

@@ -3,18 +3,22 @@
 Query budget, whatever the page size and the filters: the filter values are validated once, the
 search runs once, each facet is one GROUP BY over "every filter but this facet's own", facet labels
 come from one query per vocabulary, and the page is a count plus one query (plus the queryset's own
-prefetches). Invalid values are reported on the page and left out; the rest still applies.
+prefetches). Facets are cached per filter state until the catalogue changes, since on a million
+cases they are the costly part. Invalid values are reported on the page and left out.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import SearchFilterSet
@@ -69,17 +73,19 @@ class FacetSpec:
 
 
 def group_count(
-    expression: Any, distinct_on: str = "pk"
+    expression: Any, *, many: bool = False
 ) -> Callable[[QuerySet, SearchFilterSet], dict[Any, int]]:
-    """Counts per value of `expression` (a field path or an expression)."""
+    """Counts per value of `expression` (a field path or an expression). `many` for a
+    many-to-many path, where a row can repeat and must be counted once (DISTINCT is costly,
+    so only then)."""
 
     def count(qs: QuerySet, fs: SearchFilterSet) -> dict[Any, int]:
+        # A multi-value filter (OR over a many-to-many) joins rows that can repeat too.
+        n = Count("pk", distinct=True) if many or qs.query.distinct else Count("pk")
         if isinstance(expression, str):
-            rows = qs.order_by().values(expression).annotate(n=Count(distinct_on, distinct=True))
+            rows = qs.order_by().values(expression).annotate(n=n)
             return {r[expression]: r["n"] for r in rows if r[expression] not in (None, "")}
-        rows = (
-            qs.order_by().annotate(_v=expression).values("_v").annotate(n=Count(distinct_on, distinct=True))
-        )
+        rows = qs.order_by().annotate(_v=expression).values("_v").annotate(n=n)
         return {r["_v"]: r["n"] for r in rows if r["_v"] not in (None, "")}
 
     return count
@@ -198,6 +204,34 @@ def build_list_page(
     # Search once; every facet and the list start from its result.
     searched = fs.filters["q"].filter(fs.queryset, fs.form.cleaned_data.get("q"))
     results = fs.filter_queryset(searched, exclude={"q"})
+    cache_key = _facet_cache_key(request, params)
+    facet_objs = cache.get(cache_key)
+    if facet_objs is None:
+        facet_objs = _count_facets(facets, fs, searched, params)
+        cache.set(cache_key, facet_objs, FACET_SECONDS)
+
+    paginator = Paginator(results, page_size)
+    page = paginator.get_page(request.GET.get("page"))
+    return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
+
+
+FACET_SECONDS = 3600
+
+
+def _facet_cache_key(request: HttpRequest, params: QueryDict) -> str:
+    """Facet counts depend on the filters (not the page or the order), the language of the
+    labels, and the catalogue's state — which `catalogue_version` stamps."""
+    from catalogue.views import catalogue_version
+
+    # Every parameter but the page: the facet links carry the ordering and page size along.
+    state = sorted((k, v) for k, vs in params.lists() if k != "page" for v in vs)
+    raw = f"{request.path}|{get_language()}|{catalogue_version()}|{state}"
+    return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _count_facets(
+    facets: list[FacetSpec], fs: SearchFilterSet, searched: QuerySet, params: QueryDict
+) -> list[Facet]:
     facet_objs = []
     for spec in facets:
         if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
@@ -230,10 +264,7 @@ def build_list_page(
         facet_objs.append(
             Facet(spec.name, str(spec.label), values, spec.multiple, clear_url=without(params, spec.name))
         )
-
-    paginator = Paginator(results, page_size)
-    page = paginator.get_page(request.GET.get("page"))
-    return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
+    return facet_objs
 
 
 def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) -> dict[str, Any]:

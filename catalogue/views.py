@@ -15,6 +15,7 @@ from django.urls import reverse
 from catalogue.facets import category_tree
 from catalogue.listing import FacetValue
 from catalogue.models import Document
+from catalogue.orderings import NEWEST_CASE, NEWEST_POLICY
 from institutions.models import Institution, Metric, Region
 from policies.models import Policy
 from products.models import Case, Product, Theme
@@ -131,10 +132,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "latest_cases": Case.objects.published()
         .for_listing()
         .exclude(date__isnull=True)
-        .order_by("-date", "-id")[:8],
+        .order_by(NEWEST_CASE, "-id")[:8],
         "latest_policies": Policy.objects.published()
         .select_related("issuer", "province")
-        .order_by("-issued_date", "key")[:6],
+        .order_by(NEWEST_POLICY, "key")[:6],
         "documents": Document.objects.all(),
     }
     return render(request, "catalogue/home.html", context)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from catalogue.facets import kind_labels, region_labels
 from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from catalogue.orderings import NEWEST_CASE, NEWEST_POLICY
 from institutions.filters import InstitutionFilter
 from institutions.models import Institution, Metric, Region
 from policies.models import Policy
@@ -56,7 +57,9 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     while frontier:
         frontier = {i.pk for i in family if i.parent_id in frontier} - below
         below |= frontier
-    cases = Case.objects.published().for_listing().filter(institution_id__in=below).order_by("-date", "-id")
+    cases = (
+        Case.objects.published().for_listing().filter(institution_id__in=below).order_by(NEWEST_CASE, "-id")
+    )
     products = (
         Product.objects.published()
         .select_related("category", "institution")
@@ -88,7 +91,7 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "issued": Policy.objects.published()
             .filter(Q(issuer=inst) | Q(co_issuers=inst))
             .distinct()
-            .order_by("-issued_date", "key")[:DETAIL_LIMIT],
+            .order_by(NEWEST_POLICY, "key")[:DETAIL_LIMIT],
             "group_id": root.pk,
         },
     )
@@ -97,13 +100,13 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), code=code)
     field = {"province": "province", "city": "city", "district": "district"}[region.level]
-    cases = Case.objects.published().for_listing().filter(**{field: region}).order_by("-date", "-id")
+    cases = Case.objects.published().for_listing().filter(**{field: region}).order_by(NEWEST_CASE, "-id")
     institutions = Institution.objects.for_listing().filter(**{field: region}).order_by("name")
     policies = (
         Policy.objects.published()
         .select_related("issuer", "province", "city")
         .filter(**{field: region})
-        .order_by("-issued_date", "key")
+        .order_by(NEWEST_POLICY, "key")
     )
     cities = []
     if region.level == Region.Level.PROVINCE:

@@ -1,7 +1,7 @@
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import SearchFilterSet
+from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
 from institutions.models import Institution
 from policies.models import Policy, Topic
 from products.filters import RegionChoice
@@ -30,7 +30,7 @@ class PolicyFilter(SearchFilterSet):
     )
     issued_after = filters.DateFilter(field_name="issued_date", lookup_expr="gte", label=_("From"))
     issued_before = filters.DateFilter(field_name="issued_date", lookup_expr="lte", label=_("To"))
-    ordering = filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("issued_date", "date"), ("heading", "title"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date, title or modified; prefix - for descending",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from catalogue.facets import choice_labels, institution_labels, region_labels, theme_labels
 from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from catalogue.orderings import NEWEST_CASE
 from policies.filters import PolicyFilter
 from policies.models import Policy, Topic
 from products.models import Case, Product
@@ -25,8 +26,12 @@ POLICY_FACETS = [
         choice_labels(Policy.Level.choices),
         multiple=True,
     ),
-    FacetSpec("topic", gettext_lazy("Topic"), group_count("topics__slug"), topic_labels, multiple=True),
-    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
+    FacetSpec(
+        "topic", gettext_lazy("Topic"), group_count("topics__slug", many=True), topic_labels, multiple=True
+    ),
+    FacetSpec(
+        "theme", gettext_lazy("Theme"), group_count("themes__slug", many=True), theme_labels, multiple=True
+    ),
     FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
     FacetSpec("issuer", gettext_lazy("Issuer"), group_count("issuer_id"), institution_labels, limit=12),
 ]
@@ -65,7 +70,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Case.objects.published()
         .for_listing()
         .filter(product__in=policy.products.all())
-        .order_by("-date")[:20]
+        .order_by(NEWEST_CASE, "-id")[:20]
     )
     return render(
         request,

@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import SearchFilterSet
+from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
 from catalogue.models import Status
 from institutions.models import Institution, Region
 from products.models import Case, Category, Product, Theme
@@ -125,7 +125,7 @@ class CaseFilter(SearchFilterSet):
     collateral = filters.CharFilter(
         field_name="product__collateral", lookup_expr="icontains", max_length=100, label=_("Collateral")
     )
-    ordering = filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("date", "date"), ("amount", "amount"), ("product__name", "name"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date, amount, name or modified; prefix - for descending",
@@ -207,7 +207,7 @@ class ProductFilter(SearchFilterSet):
     currency = filters.CharFilter(method="via_cases", validators=[currency_code], label=_("Currency"))
     target_clients = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Target clients"))
     collateral = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Collateral"))
-    ordering = filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(("latest_case_date", "date"), ("name", "name"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date (of the latest case), name or modified; prefix - for descending",

@@ -171,6 +171,8 @@ class Case(Publishable):
             models.Index(fields=["status", "-date"], name="case_status_date"),
             models.Index(fields=["province", "date"], name="case_province_date"),
             models.Index(fields=["amount"], name="case_amount"),
+            # A product's latest case and its case count (product lists, sync) without a scan.
+            models.Index(fields=["product", "status", "date"], name="case_product_status_date"),
         ]
         constraints = [
             Publishable.status_constraint("case_status_valid"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,10 +19,12 @@ from catalogue.facets import (
     theme_labels,
 )
 from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from catalogue.orderings import NEWEST_POLICY
 from policies.models import Policy
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product
 
+TIMELINE_LIMIT = 30
 HEAD_OFFICE = Coalesce("institution__head_office_id", "institution_id")
 HEAD_OFFICE_KIND = Coalesce("institution__head_office__kind", "institution__kind")
 
@@ -46,7 +48,9 @@ PRODUCT_FACETS = [
     FacetSpec(
         "category", gettext_lazy("Category"), group_count("category__slug"), no_labels, tree=category_tree
     ),
-    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
+    FacetSpec(
+        "theme", gettext_lazy("Theme"), group_count("themes__slug", many=True), theme_labels, multiple=True
+    ),
     FacetSpec(
         "province", gettext_lazy("Province"), _product_case_count("province_id", "province"), region_labels
     ),
@@ -78,7 +82,11 @@ CASE_FACETS = [
         tree=category_tree,
     ),
     FacetSpec(
-        "theme", gettext_lazy("Theme"), group_count("product__themes__slug"), theme_labels, multiple=True
+        "theme",
+        gettext_lazy("Theme"),
+        group_count("product__themes__slug", many=True),
+        theme_labels,
+        multiple=True,
     ),
     FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
     FacetSpec("city", gettext_lazy("City"), group_count("city_id"), region_labels, only_if="province"),
@@ -135,7 +143,7 @@ def peer_cases(product: Product, limit: int = 30) -> QuerySet:
     if own is not None:
         group = own.head_office_id or own.pk
         qs = qs.exclude(Q(institution_id=group) | Q(institution__head_office_id=group))
-    return qs.order_by("-date", "-id")[:limit]
+    return qs.order_by(F("date").desc(nulls_last=True), "-id")[:limit]
 
 
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -147,13 +155,15 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("themes", "sources__document"),
         pk=pk,
     )
-    cases = Case.objects.published().for_listing().filter(product=product).order_by("date", "id")
+    # The first uses are what a relationship manager asks about; the rest is one click away.
+    all_cases = Case.objects.published().filter(product=product)
+    cases = all_cases.for_listing().order_by(F("date").asc(nulls_last=True), "id")[:TIMELINE_LIMIT]
     policies = (
         Policy.objects.published()
         .filter(Q(products=product) | Q(categories=product.category))
         .select_related("issuer", "province")
         .distinct()
-        .order_by("-issued_date", "key")[:12]
+        .order_by(NEWEST_POLICY, "key")[:12]
     )
     return render(
         request,
@@ -161,6 +171,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "product": product,
             "cases": cases,
+            "case_total": all_cases.count(),
             "peers": peer_cases(product),
             "policies": policies,
             "print": request.GET.get("print") == "1",
