@@ -16,7 +16,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -72,20 +73,34 @@ class FacetSpec:
     tree: Callable[[dict[Any, int], Callable[[Any], FacetValue]], list[FacetValue]] | None = None
 
 
-def group_count(
-    expression: Any, *, many: bool = False
-) -> Callable[[QuerySet, SearchFilterSet], dict[Any, int]]:
-    """Counts per value of `expression` (a field path or an expression). `many` for a
-    many-to-many path, where a row can repeat and must be counted once (DISTINCT is costly,
-    so only then)."""
+def count_distinct(qs: QuerySet, group: Any, distinct: Any = "pk") -> dict[Any, int]:
+    """{group value: number of distinct `distinct` values} over `qs`.
+
+    Written as COUNT(*) over SELECT DISTINCT rather than COUNT(DISTINCT …): on a million cases
+    PostgreSQL answers the latter by walking an index in group order (2 s) and the former with
+    hash aggregates (0.15 s)."""
+    g = F(group) if isinstance(group, str) else group
+    d = F(distinct) if isinstance(distinct, str) else distinct
+    inner = qs.order_by().annotate(_g=g, _d=d).values_list("_g", "_d").distinct()
+    sql, params = inner.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f'SELECT "_g", COUNT(*) FROM ({sql}) AS pairs GROUP BY "_g"', params)
+        return {g: n for g, n in cursor.fetchall() if g not in (None, "")}
+
+
+def group_count(expression: Any) -> Callable[[QuerySet, SearchFilterSet], dict[Any, int]]:
+    """Counts of rows per value of `expression` (a field path or an expression)."""
 
     def count(qs: QuerySet, fs: SearchFilterSet) -> dict[Any, int]:
-        # A multi-value filter (OR over a many-to-many) joins rows that can repeat too.
-        n = Count("pk", distinct=True) if many or qs.query.distinct else Count("pk")
+        if qs.query.distinct:
+            # A multi-value filter (OR over a many-to-many) joins rows that can repeat.
+            return count_distinct(qs, expression)
+        # Grouping by a many-to-many path is exact without DISTINCT: each (row, value) pair
+        # occurs once in the join.
         if isinstance(expression, str):
-            rows = qs.order_by().values(expression).annotate(n=n)
+            rows = qs.order_by().values(expression).annotate(n=Count("pk"))
             return {r[expression]: r["n"] for r in rows if r[expression] not in (None, "")}
-        rows = qs.order_by().annotate(_v=expression).values("_v").annotate(n=n)
+        rows = qs.order_by().annotate(_v=expression).values("_v").annotate(n=Count("pk"))
         return {r["_v"]: r["n"] for r in rows if r["_v"] not in (None, "")}
 
     return count

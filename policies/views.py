@@ -26,12 +26,8 @@ POLICY_FACETS = [
         choice_labels(Policy.Level.choices),
         multiple=True,
     ),
-    FacetSpec(
-        "topic", gettext_lazy("Topic"), group_count("topics__slug", many=True), topic_labels, multiple=True
-    ),
-    FacetSpec(
-        "theme", gettext_lazy("Theme"), group_count("themes__slug", many=True), theme_labels, multiple=True
-    ),
+    FacetSpec("topic", gettext_lazy("Topic"), group_count("topics__slug"), topic_labels, multiple=True),
+    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
     FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
     FacetSpec("issuer", gettext_lazy("Issuer"), group_count("issuer_id"), institution_labels, limit=12),
 ]

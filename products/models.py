@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -64,16 +63,22 @@ class ProductQuerySet(PublishableQuerySet):
             "themes", "sources__document"
         )
 
-    def with_case_count(self) -> ProductQuerySet:
-        """Adds `case_count` (published cases) as a correlated subquery: no GROUP BY over the list."""
-        cases = (
-            Case.objects.filter(product=OuterRef("pk"), status=Status.PUBLISHED)
-            .order_by()
-            .values("product")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        return self.annotate(case_count=Coalesce(Subquery(cases), 0))
+
+def attach_case_counts(products: list[Product]) -> list[Product]:
+    """Set `case_count` (published cases) on a page of products with one grouped query.
+
+    Done after pagination, not as an annotation: PostgreSQL would evaluate a per-row count for
+    every product before sorting, which on a million cases dominates the list."""
+    counts = dict(
+        Case.objects.filter(product__in=[p.pk for p in products], status=Status.PUBLISHED)
+        .order_by()
+        .values_list("product")
+        .annotate(n=Count("id"))
+        .values_list("product", "n")
+    )
+    for p in products:
+        p.case_count = counts.get(p.pk, 0)
+    return products
 
 
 class Product(Publishable):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,11 +18,11 @@ from catalogue.facets import (
     region_labels,
     theme_labels,
 )
-from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from catalogue.listing import FacetSpec, build_list_page, count_distinct, group_count, list_context
 from catalogue.orderings import NEWEST_POLICY
 from policies.models import Policy
 from products.filters import CaseFilter, ProductFilter
-from products.models import Case, Product
+from products.models import Case, Product, attach_case_counts
 
 TIMELINE_LIMIT = 30
 HEAD_OFFICE = Coalesce("institution__head_office_id", "institution_id")
@@ -33,13 +33,10 @@ def _product_case_count(field: str, facet: str):
     """Products per value of a case field, under the other case-level conditions."""
 
     def count(qs: QuerySet, fs: ProductFilter) -> dict:
-        rows = (
-            Case.objects.published()
-            .filter(product__in=qs.values("pk"), **fs.case_conditions(exclude={facet}))
-            .values(field)
-            .annotate(n=Count("product", distinct=True))
+        cases = Case.objects.published().filter(
+            product__in=qs.values("pk"), **fs.case_conditions(exclude={facet})
         )
-        return {r[field]: r["n"] for r in rows if r[field]}
+        return count_distinct(cases, field, "product_id")
 
     return count
 
@@ -48,9 +45,7 @@ PRODUCT_FACETS = [
     FacetSpec(
         "category", gettext_lazy("Category"), group_count("category__slug"), no_labels, tree=category_tree
     ),
-    FacetSpec(
-        "theme", gettext_lazy("Theme"), group_count("themes__slug", many=True), theme_labels, multiple=True
-    ),
+    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
     FacetSpec(
         "province", gettext_lazy("Province"), _product_case_count("province_id", "province"), region_labels
     ),
@@ -84,7 +79,7 @@ CASE_FACETS = [
     FacetSpec(
         "theme",
         gettext_lazy("Theme"),
-        group_count("product__themes__slug", many=True),
+        group_count("product__themes__slug"),
         theme_labels,
         multiple=True,
     ),
@@ -118,8 +113,9 @@ CASE_SORTS = [
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
-    queryset = Product.objects.published().for_listing().with_case_count()
+    queryset = Product.objects.published().for_listing()
     listing = build_list_page(request, ProductFilter, queryset, PRODUCT_FACETS, default_ordering="-date")
+    attach_case_counts(listing.page.object_list)
     context = list_context(listing, INPUTS, sorts=PRODUCT_SORTS, noun=_("products"))
     return render(request, "products/product_list.html", context)
 
@@ -201,15 +197,13 @@ def compare(request: HttpRequest) -> HttpResponse:
         raw = request.GET.getlist(kind)
         try:
             ids[kind] = list(dict.fromkeys(int(x) for x in raw))
+            if any(not 0 < i < 2**63 for i in ids[kind]):
+                raise ValueError
         except ValueError:
             ids[kind] = []
             errors.append(_("Ids must be whole numbers."))
-    products = list(
-        Product.objects.published()
-        .for_listing()
-        .with_case_count()
-        .filter(pk__in=ids["product"][:MAX_COMPARE])
-    )
+    products = list(Product.objects.published().for_listing().filter(pk__in=ids["product"][:MAX_COMPARE]))
+    attach_case_counts(products)
     cases = list(Case.objects.published().for_listing().filter(pk__in=ids["case"][:MAX_COMPARE]))
     if len(ids["product"]) > MAX_COMPARE or len(ids["case"]) > MAX_COMPARE:
         errors.append(_("Compare at most four at a time; the first four are shown."))
