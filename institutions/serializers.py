@@ -1,21 +1,53 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import HeadOfficeRefSerializer, RegionRefSerializer
-from institutions.models import Institution, Region
+from catalogue.api.serializers import (
+    HeadOfficeRefSerializer,
+    InstitutionRefSerializer,
+    RegionRefSerializer,
+    SourceSerializer,
+)
+from catalogue.models import Status
+from institutions.models import Institution, Metric, Region
+
+INSTITUTION_LEVELS = [("head-office", "head office"), ("branch", "branch"), ("sub-branch", "sub-branch")]
+TIMESTAMPS = {
+    "created": {"help_text": "When the record entered the catalogue."},
+    "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
+}
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    code = serializers.CharField(read_only=True, help_text="GB/T 2260 six-digit code, e.g. 430000.")
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Code of the region above; null for a province."
+    )
 
     class Meta:
         model = Region
         fields = ["code", "name", "short_name", "name_en", "level", "parent", "longitude", "latitude"]
 
 
+class BranchRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Institution
+        fields = ["id", "name", "kind"]
+
+
 class InstitutionSerializer(serializers.ModelSerializer):
-    parent = HeadOfficeRefSerializer(allow_null=True, read_only=True)
-    head_office = HeadOfficeRefSerializer(allow_null=True, read_only=True)
-    aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    parent = HeadOfficeRefSerializer(
+        allow_null=True, read_only=True, help_text="The institution one level up; null for a head office."
+    )
+    head_office = HeadOfficeRefSerializer(
+        allow_null=True, read_only=True, help_text="The top of the hierarchy; null for a head office."
+    )
+    level = serializers.ChoiceField(
+        choices=INSTITUTION_LEVELS,
+        read_only=True,
+        help_text="Place in the hierarchy: head-office, branch or sub-branch.",
+    )
+    aliases = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True, help_text="Other names the documents use (工行)."
+    )
     province = RegionRefSerializer(allow_null=True, read_only=True)
     city = RegionRefSerializer(allow_null=True, read_only=True)
 
@@ -27,6 +59,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "short_name",
             "aliases",
             "kind",
+            "level",
             "parent",
             "head_office",
             "province",
@@ -34,3 +67,50 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "created",
             "modified",
         ]
+        extra_kwargs = {"name": {"help_text": "Full name; unique."}, **TIMESTAMPS}
+
+
+class InstitutionDetailSerializer(InstitutionSerializer):
+    branches = BranchRefSerializer(
+        many=True,
+        read_only=True,
+        help_text="Direct branches; all branches of a head office: /api/v1/institutions/?head_office=<id>.",
+    )
+
+    class Meta(InstitutionSerializer.Meta):
+        fields = [*InstitutionSerializer.Meta.fields, "branches"]
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    institution = InstitutionRefSerializer(read_only=True, help_text="Who reported the figure.")
+    sources = SourceSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        read_only=True,
+        help_text="`published`; `withdrawn` appears only in modified_since syncs (delete it).",
+    )
+
+    class Meta:
+        model = Metric
+        fields = [
+            "id",
+            "key",
+            "status",
+            "institution",
+            "indicator",
+            "value",
+            "unit",
+            "as_of",
+            "period",
+            "sources",
+            "created",
+            "modified",
+        ]
+        extra_kwargs = {
+            "indicator": {"help_text": "The indicator as written."},
+            "value": {"help_text": "In base units of `unit` (CNY, USD, %, count …)."},
+            "unit": {"help_text": "CNY, USD, %, pct-point, bp, count, households, accounts …"},
+            "as_of": {"help_text": "Date the figure refers to; null when only a period is given."},
+            "period": {"help_text": "The period as written, e.g. 截至2024年4月末."},
+            **TIMESTAMPS,
+        }

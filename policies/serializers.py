@@ -1,23 +1,44 @@
 from rest_framework import serializers
 
 from catalogue.api.serializers import HeadOfficeRefSerializer, RegionRefSerializer, SourceSerializer
-from policies.models import Policy
+from catalogue.models import Status
+from policies.models import Policy, Topic
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "name_en"]
+        extra_kwargs = {"slug": {"help_text": "Stable identifier of the topic."}}
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    title = serializers.CharField(source="heading", read_only=True)
-    issuer = HeadOfficeRefSerializer(allow_null=True, read_only=True)
+    title = serializers.CharField(source="heading", read_only=True, help_text="The heading as written.")
+    issuer = HeadOfficeRefSerializer(allow_null=True, read_only=True, help_text="The issuing institution.")
     province = RegionRefSerializer(allow_null=True, read_only=True)
     city = RegionRefSerializer(allow_null=True, read_only=True)
-    topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    topics = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True, help_text="Topic slugs."
+    )
+    themes = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True, help_text="Theme slugs."
+    )
     sources = SourceSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(
+        choices=Status.choices,
+        read_only=True,
+        help_text="`published`; `withdrawn` appears only in modified_since syncs (delete it).",
+    )
+    key_measures = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Short statements of the key measures."
+    )
 
     class Meta:
         model = Policy
         fields = [
             "id",
             "key",
+            "status",
             "title",
             "document_title",
             "issuer",
@@ -33,3 +54,9 @@ class PolicySerializer(serializers.ModelSerializer):
             "created",
             "modified",
         ]
+        extra_kwargs = {
+            "document_title": {"help_text": "The document's title inside 《》, without them."},
+            "issued_date": {"help_text": "Issue date; null when the document gives none."},
+            "created": {"help_text": "When the record entered the catalogue."},
+            "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
+        }

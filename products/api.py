@@ -1,27 +1,68 @@
-from rest_framework import viewsets
+import django_filters as filters
 
+from catalogue.api.filters import NameSearchFilterSet
+from catalogue.api.views import CatalogueViewSet
 from products.filters import CaseFilter, ProductFilter
-from products.models import Case, Category, Product
-from products.serializers import CaseSerializer, CategorySerializer, ProductSerializer
+from products.models import Case, Category, Product, Theme
+from products.serializers import CaseSerializer, CategorySerializer, ProductSerializer, ThemeSerializer
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published products with their institution, category, themes and sources."""
+class ProductViewSet(CatalogueViewSet):
+    """Products (what an institution offers) with their institution, category, themes and sources.
+    Filters are those of the products page; `ordering` is the page's sort."""
 
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
-    queryset = Product.objects.published().for_listing().order_by("name", "id")
+    queryset = Product.objects.for_listing().order_by("name", "id")
 
 
-class CaseViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published cases (one dated use of a product at an institution), newest first."""
+class CaseViewSet(CatalogueViewSet):
+    """Cases (落地案例): one dated use of a product at an institution, newest first."""
 
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
-    queryset = Case.objects.published().for_listing().order_by("-date", "-id")
+    queryset = Case.objects.for_listing().order_by("-date", "-id")
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryFilter(NameSearchFilterSet):
+    search_fields = ("slug", "name", "name_en")
+    parent = filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        help_text="Slug of a category: its sub-categories.",
+    )
+    top_level = filters.BooleanFilter(
+        field_name="parent", lookup_expr="isnull", help_text="true: only top-level categories."
+    )
+
+    class Meta:
+        model = Category
+        fields = ["q", "parent", "top_level"]
+
+
+class CategoryViewSet(CatalogueViewSet):
+    """The product-category tree, in display order; `parent` links a category to the one above."""
+
     serializer_class = CategorySerializer
+    filterset_class = CategoryFilter
     queryset = Category.objects.select_related("parent").order_by("position", "slug")
     lookup_field = "slug"
+    ordering_fields = {"position": "position", "slug": "slug", "name": "name"}
+
+
+class ThemeFilter(NameSearchFilterSet):
+    search_fields = ("slug", "name", "name_en")
+
+    class Meta:
+        model = Theme
+        fields = ["q"]
+
+
+class ThemeViewSet(CatalogueViewSet):
+    """The five themes that cut across categories (科技, 绿色, 普惠, 养老, 数字金融)."""
+
+    serializer_class = ThemeSerializer
+    filterset_class = ThemeFilter
+    queryset = Theme.objects.order_by("position", "slug")
+    lookup_field = "slug"
+    ordering_fields = {"position": "position", "slug": "slug"}

@@ -6,34 +6,56 @@ from catalogue.api.serializers import (
     RegionRefSerializer,
     SourceSerializer,
 )
+from catalogue.models import Status
 from products.models import Case, Category, Product, Theme
+
+STATUS_HELP = (
+    "`published`; `withdrawn` appears only in modified_since syncs and means: delete it from your mirror."
+)
+TIMESTAMPS = {
+    "created": {"help_text": "When the record entered the catalogue."},
+    "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
+}
 
 
 class ThemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Theme
         fields = ["slug", "name", "name_en"]
+        extra_kwargs = {"slug": {"help_text": "Stable identifier, e.g. green-finance."}}
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Slug of the parent category; null at the top.",
+    )
 
     class Meta:
         model = Category
         fields = ["slug", "name", "name_en", "parent"]
+        extra_kwargs = {"slug": {"help_text": "Stable identifier, e.g. data-asset-pledge-loan."}}
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    institution = InstitutionRefSerializer(allow_null=True, read_only=True)
+    institution = InstitutionRefSerializer(
+        allow_null=True, read_only=True, help_text="Who offers it; null when the document names no one."
+    )
     category = CategoryRefSerializer(read_only=True)
-    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    themes = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True, help_text="Theme slugs."
+    )
     sources = SourceSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
 
     class Meta:
         model = Product
         fields = [
             "id",
             "key",
+            "status",
             "name",
             "name_is_descriptive",
             "institution",
@@ -46,6 +68,11 @@ class ProductSerializer(serializers.ModelSerializer):
             "created",
             "modified",
         ]
+        extra_kwargs = {
+            "key": {"help_text": "Stable natural key (e.g. 003-t1-01; sub-… for partner submissions)."},
+            "name": {"help_text": "As the document writes it."},
+            **TIMESTAMPS,
+        }
 
 
 class CaseProductSerializer(serializers.ModelSerializer):
@@ -57,17 +84,19 @@ class CaseProductSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    institution = InstitutionRefSerializer(read_only=True)
+    institution = InstitutionRefSerializer(read_only=True, help_text="The institution that did it.")
     product = CaseProductSerializer(read_only=True)
     province = RegionRefSerializer(allow_null=True, read_only=True)
     city = RegionRefSerializer(allow_null=True, read_only=True)
     sources = SourceSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
 
     class Meta:
         model = Case
         fields = [
             "id",
             "key",
+            "status",
             "date",
             "amount",
             "currency",
@@ -83,3 +112,12 @@ class CaseSerializer(serializers.ModelSerializer):
             "created",
             "modified",
         ]
+        extra_kwargs = {
+            "key": {"help_text": "Stable natural key (e.g. 003-t1-01-c; sub-…-1 for partner submissions)."},
+            "date": {"help_text": "Day of the case; null unless the document gives year, month and day."},
+            "amount": {"help_text": "In currency units (27万美元 → 270000.00); null when not stated."},
+            "currency": {"help_text": "ISO 4217 code; empty when no amount is stated."},
+            "client": {"help_text": "The client as the document describes it."},
+            "milestone": {"help_text": "The 'first' claim as written, e.g. 湖南省首笔."},
+            **TIMESTAMPS,
+        }

@@ -1,16 +1,106 @@
-"""Page-number pagination shared by every list endpoint: {count, next, previous, results}."""
+"""Pagination shared by every list endpoint, in two modes.
 
+page (default)  {count, next, previous, results}; ?page=N&page_size=M (M up to 500), for browsing.
+cursor          {next, previous: null, results}; ?pagination=cursor, then follow `next`. Keyset
+                pagination on (modified, id) — never OFFSET — so a sync stays fast and stable
+                however large the catalogue and whatever changes during the walk.
+
+A page_size over the cap, a bad page number or cursor is a 400; a page past the end is a 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections import OrderedDict
+from typing import Any
+
+from django.core.paginator import EmptyPage, Page
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import Model, Q, QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from catalogue.api.exceptions import PageNotFound
+from catalogue.api.sync import has_timestamps
 
 MAX_PAGE_SIZE = 500
+PAGE, CURSOR = "page", "cursor"
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
+def cursor_keys(model: type[Model]) -> tuple[str, ...]:
+    """The keyset: (modified, pk) where records keep timestamps (the sync order), else (pk,)."""
+    return ("modified", "pk") if has_timestamps(model) else ("pk",)
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, keys: tuple[str, ...]) -> list[Any]:
+    bad = ValidationError(
+        {"cursor": ["not a cursor of this list: follow the `next` links, or start without one"]}
+    )
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad from None
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise bad
+    if keys[0] == "modified":
+        try:
+            values[0] = dt.datetime.fromisoformat(values[0])
+        except (TypeError, ValueError):
+            raise bad from None
+        if values[0].tzinfo is None or not isinstance(values[1], int) or isinstance(values[1], bool):
+            raise bad
+    elif not isinstance(values[0], (int, str)) or isinstance(values[0], bool):
+        raise bad
+    return values
+
+
+def after(keys: tuple[str, ...], values: list[Any]) -> Q:
+    """Rows strictly after `values` in `keys` order, written so an index on the first key is used."""
+    if len(keys) == 1:
+        return Q(**{f"{keys[0]}__gt": values[0]})
+    first, second = keys
+    return Q(**{f"{first}__gte": values[0]}) & (
+        Q(**{f"{first}__gt": values[0]}) | Q(**{f"{second}__gt": values[1]})
+    )
+
+
+class CountedPaginator(DjangoPaginator):
+    """Django's paginator, told the count when the caller already has it (no second COUNT)."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, count: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count
+
+
+class CataloguePagination(pagination.BasePagination):
+    page_query_param = "page"
     page_size_query_param = "page_size"
+    mode_query_param = "pagination"
+    cursor_query_param = "cursor"
     max_page_size = MAX_PAGE_SIZE
+    last_page_strings = ("last",)
 
-    def get_page_size(self, request) -> int:
+    mode: str = PAGE
+    page: Page | None = None
+
+    @property
+    def page_size(self) -> int:
+        return api_settings.PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
@@ -19,8 +109,152 @@ class PageNumberPagination(pagination.PageNumberPagination):
             size = int(raw)
         except ValueError:
             raise ValidationError(
-                {"page_size": f"must be a whole number from 1 to {MAX_PAGE_SIZE}"}
+                {"page_size": [f"must be a whole number from 1 to {MAX_PAGE_SIZE}"]}
             ) from None
         if not 1 <= size <= MAX_PAGE_SIZE:
-            raise ValidationError({"page_size": f"must be from 1 to {MAX_PAGE_SIZE}; got {size}"})
+            raise ValidationError({"page_size": [f"must be from 1 to {MAX_PAGE_SIZE}; got {size}"]})
         return size
+
+    def get_mode(self, request: Request) -> str:
+        mode = request.query_params.get(self.mode_query_param) or ""
+        if mode not in ("", PAGE, CURSOR):
+            raise ValidationError({self.mode_query_param: [f"must be {PAGE!r} or {CURSOR!r}"]})
+        if mode == PAGE and request.query_params.get(self.cursor_query_param):
+            raise ValidationError({self.cursor_query_param: ["a cursor needs pagination=cursor"]})
+        return CURSOR if mode == CURSOR or request.query_params.get(self.cursor_query_param) else PAGE
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None, count: int | None = None
+    ) -> list[Any]:
+        """One page of `queryset`; `count`, when known (from the ETag aggregate), saves a COUNT."""
+        self.request = request
+        self.size = self.get_page_size(request)
+        self.mode = self.get_mode(request)
+        if self.mode == CURSOR:
+            return self._cursor_page(queryset)
+        return self._numbered_page(queryset, count)
+
+    def _numbered_page(self, queryset: QuerySet, count: int | None) -> list[Any]:
+        paginator = CountedPaginator(queryset, self.size, count)
+        raw = self.request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            number = paginator.num_pages
+        else:
+            try:
+                number = int(raw)
+            except ValueError:
+                raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]}) from None
+            if number < 1:
+                raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]})
+        try:
+            self.page = paginator.page(number)
+        except EmptyPage:
+            raise PageNotFound(f"page {number} is past the last page ({paginator.num_pages})") from None
+        return list(self.page)
+
+    def _cursor_page(self, queryset: QuerySet) -> list[Any]:
+        keys = cursor_keys(queryset.model)
+        queryset = queryset.order_by(*keys)
+        token = self.request.query_params.get(self.cursor_query_param)
+        if token:
+            queryset = queryset.filter(after(keys, decode_cursor(token, keys)))
+        rows = list(queryset[: self.size + 1])
+        self.has_next = len(rows) > self.size
+        rows = rows[: self.size]
+        self.next_position = [getattr(rows[-1], k) for k in keys] if rows else None
+        return rows
+
+    def get_next_link(self) -> str | None:
+        url = self.request.build_absolute_uri()
+        if self.mode == CURSOR:
+            if not self.has_next:
+                return None
+            url = replace_query_param(url, self.mode_query_param, CURSOR)
+            return replace_query_param(url, self.cursor_query_param, encode_cursor(self.next_position))
+        if not self.page.has_next():
+            return None
+        return replace_query_param(url, self.page_query_param, self.page.next_page_number())
+
+    def get_previous_link(self) -> str | None:
+        if self.mode == CURSOR or not self.page.has_previous():
+            return None
+        url = self.request.build_absolute_uri()
+        number = self.page.previous_page_number()
+        if number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, number)
+
+    def get_paginated_response(self, data: list[Any]) -> Response:
+        body = OrderedDict()
+        if self.mode == PAGE:
+            body["count"] = self.page.paginator.count
+        body["next"] = self.get_next_link()
+        body["previous"] = self.get_previous_link()
+        body["results"] = data
+        return Response(body)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "example": 123,
+                    "description": "How many records match (page mode only; absent in cursor mode).",
+                },
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The next page or cursor position; null on the last page.",
+                    "example": "http://127.0.0.1:8000/api/v1/cases/?page=3",
+                },
+                "previous": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The previous page; null on the first page and always in cursor mode.",
+                    "example": "http://127.0.0.1:8000/api/v1/cases/?page=1",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.page_query_param,
+                "in": "query",
+                "required": False,
+                "description": "Page number (page mode), from 1, or `last`. A page past the end is a 404.",
+                "schema": {
+                    "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]
+                },
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Records per page, 1–{MAX_PAGE_SIZE} (default {self.page_size}); above the "
+                "cap is a 400, never silently clamped.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+            {
+                "name": self.mode_query_param,
+                "in": "query",
+                "required": False,
+                "description": "`page` (default): numbered pages with `count`, for browsing. `cursor`: "
+                "keyset pages in (modified, id) order with no `count`, for syncing a mirror; follow `next` "
+                "until it is null. `ordering` and `page` are ignored in cursor mode.",
+                "schema": {"type": "string", "enum": [PAGE, CURSOR]},
+            },
+            {
+                "name": self.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": "Opaque position from a `next` link (cursor mode). Do not build it yourself.",
+                "schema": {"type": "string"},
+            },
+        ]

@@ -1,4 +1,5 @@
-"""Small nested representations every resource shares, so a reference looks the same everywhere."""
+"""Small nested representations every resource shares, so a reference looks the same everywhere,
+and the problem-details body of every error."""
 
 from rest_framework import serializers
 
@@ -7,6 +8,8 @@ from products.models import Category
 
 
 class RegionRefSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True, help_text="GB/T 2260 six-digit code, e.g. 430000")
+
     class Meta:
         model = Region
         fields = ["code", "name", "name_en"]
@@ -19,7 +22,9 @@ class HeadOfficeRefSerializer(serializers.ModelSerializer):
 
 
 class InstitutionRefSerializer(serializers.ModelSerializer):
-    head_office = HeadOfficeRefSerializer(allow_null=True, read_only=True)
+    head_office = HeadOfficeRefSerializer(
+        allow_null=True, read_only=True, help_text="The head office of a branch; null for a head office."
+    )
 
     class Meta:
         model = Institution
@@ -33,7 +38,33 @@ class CategoryRefSerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(serializers.Serializer):
-    document = serializers.CharField(source="document.file_name")
-    part = serializers.CharField()
-    locator = serializers.CharField()
-    excerpt = serializers.CharField()
+    """Provenance: where in which document the record is stated, with a verbatim excerpt."""
+
+    document = serializers.CharField(
+        source="document.file_name", help_text="The source document (file name, or URL for partner sources)."
+    )
+    part = serializers.CharField(help_text="Part of the document, e.g. 表1, 第五章.")
+    locator = serializers.CharField(help_text="Where in the part, e.g. 表1 row 3.")
+    excerpt = serializers.CharField(help_text="12–80 characters copied verbatim from the document.")
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="The input that failed: a query parameter (`page_size`), a dotted path in the body "
+        "(`case.province`), `body`, `X-API-Key`, or null for the request as a whole.",
+    )
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type = serializers.CharField(
+        help_text="Problem type URI (a tag URI; see the API description for the list)."
+    )
+    title = serializers.CharField(help_text="Short summary of the problem type.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong with this request.")
+    instance = serializers.CharField(help_text="The path and query of the request.")
+    errors = ProblemFieldErrorSerializer(many=True, help_text="One entry per failed input.")

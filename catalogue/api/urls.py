@@ -1,21 +1,36 @@
-"""Everything under /api/: the versioned resources (v1) and, later, the schema and docs."""
+"""Everything under /api/: the versioned resources (v1), the OpenAPI schema and its docs, and a
+problem-details 404 for any other path."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from institutions.api import InstitutionViewSet, RegionViewSet
-from policies.api import PolicyViewSet
-from products.api import CaseViewSet, CategoryViewSet, ProductViewSet
+from catalogue.api.views import ApiNotFoundView
+from institutions.api import InstitutionViewSet, MetricViewSet, RegionViewSet
+from partners.api import SubmissionViewSet
+from policies.api import PolicyViewSet, TopicViewSet
+from products.api import CaseViewSet, CategoryViewSet, ProductViewSet, ThemeViewSet
 
 router = DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
 router.register("cases", CaseViewSet, basename="case")
 router.register("policies", PolicyViewSet, basename="policy")
 router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("metrics", MetricViewSet, basename="metric")
 router.register("regions", RegionViewSet, basename="region")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("themes", ThemeViewSet, basename="theme")
+router.register("topics", TopicViewSet, basename="topic")
+router.register("submissions", SubmissionViewSet, basename="submission")
 
 app_name = "api"
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
     path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Only paths ending in "/": others get Django's APPEND_SLASH redirect first.
+    re_path(r"^.*/$", ApiNotFoundView.as_view(), name="not-found"),
 ]

@@ -1,20 +1,77 @@
-"""REST API settings (imported by base.py)."""
+"""REST API settings (imported by base.py): DRF, the OpenAPI schema and docs, keys and limits.
+
+API_RATE_ANON        requests per IP without a key (default 120/min)
+API_RATE_KEY         requests per API key (default 1200/min)
+API_RATE_SUBMISSION  partner submissions per key (default 60/hour)
+API_NUM_PROXIES      trusted reverse proxies in front of the app (X-Forwarded-For hops); 0 = none
+"""
+
+import os
+from pathlib import Path
 
 REST_FRAMEWORK = {
-    "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.CataloguePagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "catalogue.api.filters.OrderingFilter",
+        "catalogue.api.sync.ModifiedSinceFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "catalogue.api.schema.CatalogueAutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["catalogue.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "catalogue.api.throttling.AnonRateThrottle",
+        "catalogue.api.throttling.ApiKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_RATE_ANON", "120/min"),
+        "key": os.environ.get("API_RATE_KEY", "1200/min"),
+        "submission": os.environ.get("API_RATE_SUBMISSION", "60/hour"),
+    },
+    # Without a trusted proxy, X-Forwarded-For is the client's to forge: throttle on REMOTE_ADDR.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "EXCEPTION_HANDLER": "catalogue.api.exceptions.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "SME finance catalogue API",
-    "DESCRIPTION": "Chinese bank financial products for SMEs: institutions, products, cases and policy notices, "
-    "each with its source document, locator and verbatim excerpt.",
+    "DESCRIPTION": (Path(__file__).resolve().parent.parent / "api" / "guide.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc are served from our own static files (drf-spectacular-sidecar): the
+    # machine running the catalogue may have no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "displayOperationId": True},
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "catalogue.models.Status",
+        "SubmissionStatusEnum": "partners.models.Submission.Status",
+        "RegionLevelEnum": "institutions.models.Region.Level",
+        "PolicyLevelEnum": "policies.models.Policy.Level",
+        "InstitutionKindEnum": "institutions.models.InstitutionKind",
+        "InstitutionLevelEnum": "institutions.serializers.INSTITUTION_LEVELS",
+    },
+    "TAGS": [
+        {"name": "products", "description": "What an institution offers (产品), with its sources."},
+        {"name": "cases", "description": "Dated uses of a product at an institution (落地案例)."},
+        {"name": "institutions", "description": "Banks, regulators and others, head office → branches."},
+        {"name": "policies", "description": "Policy notices by regulators and governments."},
+        {"name": "metrics", "description": "Figures institutions reported, with their period."},
+        {"name": "regions", "description": "GB/T 2260 regions: provinces, cities, districts."},
+        {"name": "categories", "description": "The product-category tree (stable slugs)."},
+        {"name": "themes", "description": "The five themes (科技/绿色/普惠/养老/数字金融)."},
+        {"name": "topics", "description": "Topics policy notices are filed under."},
+        {"name": "submissions", "description": "Partner submissions of new products (scope `submit`)."},
+    ],
 }

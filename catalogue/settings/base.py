@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "catalogue",
     "institutions",
     "products",
     "policies",
+    "partners",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,134 @@
+"""The base of every read-only resource: published records (plus withdrawn ones when syncing),
+the shared FilterSet, two pagination modes, conditional requests and CSV/XLSX exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse, HttpResponseBase
+from rest_framework import exceptions, viewsets
+from rest_framework.generics import get_object_or_404
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue.api import conditional as cond
+from catalogue.api.exceptions import problem_response
+from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, XLSXRenderer, export_response
+from catalogue.api.pagination import PAGE, CataloguePagination
+from catalogue.api.sync import has_timestamps, modified_since
+from catalogue.models import Publishable, Status
+
+
+def is_publishable(model: type[Model]) -> bool:
+    return issubclass(model, Publishable)
+
+
+class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and detail of one resource. Subclasses set `queryset` (from the model's listing
+    verbs), `serializer_class`, `filterset_class` and, where the FilterSet has no `ordering`,
+    `ordering_fields` ({public name: model path}); `detail_serializer_class` when richer."""
+
+    pagination_class = CataloguePagination
+    detail_serializer_class: type | None = None
+    ordering_fields: dict[str, str] = {}
+
+    # --- what is read ---------------------------------------------------------------------------
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if not is_publishable(queryset.model):
+            return queryset
+        request = getattr(self, "request", None)
+        if getattr(self, "action", None) == "list" and request is not None and modified_since(request):
+            # A mirror must learn what was withdrawn; drafts are never shown.
+            return queryset.filter(status__in=[Status.PUBLISHED, Status.WITHDRAWN])
+        return queryset.filter(status=Status.PUBLISHED)
+
+    def get_detail_queryset(self) -> QuerySet:
+        return self.get_queryset()
+
+    def get_object(self) -> Model:
+        # Details ignore list filters (DRF would apply them): a record's URL always finds it.
+        # DRF's get_object_or_404 also turns a malformed id ("abc") into a 404.
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        obj = get_object_or_404(self.get_detail_queryset(), **{self.lookup_field: self.kwargs[lookup]})
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def get_serializer_class(self) -> type:
+        if self.action == "retrieve" and self.detail_serializer_class:
+            return self.detail_serializer_class
+        return super().get_serializer_class()
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "list":
+            renderers += [CSVRenderer(), XLSXRenderer()]
+        return renderers
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        queryset = self.filter_queryset(self.get_queryset())
+        fmt = getattr(request.accepted_renderer, "format", None)
+        if fmt in EXPORT_FORMATS:
+            return export_response(
+                queryset=queryset,
+                serializer_class=self.get_serializer_class(),
+                context=self.get_serializer_context(),
+                fmt=fmt,
+                name=self.basename,
+            )
+        paginator: CataloguePagination = self.paginator
+        paginator.get_page_size(request)  # a bad request is a 400 before anything is counted
+        state = None
+        if paginator.get_mode(request) == PAGE and has_timestamps(queryset.model):
+            state = cond.list_state(queryset, request, request.accepted_media_type)
+            early = cond.not_modified(request, etag=state.etag, last_modified=state.last_modified)
+            if early is not None:
+                return self._precondition(request, early)
+        page = paginator.paginate_queryset(queryset, request, view=self, count=state.count if state else None)
+        response = paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+        if state is not None:
+            cond.set_validators(response, etag=state.etag, last_modified=state.last_modified)
+        elif page and has_timestamps(queryset.model):
+            cond.set_validators(response, last_modified=max(r.modified for r in page))
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        cond.set_validators(response, last_modified=getattr(instance, "modified", None))
+        return response
+
+    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method in ("GET", "HEAD")
+            and isinstance(response, Response)
+            and response.status_code == 200
+        ):
+            response.render()
+            return self._precondition(request, cond.conditional(request, response))
+        return response
+
+    @staticmethod
+    def _precondition(request: Request, response: HttpResponse) -> HttpResponse:
+        if response.status_code == 412:
+            return problem_response(
+                request, "precondition-failed", 412, "If-Match or If-Unmodified-Since failed"
+            )
+        return response
+
+
+class ApiNotFoundView(APIView):
+    """Any other path under /api/: a problem-details 404 rather than the site's HTML page."""
+
+    schema = None
+    authentication_classes: list = []
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise exceptions.NotFound(f"no API resource at {request.path}; see /api/docs/")

@@ -1,0 +1,162 @@
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import ApiKey, Partner, Submission
+from partners.services import api_key_issue, api_key_revoke, submission_publish, submission_reject
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ["name", "prefix", "scope", "created", "revoked_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # keys are issued from the API key page, where the raw key is shown once
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_email", "is_active", "created"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "contact_email"]
+    inlines = [ApiKeyInline]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "partner", "prefix", "scope", "created", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "partner__name"]
+    list_select_related = ["partner"]
+    autocomplete_fields = ["partner"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None) -> list[str]:
+        return ["partner", "name", "scope"] + (["prefix", "created", "revoked_at"] if obj else [])
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return ["partner", "prefix", "created", "revoked_at"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        raw = api_key_issue(obj)
+        self.message_user(
+            request,
+            format_html(
+                "API key for {}: <code>{}</code> — copy it now: only its hash is stored and it will "
+                "not be shown again.",
+                obj.partner,
+                raw,
+            ),
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke selected keys"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        n = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(key=key)
+            n += 1
+        self.message_user(request, f"{n} key(s) revoked")
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (shown to the partner)"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Curators review partner submissions: publish (creates the records) or reject with a reason."""
+
+    list_display = ["id", "product_name", "partner", "status", "created", "reviewed_at", "product"]
+    list_filter = ["status", "partner"]
+    search_fields = ["=id", "partner__name", "reason"]
+    list_select_related = ["partner", "product"]
+    readonly_fields = [
+        "partner",
+        "api_key",
+        "status",
+        "submitted_data",
+        "resolved_references",
+        "reason",
+        "product",
+        "case",
+        "reviewed_by",
+        "reviewed_at",
+        "created",
+        "modified",
+    ]
+    fields = readonly_fields
+    actions = ["publish", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("submitted data"))
+    def submitted_data(self, obj: Submission) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, ensure_ascii=False, indent=2))
+
+    @admin.display(description=_("resolved references"))
+    def resolved_references(self, obj: Submission) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.resolved, ensure_ascii=False, indent=2))
+
+    @admin.action(description=_("Publish selected submissions"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        done = 0
+        for sub in queryset:
+            try:
+                submission_publish(submission=sub, reviewer=request.user)
+                done += 1
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"#{sub.pk} not published: {'; '.join(exc.messages)}", messages.ERROR
+                )
+        if done:
+            self.message_user(request, f"{done} submission(s) published", messages.SUCCESS)
+
+    @admin.action(description=_("Reject selected submissions (asks for a reason)"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Submission]):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = 0
+            for sub in queryset:
+                try:
+                    submission_reject(
+                        submission=sub, reviewer=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    done += 1
+                except ValidationError as exc:
+                    self.message_user(
+                        request, f"#{sub.pk} not rejected: {'; '.join(exc.messages)}", messages.ERROR
+                    )
+            if done:
+                self.message_user(request, f"{done} submission(s) rejected", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/partners/submission/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reject submissions"),
+                "queryset": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
