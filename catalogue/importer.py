@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
+from catalogue import search
 from catalogue.models import Document, Status
 from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
 from policies.models import Policy, PolicySource, Topic
@@ -198,12 +200,13 @@ def _sources(
     wanted: dict[str, list[dict[str, Any]]],
     resolver: Resolver,
     report: LoadReport,
-) -> None:
-    """Make each record's sources exactly the wanted ones, touching only the differences."""
+) -> set[int]:
+    """Make each record's sources exactly the wanted ones, touching only the differences;
+    returns the ids of the records whose sources changed."""
     have: dict[int, dict[tuple, models.Model]] = {}
     for s in source_model.objects.filter(**{f"{fk}__in": [o.pk for o in objects.values()]}):
         have.setdefault(getattr(s, f"{fk}_id"), {})[(s.document_id, s.part, s.locator, s.excerpt)] = s
-    create, delete = [], []
+    create, delete, changed = [], [], set()
     for key, srcs in wanted.items():
         obj = objects[key]
         current = have.get(obj.pk, {})
@@ -215,17 +218,29 @@ def _sources(
             if not 12 <= len(s["excerpt"]) <= 80:
                 raise CatalogueDataError(f"{key}: excerpt must be 12–80 characters: {s['excerpt']!r}")
             want[(doc.pk, s["part"], s["locator"], s["excerpt"])] = s
-        delete += [o.pk for k, o in current.items() if k not in want]
-        create += [
+        gone = [o.pk for k, o in current.items() if k not in want]
+        new = [
             source_model(**{fk: obj}, document_id=k[0], part=k[1], locator=k[2], excerpt=k[3])
             for k in want
             if k not in current
         ]
+        if gone or new:
+            changed.add(obj.pk)
+        delete += gone
+        create += new
     if delete:
         source_model.objects.filter(pk__in=delete).delete()
     source_model.objects.bulk_create(create)
     report.created[source_model._meta.model_name] += len(create)
     report.updated[source_model._meta.model_name] += len(delete)
+    return changed
+
+
+def _touch(model: type[models.Model], pks: set[int]) -> None:
+    """A record whose themes, links or sources changed has changed: partners sync on `modified`
+    (update() does not run auto_now, so it is set here)."""
+    if pks:
+        model.objects.filter(pk__in=pks).update(modified=timezone.now())
 
 
 def _parts(fixtures_dir: Path) -> list[dict[str, Any]]:
@@ -322,6 +337,7 @@ def load_catalogue(fixtures_dir: Path) -> LoadReport:
     _load_cases(_collect(parts, "cases"), products, resolver, report)
     _load_policies(_collect(parts, "policies"), products, resolver, report)
     _load_metrics(_collect(parts, "metrics"), resolver, report)
+    search.index_loaded(parts, inst_defs)
     log.info("catalogue loaded: %s", report)
     return report
 
@@ -390,13 +406,18 @@ def _load_products(recs: list[dict[str, Any]], resolver: Resolver, report: LoadR
             }
         )
     products = sync_rows(Product, "key", _new_published(Product, rows), report)
+    touched = set()
     for r in recs:
-        _sync_m2m(
+        if _sync_m2m(
             products[r["key"]],
             "themes",
             resolver.slugs(resolver.themes, r.get("themes", []), "theme", r["key"]),
-        )
-    _sources(ProductSource, "product", products, {r["key"]: r["sources"] for r in recs}, resolver, report)
+        ):
+            touched.add(products[r["key"]].pk)
+    touched |= _sources(
+        ProductSource, "product", products, {r["key"]: r["sources"] for r in recs}, resolver, report
+    )
+    _touch(Product, touched)
     return products
 
 
@@ -424,7 +445,9 @@ def _load_cases(
             }
         )
     cases = sync_rows(Case, "key", _new_published(Case, rows), report)
-    _sources(CaseSource, "case", cases, {r["key"]: r["sources"] for r in recs}, resolver, report)
+    _touch(
+        Case, _sources(CaseSource, "case", cases, {r["key"]: r["sources"] for r in recs}, resolver, report)
+    )
 
 
 def _load_policies(
@@ -447,16 +470,26 @@ def _load_policies(
             }
         )
     policies = sync_rows(Policy, "key", _new_published(Policy, rows), report)
+    touched = set()
     for r in recs:
         p, where = policies[r["key"]], r["key"]
-        _sync_m2m(p, "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", where))
-        _sync_m2m(p, "topics", resolver.slugs(resolver.topics, r.get("topics", []), "topic", where))
-        _sync_m2m(
-            p, "categories", resolver.slugs(resolver.categories, r.get("categories", []), "category", where)
-        )
-        _sync_m2m(p, "products", resolver.slugs(products, r.get("products", []), "product", where))
-        _sync_m2m(p, "co_issuers", [resolver.institution(n, where) for n in r.get("co_issuers", [])])
-    _sources(PolicySource, "policy", policies, {r["key"]: r["sources"] for r in recs}, resolver, report)
+        links = [
+            _sync_m2m(p, "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", where)),
+            _sync_m2m(p, "topics", resolver.slugs(resolver.topics, r.get("topics", []), "topic", where)),
+            _sync_m2m(
+                p,
+                "categories",
+                resolver.slugs(resolver.categories, r.get("categories", []), "category", where),
+            ),
+            _sync_m2m(p, "products", resolver.slugs(products, r.get("products", []), "product", where)),
+            _sync_m2m(p, "co_issuers", [resolver.institution(n, where) for n in r.get("co_issuers", [])]),
+        ]
+        if any(links):
+            touched.add(p.pk)
+    touched |= _sources(
+        PolicySource, "policy", policies, {r["key"]: r["sources"] for r in recs}, resolver, report
+    )
+    _touch(Policy, touched)
 
 
 def _load_metrics(recs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> None:
@@ -473,7 +506,10 @@ def _load_metrics(recs: list[dict[str, Any]], resolver: Resolver, report: LoadRe
         for r in recs
     ]
     metrics = sync_rows(Metric, "key", _new_published(Metric, rows), report)
-    _sources(MetricSource, "metric", metrics, {r["key"]: r["sources"] for r in recs}, resolver, report)
+    _touch(
+        Metric,
+        _sources(MetricSource, "metric", metrics, {r["key"]: r["sources"] for r in recs}, resolver, report),
+    )
 
 
 def _date(value: str | None):

@@ -168,6 +168,10 @@ class Institution(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
+            models.Index(fields=["modified", "id"], name="institution_sync"),
+        ]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         constraints = [
@@ -234,6 +238,10 @@ class Metric(Publishable):
 
     class Meta:
         ordering = ["institution__name", "as_of", "id"]
+        indexes = [
+            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
+            models.Index(fields=["modified", "id"], name="metric_sync"),
+        ]
         verbose_name = _("metric")
         verbose_name_plural = _("metrics")
         constraints = [Publishable.status_constraint("metric_status_valid")]

@@ -66,6 +66,10 @@ class Policy(Publishable):
 
     class Meta:
         ordering = ["-issued_date", "key"]
+        indexes = [
+            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
+            models.Index(fields=["modified", "id"], name="policy_sync"),
+        ]
         verbose_name = _("policy notice")
         verbose_name_plural = _("policy notices")
         constraints = [

@@ -110,6 +110,10 @@ class Product(Publishable):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
+            models.Index(fields=["modified", "id"], name="product_sync"),
+        ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
         constraints = [Publishable.status_constraint("product_status_valid")]
@@ -173,6 +177,8 @@ class Case(Publishable):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
+            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
+            models.Index(fields=["modified", "id"], name="case_sync"),
             models.Index(fields=["status", "-date"], name="case_status_date"),
             models.Index(fields=["province", "date"], name="case_province_date"),
             models.Index(fields=["amount"], name="case_amount"),

@@ -121,3 +121,24 @@ def test_a_bad_file_is_refused_with_a_message_and_loads_nothing(tmp_path):
     with pytest.raises(CatalogueDataError, match="火星省"):
         load_catalogue(tmp_path / "fx")
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_changed_source_or_theme_moves_modified(tmp_path):
+    """Partners sync on `modified`, so a record whose sources or themes change must show it."""
+    import shutil
+
+    shutil.copytree(settings.FIXTURES_DIR, tmp_path / "fx")
+    path = sorted((tmp_path / "fx" / "parts").glob("003_ch1*.json"))[0]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    first, second = data["products"][0], data["products"][1]
+    first["sources"] = first["sources"][:1]
+    first["sources"][0]["locator"] += " (re-read)"
+    second["themes"] = [t for t in ("tech-finance", "green-finance") if t not in second.get("themes", [])][:1]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    before = snapshot()["Product.modified"]
+    load_catalogue(tmp_path / "fx")
+    after = snapshot()["Product.modified"]
+    assert after[first["key"]] > before[first["key"]]
+    assert after[second["key"]] > before[second["key"]]
+    assert sum(1 for k in after if after[k] != before[k]) == 2

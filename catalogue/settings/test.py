@@ -1,5 +1,7 @@
 """Test settings: everything from base (so DATABASE_URL still picks PostgreSQL), plus speed."""
 
+import os
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,4 +14,5 @@ STORAGES = {
 # A file, not memory, for SQLite test databases: the browser tests' server thread opens its own
 # connection and must see the catalogue the session loaded.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}  # noqa: F405
+    # Named per process so two test runs on one machine do not share (and lock) one file.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".pytest-db-{os.getpid()}.sqlite3")}  # noqa: F405
