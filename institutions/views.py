@@ -29,7 +29,9 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     listing = build_list_page(
         request, InstitutionFilter, queryset, INSTITUTION_FACETS, default_ordering="name"
     )
-    context = list_context(listing, [], sorts=INSTITUTION_SORTS, noun=_("institutions"))
+    context = list_context(
+        listing, [], sorts=INSTITUTION_SORTS, noun=_("institutions"), page_title=_("Institutions")
+    )
     return render(request, "institutions/institution_list.html", context)
 
 

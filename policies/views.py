@@ -42,7 +42,11 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     queryset = Policy.objects.published().for_listing()
     listing = build_list_page(request, PolicyFilter, queryset, POLICY_FACETS, default_ordering="-date")
     context = list_context(
-        listing, ["issued_after", "issued_before"], sorts=POLICY_SORTS, noun=_("policy notices")
+        listing,
+        ["issued_after", "issued_before"],
+        sorts=POLICY_SORTS,
+        noun=_("policy notices"),
+        page_title=_("Policy notices"),
     )
     return render(request, "policies/policy_list.html", context)
 

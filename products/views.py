@@ -116,14 +116,14 @@ def product_list(request: HttpRequest) -> HttpResponse:
     queryset = Product.objects.published().for_listing()
     listing = build_list_page(request, ProductFilter, queryset, PRODUCT_FACETS, default_ordering="-date")
     attach_case_counts(listing.page.object_list)
-    context = list_context(listing, INPUTS, sorts=PRODUCT_SORTS, noun=_("products"))
+    context = list_context(listing, INPUTS, sorts=PRODUCT_SORTS, noun=_("products"), page_title=_("Products"))
     return render(request, "products/product_list.html", context)
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
     queryset = Case.objects.published().for_listing()
     listing = build_list_page(request, CaseFilter, queryset, CASE_FACETS, default_ordering="-date")
-    context = list_context(listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"))
+    context = list_context(listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"), page_title=_("Cases"))
     return render(request, "products/case_list.html", context)
 
 
