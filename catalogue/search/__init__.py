@@ -2,24 +2,322 @@
 
 Contract used by the FilterSets (`q` on every list) and the /search/ page:
     filter_queryset(queryset, q) -> queryset restricted to records matching q, most relevant first.
+
+How it works: every record has one row in an index table (backends.py) holding the character
+bigrams of what a person would type to find it (documents.py), normalised so that full-width,
+traditional and PDF-spaced text meets the query in one form (text.py). A query matches a record
+when each of its terms occurs in it; records whose name or title holds the whole query come first,
+then those where it is in names of related things (institution, place, category), then the rest,
+and newer before older within each. The index is kept current by index.py.
+
+`filter_queryset` is the lazy, filterable form (FilterSets, API lists); `ranked` fetches the first
+page of the same order without ranking every match (the /search/ page, `search`), which is what
+keeps a million cases fast; `test_relevance.py` checks the two agree.
 """
 
-from django.db.models import Q, QuerySet
+from __future__ import annotations
 
-# Columns searched per model until the indexed implementation replaces this.
-_FIELDS = {
-    "product": ["name", "description", "institution__name"],
-    "case": ["product__name", "institution__name", "client", "summary"],
-    "policy": ["heading", "document_title", "summary"],
-    "institution": ["name", "short_name", "aliases__name"],
-}
+from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import Case as CaseWhen
+from django.db.models import F, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+
+from catalogue.search.backends import ALL, HEAD, KINDS, NAME, TIERS, backend_for
+from catalogue.search.text import Query, parse_query
+
+RANK = "search_rank"
 
 
-def filter_queryset(queryset: QuerySet, q: str) -> QuerySet:
-    q = (q or "").strip()
-    if not q:
+def _query(q: str | Query) -> Query:
+    return q if isinstance(q, Query) else parse_query(q)
+
+
+def _kind(queryset: QuerySet) -> str:
+    kind = queryset.model._meta.model_name
+    if kind not in KINDS:
+        raise ValueError(f"{queryset.model.__name__} is not searchable")
+    return kind
+
+
+def _backend(queryset: QuerySet):
+    return backend_for(connections[queryset.db])
+
+
+def _match(queryset: QuerySet, query: Query, fields: str = ALL) -> RawSQL:
+    return RawSQL(*_backend(queryset).match_sql(_kind(queryset), query, fields))
+
+
+def filter_queryset(queryset: QuerySet, q: str | Query) -> QuerySet:
+    """`queryset` restricted to records matching `q`, most relevant first.
+
+    Relevance: the whole query in the record's name or title (rank 0), else in names and related
+    names (1), else anywhere (2); then newest first. The ranking is an annotation (`search_rank`),
+    so a caller may order by something else and keep the match. The order is the one `top` gives.
+    """
+    from catalogue.search import documents, index
+
+    query = _query(q)
+    if not query.text:
         return queryset
-    cond = Q()
-    for field in _FIELDS[queryset.model._meta.model_name]:
-        cond |= Q(**{f"{field}__icontains": q})
-    return queryset.filter(pk__in=queryset.model.objects.filter(cond).values("pk"))
+    if not query:  # only punctuation: nothing can match it
+        return queryset.none()
+    index.flush()
+    rank = CaseWhen(
+        When(pk__in=_match(queryset, query, NAME), then=Value(0)),
+        When(pk__in=_match(queryset, query, HEAD), then=Value(1)),
+        default=Value(2),
+    )
+    newest = F(documents.DATE_FIELD[_kind(queryset)]).desc(nulls_last=True)
+    return (
+        queryset.filter(pk__in=_match(queryset, query, ALL))
+        .annotate(**{RANK: rank})
+        .order_by(RANK, newest, "-pk")
+    )
+
+
+# Matches read from GIN before a tier counts as common and is walked newest first instead; also
+# where exact counts stop ("500+"). Chosen with scripts/bench_search.py: reading a candidate
+# costs about as much as walking ten index entries, and a walk stops after ~10 × N / matches.
+CANDIDATE_CAP = 500
+
+
+def _within(queryset: QuerySet) -> tuple[str, list]:
+    inner = queryset.order_by().values("pk")
+    return inner.query.get_compiler(using=queryset.db).as_sql()
+
+
+def _allowed(queryset: QuerySet, ids: list[int]) -> set[int]:
+    """Which of these ids the caller's queryset (published, other filters) lets through."""
+    return set(queryset.order_by().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
+def _newest_first(rows: list[tuple]) -> list[tuple]:
+    """(id, sort key) rows in the index's order: sort key descending, missing last, then id."""
+    return sorted(rows, key=lambda r: (r[1] is not None, r[1] or "", r[0]), reverse=True)
+
+
+@dataclass
+class Page:
+    """The first records of a search of one kind, and how many match (exact up to the cap)."""
+
+    objects: list
+    count: int
+    more: bool  # more than `count` match
+
+
+def ranked(queryset: QuerySet, q: str | Query, limit: int = 10, *, cap: int | None = None) -> Page:
+    """The first `limit` records of `filter_queryset(queryset, q)` and the number of matches.
+
+    One query reads at most `cap` matches from the index with the tier each falls in; when that is
+    all of them they are ranked here and counted exactly. A term with more matches is common, so
+    each tier is then read newest first from the index, which fills a page after a few thousand
+    entries at most. Neither path reads every match of a common term: on a million cases that is
+    the difference between milliseconds and seconds (scripts/bench_search.py).
+    """
+    from catalogue.search import index
+
+    query = _query(q)
+    if not query:
+        return Page([], 0, False)
+    cap = CANDIDATE_CAP if cap is None else cap
+    index.flush()
+    backend, kind = _backend(queryset), _kind(queryset)
+    ids: list[int] = []
+    ranks: dict[int, int] = {}
+    with connections[queryset.db].cursor() as cursor, backend.session(cursor):
+        cursor.execute(*backend.candidates_sql(kind, query, cap + 1))
+        rows = cursor.fetchall()
+        if len(rows) <= cap:
+            allowed = _allowed(queryset, [r[0] for r in rows])
+            rows = [r for r in rows if r[0] in allowed]
+            by_tier: list[list[tuple]] = [[], [], []]
+            for pk, sort_key, in_name, in_head in rows:
+                by_tier[0 if in_name else 1 if in_head else 2].append((pk, sort_key))
+            for rank, tier in enumerate(by_tier):
+                for pk, _ in _newest_first(tier)[: limit - len(ids)]:
+                    ids.append(pk)
+                    ranks[pk] = rank
+            total, more = len(rows), False
+        else:
+            for rank, (fields, exclude) in enumerate(TIERS):
+                for pk in _tier(queryset, cursor, query, fields, exclude, limit - len(ids), cap):
+                    ids.append(pk)
+                    ranks[pk] = rank
+                if len(ids) >= limit:
+                    break
+            total, more = cap, True
+    found = queryset.in_bulk(ids)
+    out = []
+    for pk in ids:
+        if pk in found:
+            setattr(found[pk], RANK, ranks[pk])
+            out.append(found[pk])
+    return Page(out, total, more)
+
+
+def _tier(queryset: QuerySet, cursor, query: Query, fields: str, exclude: str | None, need: int, cap: int):
+    """The newest `need` ids of one tier: from at most `cap` GIN matches sorted here, or, when the
+    tier has more, by walking the index newest first (which then stops within a few thousand)."""
+    backend, kind = _backend(queryset), _kind(queryset)
+    cursor.execute(*backend.tier_candidates_sql(kind, query, fields, exclude, cap + 1))
+    rows = cursor.fetchall()
+    if len(rows) <= cap:
+        allowed = _allowed(queryset, [r[0] for r in rows])
+        return [pk for pk, _ in _newest_first(rows) if pk in allowed][:need]
+    with backend.walk(cursor):
+        cursor.execute(*backend.newest_sql(kind, query, fields, exclude, _within(queryset), need))
+        return [r[0] for r in cursor.fetchall()]
+
+
+def top(queryset: QuerySet, q: str | Query, limit: int = 10) -> list:
+    """The first `limit` records of `filter_queryset(queryset, q)` (see `ranked`)."""
+    return ranked(queryset, q, limit).objects
+
+
+@dataclass
+class Hit:
+    obj: object
+    title: str
+    snippet: str
+    meta: list[str]
+    url: str
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    hits: list[Hit]
+    count: int
+    more: bool  # count is a lower bound
+    list_url: str
+
+
+@dataclass
+class Results:
+    query: Query
+    groups: list[Group] = field(default_factory=list)
+    suggestion: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(g.count for g in self.groups)
+
+
+def search(q: str | Query, *, per_kind: int = 10) -> Results:
+    """Everything the /search/ page shows: up to `per_kind` published records of each kind."""
+    from catalogue.search import presentation
+
+    query = _query(q)
+    results = Results(query=query)
+    if not query:
+        return results
+    for kind in presentation.ORDER:
+        qs = presentation.public_queryset(kind)
+        page = ranked(qs, query, per_kind)
+        hits = page.objects
+        if not hits:
+            continue
+        results.groups.append(
+            Group(
+                kind=kind,
+                label=presentation.LABELS[kind],
+                hits=[presentation.hit(kind, o, query) for o in hits],
+                count=page.count,
+                more=page.more,
+                list_url=presentation.list_url(kind, query.text),
+            )
+        )
+    if not results.groups:
+        results.suggestion = suggest(query)
+    return results
+
+
+def _exists(query: Query) -> bool:
+    from catalogue.search import presentation
+
+    return any(ranked(presentation.public_queryset(k), query, 1, cap=200).objects for k in KINDS)
+
+
+def _index_has(term: str) -> bool:
+    """Cheap check on the index alone (any kind, any status): used only to build a suggestion."""
+    backend = backend_for(connections["default"])
+    q = Query(text=term, terms=(term,))
+    with connections["default"].cursor() as cursor:
+        for kind in KINDS:
+            sql, params = backend.match_sql(kind, q, ALL)
+            cursor.execute(f"{sql} LIMIT 1", params)
+            if cursor.fetchone():
+                return True
+    return False
+
+
+def _pieces(term: str, budget: list[int]) -> list[str]:
+    """A term that finds nothing, cut into the longest pieces that do (绿色票据优惠券 → 绿色票据)."""
+    out, i = [], 0
+    while i < len(term) - 1 and budget[0] > 0:
+        for j in range(len(term), i + 1, -1):
+            budget[0] -= 1
+            if _index_has(term[i:j]):
+                out.append(term[i:j])
+                i = j
+                break
+            if budget[0] <= 0:
+                break
+        else:
+            i += 1
+    return out
+
+
+def suggest(q: str | Query) -> str:
+    """A relaxed query that finds something, or "" when none is found.
+
+    Terms that find records alone are kept, the others are cut to their longest matching pieces,
+    and pieces are dropped from the end until the whole query matches a published record.
+    """
+    query = _query(q)
+    budget = [60]  # index look-ups at most, so a long query stays cheap
+    kept: list[str] = []
+    for term in query.terms:
+        if _index_has(term):
+            kept.append(term)
+        else:
+            kept += [p for p in _pieces(term, budget) if p not in kept]
+    while kept:
+        candidate = Query(text=" ".join(kept), terms=tuple(kept))
+        if candidate.terms != query.terms and _exists(candidate):
+            return candidate.text
+        kept.pop()
+    return ""
+
+
+def index_objects(objs, *, dependents: bool = True) -> None:
+    from catalogue.search import index
+
+    index.index_objects(objs, dependents=dependents)
+
+
+def remove_objects(objs=None, *, kind: str = "", ids=()) -> None:
+    from catalogue.search import index
+
+    index.remove_objects(objs, kind=kind, ids=ids)
+
+
+def index_loaded(parts, institution_defs) -> None:
+    """The loader's last step (see index.index_loaded)."""
+    from catalogue.search import index
+
+    index.index_loaded(parts, institution_defs)
+
+
+__all__ = [
+    "filter_queryset",
+    "index_loaded",
+    "index_objects",
+    "parse_query",
+    "remove_objects",
+    "search",
+    "suggest",
+]
