@@ -51,8 +51,8 @@ def category_tree(counts: dict[Any, int], make: Callable[[Any], FacetValue]) -> 
 
     def node(c: Category) -> FacetValue | None:
         kids = [n for n in (node(k) for k in children.get(c.pk, [])) if n]
-        total = counts.get(c.slug, 0) + sum(k.count for k in kids)
-        if not total:
+        total = (counts.get(c.slug) or 0) + sum(k.count or 0 for k in kids)
+        if not total and c.slug not in counts:  # a chosen category shows even when nothing matches
             return None
         fv = make(c.slug)
         fv.label, fv.count, fv.children = c.display_name, total, kids

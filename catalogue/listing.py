@@ -32,7 +32,7 @@ CONTROL_PARAMS = ("page", "page_size")
 class FacetValue:
     value: str
     label: str
-    count: int
+    count: int | None  # None: chosen but not counted (see _count_facets)
     selected: bool
     url: str
     children: list[FacetValue] = field(default_factory=list)
@@ -70,6 +70,7 @@ class FacetSpec:
     multiple: bool = False
     limit: int | None = None
     only_if: str | None = None  # show only when this other filter is set (city under province)
+    key_type: Callable[[str], Any] = str  # how a URL value compares with a counted key (int for ids)
     tree: Callable[[dict[Any, int], Callable[[Any], FacetValue]], list[FacetValue]] | None = None
 
 
@@ -253,12 +254,17 @@ def _count_facets(
             continue
         base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
         counts = spec.count(base, fs)
+        chosen = set(params.getlist(spec.name))
         if spec.limit:
             keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
-            chosen = set(params.getlist(spec.name))
             counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
+        # A chosen value the counts do not cover (it matches nothing under the other filters, or it
+        # is a branch while the facet counts head offices) still shows, without a number, so it can
+        # be seen and removed; the empty state's suggestions are built from these.
+        uncounted = {spec.key_type(v) for v in chosen - {str(k) for k in counts}}
+        for key in uncounted:
+            counts[key] = None
         labels = spec.labels(list(counts)) if counts else {}
-        chosen = set(params.getlist(spec.name))
 
         def make(
             value: Any, spec: FacetSpec = spec, counts: dict = counts, labels: dict = labels, chosen=chosen
@@ -275,7 +281,9 @@ def _count_facets(
         if spec.tree:
             values = spec.tree(counts, make)
         else:
-            values = sorted((make(k) for k in counts), key=lambda fv: (-fv.count, fv.label))
+            values = sorted(
+                (make(k) for k in counts), key=lambda fv: (fv.count is None, -(fv.count or 0), fv.label)
+            )
         facet_objs.append(
             Facet(spec.name, str(spec.label), values, spec.multiple, clear_url=without(params, spec.name))
         )

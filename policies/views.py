@@ -29,7 +29,9 @@ POLICY_FACETS = [
     FacetSpec("topic", gettext_lazy("Topic"), group_count("topics__slug"), topic_labels, multiple=True),
     FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
     FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
-    FacetSpec("issuer", gettext_lazy("Issuer"), group_count("issuer_id"), institution_labels, limit=12),
+    FacetSpec(
+        "issuer", gettext_lazy("Issuer"), group_count("issuer_id"), institution_labels, limit=12, key_type=int
+    ),
 ]
 POLICY_SORTS = [
     ("-date", gettext_lazy("Newest")),

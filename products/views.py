@@ -64,7 +64,12 @@ PRODUCT_FACETS = [
         multiple=True,
     ),
     FacetSpec(
-        "institution", gettext_lazy("Institution"), group_count(HEAD_OFFICE), institution_labels, limit=12
+        "institution",
+        gettext_lazy("Institution"),
+        group_count(HEAD_OFFICE),
+        institution_labels,
+        limit=12,
+        key_type=int,
     ),
 ]
 
@@ -93,7 +98,12 @@ CASE_FACETS = [
         multiple=True,
     ),
     FacetSpec(
-        "institution", gettext_lazy("Institution"), group_count(HEAD_OFFICE), institution_labels, limit=12
+        "institution",
+        gettext_lazy("Institution"),
+        group_count(HEAD_OFFICE),
+        institution_labels,
+        limit=12,
+        key_type=int,
     ),
     FacetSpec("currency", gettext_lazy("Currency"), group_count("currency"), plain_labels),
 ]
