@@ -74,7 +74,20 @@ def _kind_filter(**kwargs) -> filters.MultipleChoiceFilter:
     )
 
 
-class CaseFilter(SearchFilterSet):
+class ByInstitution:
+    """Institution filters for records with an `institution` (cases, products): a head office
+    includes its branches, and a branch counts as its head office's kind."""
+
+    def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
+        return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
+
+    def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(Q(institution__kind__in=value) | Q(institution__head_office__kind__in=value))
+
+
+class CaseFilter(ByInstitution, SearchFilterSet):
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
@@ -154,14 +167,6 @@ class CaseFilter(SearchFilterSet):
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(product__category_id__in=self.category_ids(value)) if value else qs
 
-    def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
-        return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
-
-    def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
-        if not value:
-            return qs
-        return qs.filter(Q(institution__kind__in=value) | Q(institution__head_office__kind__in=value))
-
 
 # Product filters about where, when and how much are answered by the product's cases; they are
 # combined into ONE subquery so "湖南 and May 2024" means one case that is both.
@@ -176,7 +181,7 @@ CASE_SCOPED = {
 }
 
 
-class ProductFilter(SearchFilterSet):
+class ProductFilter(ByInstitution, SearchFilterSet):
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
@@ -261,13 +266,3 @@ class ProductFilter(SearchFilterSet):
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(category_id__in=self.category_ids(value)) if value else qs
-
-    def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
-        """Products offered by the institution or, for a head office, by any of its branches.
-        (Where else a product was used is the case list's question.)"""
-        return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
-
-    def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
-        if not value:
-            return qs
-        return qs.filter(Q(institution__kind__in=value) | Q(institution__head_office__kind__in=value))
