@@ -30,9 +30,10 @@ run: load ## set everything up and serve on 127.0.0.1:$(PORT)
 test: install ## run the test suite (SQLite unless DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, and the import layers (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .

@@ -1,14 +1,21 @@
 """Pieces shared by every FilterSet (the same FilterSets serve the web pages and the API)."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import django_filters as filters
+from django.conf import settings
 from django.db.models import F, QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from catalogue import search
-
 MAX_QUERY_LENGTH = 200
+
+
+def search_backend() -> Callable[[QuerySet, str], QuerySet]:
+    """The full-text search every `q` filter runs, named by settings.CATALOGUE_SEARCH (the search
+    app's `filter_queryset`). Named in settings, like Django's own backends, so this base module
+    needs no import of the search app, which imports the domain apps that import this one."""
+    return import_string(settings.CATALOGUE_SEARCH)
 
 
 class NullsLastOrderingFilter(filters.OrderingFilter):
@@ -39,7 +46,7 @@ class SearchFilterSet(filters.FilterSet):
     )
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search.filter_queryset(queryset, value)
+        return search_backend()(queryset, value)
 
     def filter_queryset(self, queryset: QuerySet, exclude: Collection[str] = ()) -> QuerySet:
         """django-filter's own loop, with `exclude` so a facet can count "everything but me"
@@ -49,13 +56,3 @@ class SearchFilterSet(filters.FilterSet):
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
-
-    def category_ids(self, category) -> list[int]:
-        """A category and its descendants, looked up once per request however often facets
-        re-apply the filter."""
-        from products.filters import category_and_descendants
-
-        cache = self.__dict__.setdefault("_category_ids", {})
-        if category.pk not in cache:
-            cache[category.pk] = category_and_descendants(category)
-        return cache[category.pk]

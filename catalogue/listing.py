@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import SearchFilterSet
+from catalogue.versioning import catalogue_version
 
 PAGE_SIZES = (10, 20, 50, 100)
 CONTROL_PARAMS = ("page", "page_size")
@@ -237,8 +238,6 @@ FACET_SECONDS = 3600
 def _facet_cache_key(request: HttpRequest, params: QueryDict) -> str:
     """Facet counts depend on the filters (not the page or the order), the language of the
     labels, and the catalogue's state — which `catalogue_version` stamps."""
-    from catalogue.views import catalogue_version
-
     # Every parameter but the page: the facet links carry the ordering and page size along.
     state = sorted((k, v) for k, vs in params.lists() if k != "page" for v in vs)
     raw = f"{request.path}|{get_language()}|{catalogue_version()}|{state}"

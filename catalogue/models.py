@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,7 @@ class Document(models.Model):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=40, blank=True)
     published = models.CharField(_("published"), max_length=40, blank=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["file_name"]
@@ -82,3 +84,29 @@ class SourceBase(models.Model):
             condition=Q(GreaterThanOrEqual(Length("excerpt"), 12), LessThanOrEqual(Length("excerpt"), 80)),
             name=name,
         )
+
+
+class Vocabulary(models.Model):
+    """A row of one of our small vocabularies (categories, themes, topics): named by us, not by the
+    documents, so it carries both languages, and placed by `position` in lists."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Versions the caches (catalogue.versioning): a renamed theme shows at once.
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
@@ -5,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.admin import PublishableAdmin, SourceInline
 from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
+from institutions.services import institution_check_parent, institution_set_parent
 
 
 @admin.register(Region)
@@ -35,8 +37,20 @@ class BranchInline(admin.TabularInline):
         return False
 
 
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "short_name", "kind", "parent", "province", "city", "district"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        institution_check_parent(institution=self.instance, parent=data.get("parent"))
+        return data
+
+
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
+    form = InstitutionForm
     list_display = ["name", "short_name", "kind", "parent", "head_office", "province", "city", "branch_count"]
     list_filter = ["kind", ("parent", admin.EmptyFieldListFilter), "province"]
     search_fields = ["name", "short_name", "aliases__name"]
@@ -47,6 +61,14 @@ class InstitutionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_branches=Count("branches", distinct=True))
+
+    def save_model(self, request, obj: Institution, form, change: bool) -> None:
+        # The parent goes through the service, which rewrites head_office for the whole subtree.
+        parent = obj.parent
+        if change:
+            obj.parent_id = Institution.objects.values_list("parent_id", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+        institution_set_parent(institution=obj, parent=parent)
 
     @admin.display(description=_("branches"), ordering="_branches")
     def branch_count(self, obj: Institution) -> int:

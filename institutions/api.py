@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 from catalogue.api.filters import NameSearchFilterSet
 from catalogue.api.views import CatalogueViewSet
 from institutions.filters import InstitutionFilter, RegionFilter
-from institutions.models import Institution, Metric, Region
+from institutions.models import Institution, Metric, Region, family_q
 from institutions.serializers import (
     InstitutionDetailSerializer,
     InstitutionSerializer,
@@ -76,9 +76,7 @@ class MetricFilter(filters.FilterSet):
         )
 
     def filter_institution(self, queryset: QuerySet, name: str, value: Institution) -> QuerySet:
-        return (
-            queryset.filter(Q(institution=value) | Q(institution__head_office=value)) if value else queryset
-        )
+        return queryset.filter(family_q(value, "institution")) if value else queryset
 
 
 class MetricViewSet(CatalogueViewSet):

@@ -6,6 +6,15 @@ from catalogue.filters import SearchFilterSet
 from institutions.models import Institution, Region
 
 
+class RegionChoice(filters.ModelChoiceFilter):
+    """A region by GB/T 2260 code; unknown codes are a validation error (400 / form error)."""
+
+    def __init__(self, level: str, **kwargs) -> None:
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("queryset", Region.objects.filter(level=level))
+        super().__init__(**kwargs)
+
+
 class RegionFilter(filters.FilterSet):
     level = filters.ChoiceFilter(choices=Region.Level.choices)
     parent = filters.CharFilter(field_name="parent_id", help_text="GB/T 2260 code of the parent region")

@@ -4,8 +4,7 @@ figures institutions report (表8)."""
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +32,7 @@ class Region(models.Model):
     )
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -65,38 +65,29 @@ class Region(models.Model):
         return self.code[:2] + "0000"
 
 
+def family_q(institution: Institution | int | models.expressions.Combinable, path: str = "") -> Q:
+    """Rows whose institution (at `path`, e.g. "institution") is `institution` or, for a head office,
+    any of its branches and sub-branches. The one place that says what "this bank" covers: the
+    stored `head_office` (kept by institutions.services.institution_set_parent) makes it one
+    indexed condition instead of a walk of the tree."""
+    prefix = f"{path}__" if path else ""
+    pk = getattr(institution, "pk", institution)
+    return Q(**{f"{prefix}pk": pk}) | Q(**{f"{prefix}head_office": pk})
+
+
 class InstitutionQuerySet(models.QuerySet):
     def for_listing(self) -> InstitutionQuerySet:
         """Everything a list row shows, in a constant number of queries."""
         return self.select_related("parent", "head_office", "province", "city")
 
-    def with_counts(self) -> InstitutionQuerySet:
-        """Adds product_count and case_count (published, including branches') as correlated
-        subqueries, so a list page needs no GROUP BY over joined rows."""
-        from products.models import Case, Product  # products depends on institutions
-
-        def count(model: type[models.Model]) -> Coalesce:
-            rows = (
-                model.objects.filter(
-                    Q(institution=OuterRef("pk")) | Q(institution__head_office=OuterRef("pk"))
-                )
-                .filter(status="published")
-                .order_by()
-                .annotate(g=Value(1))
-                .values("g")
-                .annotate(n=Count("id"))
-                .values("n")
-            )
-            return Coalesce(Subquery(rows), 0)
-
-        return self.annotate(product_count=count(Product), case_count=count(Case))
-
     def head_offices(self) -> InstitutionQuerySet:
         return self.filter(parent__isnull=True)
 
-    def within(self, institution: Institution) -> InstitutionQuerySet:
-        """The institution and, for a head office, all its branches and sub-branches."""
-        return self.filter(Q(pk=institution.pk) | Q(head_office=institution))
+    def family_of(self, institution: Institution | int) -> InstitutionQuerySet:
+        """The institution and, for a head office, all its branches and sub-branches (through the
+        stored `head_office`, which `institution_set_parent` keeps right). Used as a subquery
+        (`institution__in=...`) by every filter, count and page that means "this bank"."""
+        return self.filter(family_q(institution))
 
 
 class InstitutionKind(models.TextChoices):
@@ -207,6 +198,7 @@ class InstitutionAlias(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(_("alias"), max_length=120, unique=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]

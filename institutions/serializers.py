@@ -1,11 +1,6 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import (
-    HeadOfficeRefSerializer,
-    InstitutionRefSerializer,
-    RegionRefSerializer,
-    SourceSerializer,
-)
+from catalogue.api.serializers import SourceSerializer
 from catalogue.models import Status
 from institutions.models import Institution, Metric, Region
 
@@ -14,6 +9,30 @@ TIMESTAMPS = {
     "created": {"help_text": "When the record entered the catalogue."},
     "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
 }
+
+
+class RegionRefSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True, help_text="GB/T 2260 six-digit code, e.g. 430000")
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "name_en"]
+
+
+class HeadOfficeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Institution
+        fields = ["id", "name"]
+
+
+class InstitutionRefSerializer(serializers.ModelSerializer):
+    head_office = HeadOfficeRefSerializer(
+        allow_null=True, read_only=True, help_text="The head office of a branch; null for a head office."
+    )
+
+    class Meta:
+        model = Institution
+        fields = ["id", "name", "short_name", "kind", "head_office"]
 
 
 class RegionSerializer(serializers.ModelSerializer):

@@ -13,13 +13,13 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
-from catalogue.api.auth import HasSubmitScope
-from catalogue.api.throttling import SubmissionRateThrottle
 from catalogue.api.views import CatalogueViewSet
+from partners.auth import HasSubmitScope
 from partners.models import ApiKey, Submission
 from partners.selectors import submission_list
 from partners.serializers import SubmissionInputSerializer, SubmissionSerializer
 from partners.services import submission_create
+from partners.throttling import SubmissionRateThrottle
 
 EXAMPLE = {
     "product": {

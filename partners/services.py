@@ -18,9 +18,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue.importer import CatalogueDataError, Resolver
 from catalogue.models import Document, Status
-from institutions.models import Institution, InstitutionAlias, Region
+from institutions.models import Institution, Region
+from loader.resolve import CatalogueDataError, Resolver
 from partners.models import ApiKey, Partner, Submission
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
 
@@ -82,16 +82,13 @@ class Resolved:
         }
 
 
-def institution_by_name(name: str) -> Institution | None:
-    """The loader's rule: full name, then alias, then short name (only when it names one)."""
-    found = Institution.objects.filter(name=name).first()
-    if found is None:
-        alias = InstitutionAlias.objects.select_related("institution").filter(name=name).first()
-        found = alias.institution if alias else None
-    if found is None:
-        by_short = list(Institution.objects.filter(short_name=name)[:2])
-        found = by_short[0] if len(by_short) == 1 else None
-    return found
+def institution_by_name(name: str, resolver: Resolver | None = None) -> Institution | None:
+    """The one rule every input follows (loader.resolve): full name, alias, or a short name
+    that names exactly one institution."""
+    try:
+        return (resolver or Resolver()).institution(name, "submission")
+    except CatalogueDataError:
+        return None
 
 
 def _resolve(payload: dict[str, Any]) -> Resolved:

@@ -2,9 +2,9 @@ import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
+from institutions.filters import RegionChoice
 from institutions.models import Institution
 from policies.models import Policy, Topic
-from products.filters import RegionChoice
 from products.models import Category, Theme
 
 

@@ -6,15 +6,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
 from institutions.models import Institution, Region
-from products.models import BilingualName, Category, Product, Theme
+from products.models import Category, Product, Theme
 
 
-class Topic(BilingualName):
-    position = models.PositiveSmallIntegerField(default=0)
+class Topic(Vocabulary):
+    """A subject policy notices are filed under (our vocabulary, in both languages)."""
 
-    class Meta(BilingualName.Meta):
+    class Meta(Vocabulary.Meta):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
 

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import HeadOfficeRefSerializer, RegionRefSerializer, SourceSerializer
+from catalogue.api.serializers import SourceSerializer
 from catalogue.models import Status
+from institutions.serializers import HeadOfficeRefSerializer, RegionRefSerializer
 from policies.models import Policy, Topic
 
 

@@ -6,33 +6,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.facets import choice_labels, institution_labels, region_labels, theme_labels
-from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from catalogue.listing import build_list_page, list_context
 from catalogue.orderings import NEWEST_CASE
+from policies.facets import POLICY_FACETS
 from policies.filters import PolicyFilter
-from policies.models import Policy, Topic
+from policies.models import Policy
 from products.models import Case, Product
 
-
-def topic_labels(slugs):
-    return {t.slug: t.display_name for t in Topic.objects.filter(slug__in=list(slugs))}
-
-
-POLICY_FACETS = [
-    FacetSpec(
-        "level",
-        gettext_lazy("Level"),
-        group_count("level"),
-        choice_labels(Policy.Level.choices),
-        multiple=True,
-    ),
-    FacetSpec("topic", gettext_lazy("Topic"), group_count("topics__slug"), topic_labels, multiple=True),
-    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
-    FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
-    FacetSpec(
-        "issuer", gettext_lazy("Issuer"), group_count("issuer_id"), institution_labels, limit=12, key_type=int
-    ),
-]
 POLICY_SORTS = [
     ("-date", gettext_lazy("Newest")),
     ("date", gettext_lazy("Oldest")),

@@ -12,38 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
 from catalogue.models import Status
-from institutions.models import Institution, Region
+from institutions.filters import RegionChoice
+from institutions.models import Institution, family_q
 from products.models import Case, Category, Product, Theme
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as CNY."))
-
-
-def category_and_descendants(slug_or_category: str | Category) -> list[int]:
-    """Ids of a category and everything below it (the tree is small and shallow)."""
-    cats = list(Category.objects.values_list("id", "slug", "parent_id"))
-    root = (
-        slug_or_category.pk
-        if isinstance(slug_or_category, Category)
-        else next((i for i, s, _ in cats if s == slug_or_category), None)
-    )
-    ids, frontier = set(), {root} if root else set()
-    while frontier:
-        ids |= frontier
-        frontier = {i for i, _, p in cats if p in frontier} - ids
-    return list(ids)
-
-
-def institution_and_branches(institution: Institution) -> Q:
-    return Q(pk=institution.pk) | Q(head_office=institution)
-
-
-class RegionChoice(filters.ModelChoiceFilter):
-    """A region by GB/T 2260 code; unknown codes are a validation error (400 / form error)."""
-
-    def __init__(self, level: str, **kwargs) -> None:
-        kwargs.setdefault("to_field_name", "code")
-        kwargs.setdefault("queryset", Region.objects.filter(level=level))
-        super().__init__(**kwargs)
 
 
 def _category_filter(**kwargs) -> filters.ModelChoiceFilter:
@@ -74,12 +47,23 @@ def _kind_filter(**kwargs) -> filters.MultipleChoiceFilter:
     )
 
 
+class ByCategory:
+    """The category filter of cases and products: a category includes its sub-categories, looked
+    up once per request however often the facets re-apply the filter."""
+
+    def category_ids(self, category: Category) -> list[int]:
+        cache = self.__dict__.setdefault("_category_ids", {})
+        if category.pk not in cache:
+            cache[category.pk] = list(Category.objects.subtree(category).values_list("pk", flat=True))
+        return cache[category.pk]
+
+
 class ByInstitution:
     """Institution filters for records with an `institution` (cases, products): a head office
     includes its branches, and a branch counts as its head office's kind."""
 
     def filter_institution(self, qs: QuerySet, name: str, value: Institution) -> QuerySet:
-        return qs.filter(Q(institution=value) | Q(institution__head_office=value)) if value else qs
+        return qs.filter(family_q(value, "institution")) if value else qs
 
     def filter_institution_kind(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
@@ -87,7 +71,7 @@ class ByInstitution:
         return qs.filter(Q(institution__kind__in=value) | Q(institution__head_office__kind__in=value))
 
 
-class CaseFilter(ByInstitution, SearchFilterSet):
+class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
@@ -181,7 +165,7 @@ CASE_SCOPED = {
 }
 
 
-class ProductFilter(ByInstitution, SearchFilterSet):
+class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),

@@ -4,54 +4,43 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Count, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
 from institutions.models import Institution, Region
 
 
-class BilingualName(models.Model):
-    """Vocabulary rows named by us (not by the documents), so they carry both languages."""
-
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    name = models.CharField(_("name"), max_length=60)
-    name_en = models.CharField(_("English name"), max_length=80)
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "slug"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
+class CategoryQuerySet(models.QuerySet):
+    def subtree(self, category: Category | str) -> CategoryQuerySet:
+        """The category (an object or a slug) and every category below it. The tree is small and
+        shallow, so it is read once and walked here: one query, whatever the depth."""
+        rows = list(Category.objects.values_list("id", "slug", "parent_id"))
+        root = getattr(category, "pk", None) or next((i for i, s, _ in rows if s == category), None)
+        ids, frontier = set(), {root} if root else set()
+        while frontier:
+            ids |= frontier
+            frontier = {i for i, _, p in rows if p in frontier} - ids
+        return self.filter(pk__in=ids)
 
 
-class Category(BilingualName):
+class Category(Vocabulary):
     """A node of the small product-category tree; slugs are stable and used in URLs and the API."""
 
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
-    position = models.PositiveSmallIntegerField(default=0)
 
-    class Meta(BilingualName.Meta):
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta(Vocabulary.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 
 
-class Theme(BilingualName):
+class Theme(Vocabulary):
     """One of the "five articles" (科技, 绿色, 普惠, 养老, 数字金融) that cut across categories."""
 
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta(BilingualName.Meta):
+    class Meta(Vocabulary.Meta):
         verbose_name = _("theme")
         verbose_name_plural = _("themes")
 

@@ -1,12 +1,8 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import (
-    CategoryRefSerializer,
-    InstitutionRefSerializer,
-    RegionRefSerializer,
-    SourceSerializer,
-)
+from catalogue.api.serializers import SourceSerializer
 from catalogue.models import Status
+from institutions.serializers import InstitutionRefSerializer, RegionRefSerializer
 from products.models import Case, Category, Product, Theme
 
 STATUS_HELP = (
@@ -16,6 +12,12 @@ TIMESTAMPS = {
     "created": {"help_text": "When the record entered the catalogue."},
     "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
 }
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "name_en"]
 
 
 class ThemeSerializer(serializers.ModelSerializer):

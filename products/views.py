@@ -2,112 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.facets import (
-    category_tree,
-    institution_labels,
-    kind_labels,
-    no_labels,
-    plain_labels,
-    region_labels,
-    theme_labels,
-)
-from catalogue.listing import FacetSpec, build_list_page, count_distinct, group_count, list_context
-from catalogue.orderings import NEWEST_POLICY
-from policies.models import Policy
+from catalogue.listing import build_list_page, list_context
+from products.facets import CASE_FACETS, PRODUCT_FACETS
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product, attach_case_counts
+from products.selectors import peer_cases, related_policies
 
 TIMELINE_LIMIT = 30
-HEAD_OFFICE = Coalesce("institution__head_office_id", "institution_id")
-HEAD_OFFICE_KIND = Coalesce("institution__head_office__kind", "institution__kind")
-
-
-def _product_case_count(field: str, facet: str):
-    """Products per value of a case field, under the other case-level conditions."""
-
-    def count(qs: QuerySet, fs: ProductFilter) -> dict:
-        cases = Case.objects.published().filter(
-            product__in=qs.values("pk"), **fs.case_conditions(exclude={facet})
-        )
-        return count_distinct(cases, field, "product_id")
-
-    return count
-
-
-PRODUCT_FACETS = [
-    FacetSpec(
-        "category", gettext_lazy("Category"), group_count("category__slug"), no_labels, tree=category_tree
-    ),
-    FacetSpec("theme", gettext_lazy("Theme"), group_count("themes__slug"), theme_labels, multiple=True),
-    FacetSpec(
-        "province", gettext_lazy("Province"), _product_case_count("province_id", "province"), region_labels
-    ),
-    FacetSpec(
-        "city",
-        gettext_lazy("City"),
-        _product_case_count("city_id", "city"),
-        region_labels,
-        only_if="province",
-    ),
-    FacetSpec(
-        "institution_kind",
-        gettext_lazy("Institution kind"),
-        group_count(HEAD_OFFICE_KIND),
-        kind_labels,
-        multiple=True,
-    ),
-    FacetSpec(
-        "institution",
-        gettext_lazy("Institution"),
-        group_count(HEAD_OFFICE),
-        institution_labels,
-        limit=12,
-        key_type=int,
-    ),
-]
-
-CASE_FACETS = [
-    FacetSpec(
-        "category",
-        gettext_lazy("Category"),
-        group_count("product__category__slug"),
-        no_labels,
-        tree=category_tree,
-    ),
-    FacetSpec(
-        "theme",
-        gettext_lazy("Theme"),
-        group_count("product__themes__slug"),
-        theme_labels,
-        multiple=True,
-    ),
-    FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
-    FacetSpec("city", gettext_lazy("City"), group_count("city_id"), region_labels, only_if="province"),
-    FacetSpec(
-        "institution_kind",
-        gettext_lazy("Institution kind"),
-        group_count(HEAD_OFFICE_KIND),
-        kind_labels,
-        multiple=True,
-    ),
-    FacetSpec(
-        "institution",
-        gettext_lazy("Institution"),
-        group_count(HEAD_OFFICE),
-        institution_labels,
-        limit=12,
-        key_type=int,
-    ),
-    FacetSpec("currency", gettext_lazy("Currency"), group_count("currency"), plain_labels),
-]
-
 INPUTS = ["date_after", "date_before", "amount_min", "amount_max", "currency", "target_clients", "collateral"]
 PRODUCT_SORTS = [
     ("-date", gettext_lazy("Newest case")),
@@ -137,21 +44,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "products/case_list.html", context)
 
 
-def peer_cases(product: Product, limit: int = 30) -> QuerySet:
-    """Cases of the same product, or of other products in the same category, at institutions
-    other than this product's own (what the report's 同业对比 tables compare)."""
-    own = product.institution
-    qs = (
-        Case.objects.published()
-        .for_listing()
-        .filter(Q(product=product) | Q(product__category=product.category))
-    )
-    if own is not None:
-        group = own.head_office_id or own.pk
-        qs = qs.exclude(Q(institution_id=group) | Q(institution__head_office_id=group))
-    return qs.order_by(F("date").desc(nulls_last=True), "-id")[:limit]
-
-
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(
         Product.objects.published()
@@ -164,13 +56,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The first uses are what a relationship manager asks about; the rest is one click away.
     all_cases = Case.objects.published().filter(product=product)
     cases = all_cases.for_listing().order_by(F("date").asc(nulls_last=True), "id")[:TIMELINE_LIMIT]
-    policies = (
-        Policy.objects.published()
-        .filter(Q(products=product) | Q(categories=product.category))
-        .select_related("issuer", "province")
-        .distinct()
-        .order_by(NEWEST_POLICY, "key")[:12]
-    )
     return render(
         request,
         "products/product_detail.html",
@@ -179,7 +64,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "case_total": all_cases.count(),
             "peers": peer_cases(product),
-            "policies": policies,
+            "policies": related_policies(product),
             "print": request.GET.get("print") == "1",
         },
     )

@@ -12,7 +12,7 @@ rows are built by the production code (documents.py, backends.py) and written wi
 GIN indexes are built after the load, as a restore would.
 
 Then every query of tests/search/test_relevance.py runs `--repeat` times through what the
-/search/ page does (catalogue.search.search: four kinds, top ten and a capped count each) and
+/search/ page does (search.results.search: four kinds, top ten and a capped count each) and
 through the case API's first page (filter_queryset + first 50 + count), and the script prints
 p50 / p95 / max. With `--variant trgm` it repeats the page measurement with pg_trgm (a GIN
 trigram index on the same normalised text, terms matched with LIKE) for comparison.
@@ -196,8 +196,8 @@ def _index_all() -> None:
     """Index rows for everything, by the production document builder, written with COPY."""
     from django.db import connection
 
-    from catalogue.search import documents
-    from catalogue.search.backends import KINDS, TABLE, PostgresBackend
+    from search import documents
+    from search.backends import KINDS, TABLE, PostgresBackend
 
     t0 = time.monotonic()
     with connection.cursor() as c:
@@ -273,8 +273,9 @@ def _report(label: str, r: dict) -> None:
 def measure(repeat: int, variants: list[str]) -> None:
     from django.db import connection
 
-    from catalogue import search
-    from catalogue.search import presentation
+    from search import presentation
+    from search import query as search
+    from search.results import search as search_page
 
     queries = _queries()
     with connection.cursor() as c:
@@ -282,7 +283,7 @@ def measure(repeat: int, variants: list[str]) -> None:
         print("index rows:", dict(c.fetchall()))
 
     def page(q):
-        return search.search(q)
+        return search_page(q)
 
     def case_api(q):
         qs = search.filter_queryset(presentation.public_queryset("case"), q)
@@ -301,8 +302,8 @@ def _use_trgm() -> None:
     """Swap in a pg_trgm backend: same table and normalised text, terms matched with LIKE."""
     from django.db import connection
 
-    import catalogue.search as search_pkg
-    from catalogue.search import backends
+    import search.query as search_pkg
+    from search import backends
 
     columns = {
         backends.NAME: "name",
@@ -362,7 +363,7 @@ def main() -> None:
     parser.add_argument("--reindex", action="store_true", help="with --keep: rebuild only the index")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--variant", action="append", choices=["bigram", "trgm"])
-    parser.add_argument("--cap", type=int, help="override catalogue.search.CANDIDATE_CAP")
+    parser.add_argument("--cap", type=int, help="override search.query.CANDIDATE_CAP")
     args = parser.parse_args()
     kept = _create_database(args.database_url, args.keep)
     _setup_django(args.database_url)
@@ -373,9 +374,9 @@ def main() -> None:
         print("rebuilding the index rows", flush=True)
         _index_all()
     if args.cap:
-        import catalogue.search
+        import search.query
 
-        catalogue.search.CANDIDATE_CAP = args.cap
+        search.query.CANDIDATE_CAP = args.cap
     measure(args.repeat, args.variant or ["bigram"])
 
 

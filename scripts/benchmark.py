@@ -40,8 +40,8 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from catalogue.importer import load_catalogue  # noqa: E402
 from institutions.models import Institution, Region  # noqa: E402
+from loader.fixtures import load_catalogue  # noqa: E402
 from products.models import Case, Product  # noqa: E402
 
 REQUESTS = [

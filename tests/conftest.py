@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
-from catalogue.importer import load_catalogue
+from loader.fixtures import load_catalogue
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 
-from catalogue.importer import CatalogueDataError, load_catalogue
 from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
+from loader.fixtures import CatalogueDataError, load_catalogue
 from policies.models import Policy, PolicySource
 from products.models import Case, CaseSource, Category, Product, ProductSource
 from tests.fixture_data import KINDS, part_files, readme_counts

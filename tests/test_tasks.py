@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from catalogue.celery import app
-from catalogue.tasks import load_catalogue_task
+from loader.tasks import load_catalogue_task
 from products.models import Product
 
 

@@ -1,40 +1,8 @@
-"""Small nested representations every resource shares, so a reference looks the same everywhere,
-and the problem-details body of every error."""
+"""Serializers every resource shares: provenance (sources) and the problem-details body of every error.
+References to institutions, regions and categories live beside their models
+(institutions/serializers.py, products/serializers.py)."""
 
 from rest_framework import serializers
-
-from institutions.models import Institution, Region
-from products.models import Category
-
-
-class RegionRefSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(read_only=True, help_text="GB/T 2260 six-digit code, e.g. 430000")
-
-    class Meta:
-        model = Region
-        fields = ["code", "name", "name_en"]
-
-
-class HeadOfficeRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Institution
-        fields = ["id", "name"]
-
-
-class InstitutionRefSerializer(serializers.ModelSerializer):
-    head_office = HeadOfficeRefSerializer(
-        allow_null=True, read_only=True, help_text="The head office of a branch; null for a head office."
-    )
-
-    class Meta:
-        model = Institution
-        fields = ["id", "name", "short_name", "kind", "head_office"]
-
-
-class CategoryRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["slug", "name", "name_en"]
 
 
 class SourceSerializer(serializers.Serializer):

@@ -50,7 +50,10 @@ def modified_since(request: Request) -> dt.datetime | None:
 
 
 def has_timestamps(model: Any) -> bool:
-    return any(f.name == "modified" for f in model._meta.concrete_fields)
+    """Records that carry both `created` and `modified` (and show them in the API). Vocabularies
+    keep only a `modified` stamp for cache versioning; the API returns them whole, as before."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return {"created", "modified"} <= names
 
 
 class ModifiedSinceFilter(BaseFilterBackend):

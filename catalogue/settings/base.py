@@ -50,7 +50,16 @@ INSTALLED_APPS = [
     "products",
     "policies",
     "partners",
+    "search",
+    "loader",
+    "directory",
 ]
+
+# The apps whose models make up the catalogue: their `modified` stamps version the caches
+# (catalogue.versioning).
+CATALOGUE_APPS = ["catalogue", "institutions", "products", "policies"]
+# The full-text search behind every `q` filter (catalogue.filters.search_backend).
+CATALOGUE_SEARCH = "search.query.filter_queryset"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from catalogue import search
 from catalogue.models import Status
-from catalogue.search import index
-from catalogue.search.backends import TABLE
 from institutions.models import Institution, InstitutionAlias
 from policies.models import Policy
 from products.models import Case, Category, Product, Theme
+from search import index
+from search import query as search
+from search.backends import TABLE
 
 
 def found(model, q):
@@ -127,9 +127,9 @@ def test_new_case_and_deleted_case():
 @pytest.mark.django_db
 def test_index_objects_and_remove_objects():
     product = Product.objects.get(key="003-ch1-p11")
-    search.remove_objects([product])
+    index.remove_objects([product])
     assert product.pk not in found(Product, "民宿贷")
-    search.index_objects([product])
+    index.index_objects([product])
     assert product.pk in found(Product, "民宿贷")
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalogue.search.text import Query, highlight, match_spans, normalise, parse_query, tokens
+from search.text import Query, highlight, match_spans, normalise, parse_query, tokens
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""Pages for institutions (with their branch tree) and regions."""
+"""Pages for institutions (with their branch tree) and regions: each brings together what an
+institution or a place offers, did, reported and issued, so this app sits above institutions,
+products and policies and none of them imports it."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.facets import kind_labels, region_labels
 from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
 from catalogue.orderings import NEWEST_CASE, NEWEST_POLICY
+from institutions import selectors as institution_selectors
+from institutions.facets import kind_labels, region_labels
 from institutions.filters import InstitutionFilter
 from institutions.models import Institution, Metric, Region
 from policies.models import Policy
-from products.models import Case, Product
+from products import selectors as product_selectors
+from products.models import Case
 
 INSTITUTION_FACETS = [
     FacetSpec("kind", gettext_lazy("Kind"), group_count("kind"), kind_labels, multiple=True),
@@ -25,7 +29,7 @@ DETAIL_LIMIT = 50
 
 
 def institution_list(request: HttpRequest) -> HttpResponse:
-    queryset = Institution.objects.for_listing().with_counts()
+    queryset = product_selectors.with_record_counts(Institution.objects.for_listing())
     listing = build_list_page(
         request, InstitutionFilter, queryset, INSTITUTION_FACETS, default_ordering="name"
     )
@@ -35,52 +39,20 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     return render(request, "institutions/institution_list.html", context)
 
 
-def _tree(root: Institution, family: list[Institution]) -> list[dict]:
-    """Nested [{institution, children}] under `root`, from one flat query of its family."""
-    children: dict[int, list[Institution]] = {}
-    for i in family:
-        children.setdefault(i.parent_id, []).append(i)
-
-    def build(node: Institution, depth: int = 0) -> dict:
-        kids = sorted(children.get(node.pk, []), key=lambda i: i.name)
-        return {"institution": node, "children": [build(k, depth + 1) for k in kids] if depth < 6 else []}
-
-    return [build(root)]
-
-
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inst = get_object_or_404(Institution.objects.for_listing().prefetch_related("aliases"), pk=pk)
-    root = inst.head_office or inst
-    family = list(
-        Institution.objects.filter(Q(pk=root.pk) | Q(head_office=root)).select_related("province", "city")
-    )
-    # This institution and everything below it in the tree.
-    below, frontier = {inst.pk}, {inst.pk}
-    while frontier:
-        frontier = {i.pk for i in family if i.parent_id in frontier} - below
-        below |= frontier
-    cases = (
-        Case.objects.published().for_listing().filter(institution_id__in=below).order_by(NEWEST_CASE, "-id")
-    )
-    products = (
-        Product.objects.published()
-        .select_related("category", "institution")
-        .filter(Q(institution_id__in=below) | Q(pk__in=cases.values("product_id")))
-        .order_by("name")
-    )
-    chain, node = [], inst
-    while node.parent_id and len(chain) < 10:
-        node = next((i for i in family if i.pk == node.parent_id), None)
-        if node is None:
-            break
-        chain.insert(0, node)
+    family = institution_selectors.institution_family(inst)
+    root = next((i for i in family if i.pk == (inst.head_office_id or inst.pk)), inst)
+    below = institution_selectors.below(inst, family)
+    cases = product_selectors.cases_at(below)
+    products = product_selectors.products_at(below)
     return render(
         request,
         "institutions/institution_detail.html",
         {
             "inst": inst,
-            "chain": chain,
-            "tree": _tree(root, family),
+            "chain": institution_selectors.chain(inst, family),
+            "tree": institution_selectors.tree(root, family),
             "products": products[:DETAIL_LIMIT],
             "product_total": products.count(),
             "cases": cases[:DETAIL_LIMIT],
@@ -112,14 +84,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     cities = []
     if region.level == Region.Level.PROVINCE:
-        by_city = dict(
-            Case.objects.published()
-            .filter(province=region)
-            .exclude(city=None)
-            .values_list("city")
-            .annotate(n=Count("id"))
-            .values_list("city", "n")
-        )
+        by_city = product_selectors.case_counts_by("city", province=region)
         cities = sorted(Region.objects.filter(code__in=by_city), key=lambda r: (-by_city[r.code], r.code))
         for c in cities:
             c.n = by_city[c.code]
@@ -147,16 +112,11 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def region_list(request: HttpRequest) -> HttpResponse:
     """Provinces with how much the catalogue holds for each."""
-    by_province = dict(
-        Case.objects.published()
-        .exclude(province=None)
-        .values_list("province")
-        .annotate(n=Count("id"))
-        .values_list("province", "n")
-    )
+    by_province = product_selectors.case_counts_by("province")
     policies = dict(
         Policy.objects.published()
         .exclude(province=None)
+        .order_by()
         .values_list("province")
         .annotate(n=Count("id"))
         .values_list("province", "n")

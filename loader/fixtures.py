@@ -20,17 +20,15 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from catalogue import search
 from catalogue.models import Document, Status
 from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
+from institutions.services import institution_set_parent
+from loader.resolve import CatalogueDataError, Resolver, parse_date
 from policies.models import Policy, PolicySource, Topic
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
+from search import index as search_index
 
 log = logging.getLogger(__name__)
-
-
-class CatalogueDataError(ValueError):
-    """The curated files contradict themselves or the vocabularies; the message says where."""
 
 
 @dataclass
@@ -102,70 +100,6 @@ def _sync_m2m(obj: models.Model, attr: str, wanted: Iterable[models.Model]) -> b
         manager.set(list(wanted_ids))
         return True
     return False
-
-
-class Resolver:
-    """Turns the names used in the curated files into rows, or says exactly what is unknown."""
-
-    def __init__(self) -> None:
-        self.regions = list(Region.objects.all())
-        self.by_code = {r.code: r for r in self.regions}
-        self.institutions: dict[str, Institution] = {}
-        self.categories = {c.slug: c for c in Category.objects.all()}
-        self.themes = {t.slug: t for t in Theme.objects.all()}
-        self.topics = {t.slug: t for t in Topic.objects.all()}
-        self.documents = {d.file_name: d for d in Document.objects.all()}
-
-    def refresh_institutions(self) -> None:
-        self.institutions = {i.name: i for i in Institution.objects.all()}
-        for a in InstitutionAlias.objects.select_related("institution"):
-            self.institutions.setdefault(a.name, a.institution)
-        for i in list(self.institutions.values()):
-            if i.short_name:
-                self.institutions.setdefault(i.short_name, i)
-
-    def institution(self, name: str | None, where: str) -> Institution | None:
-        if not name:
-            return None
-        try:
-            return self.institutions[name]
-        except KeyError:
-            raise CatalogueDataError(f"{where}: unknown institution {name!r}") from None
-
-    def places(self, rec: dict[str, Any], where: str) -> dict[str, Region | None]:
-        """province / city / district names → regions; a city or district implies its province."""
-        province = city = district = None
-        if rec.get("province"):
-            province = self._find(rec["province"], "province", None, where)
-        if rec.get("city"):
-            city = self._find(rec["city"], "city", province, where)
-            province = province or city.parent
-        if rec.get("district"):
-            district = self._find(rec["district"], "district", city or province, where)
-            if district.parent.level == "city":
-                city = city or district.parent
-            province = province or self.by_code[district.province_code]
-        return {"province": province, "city": city, "district": district}
-
-    def _find(self, name: str, level: str, within: Region | None, where: str) -> Region:
-        found = [
-            r
-            for r in self.regions
-            if r.level == level
-            and name in (r.name, r.short_name, r.code)
-            and (within is None or r.code.startswith(within.code[: 2 if within.level == "province" else 4]))
-        ]
-        if len(found) != 1:
-            raise CatalogueDataError(f"{where}: {level} {name!r} matches {len(found)} regions")
-        return found[0]
-
-    def slugs(self, table: dict[str, Any], slugs: Iterable[str], what: str, where: str) -> list[Any]:
-        out = []
-        for s in slugs:
-            if s not in table:
-                raise CatalogueDataError(f"{where}: unknown {what} {s!r}")
-            out.append(table[s])
-        return out
 
 
 def _institution_order(defs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -337,7 +271,7 @@ def load_catalogue(fixtures_dir: Path) -> LoadReport:
     _load_cases(_collect(parts, "cases"), products, resolver, report)
     _load_policies(_collect(parts, "policies"), products, resolver, report)
     _load_metrics(_collect(parts, "metrics"), resolver, report)
-    search.index_loaded(parts, inst_defs)
+    search_index.index_loaded(parts, inst_defs)
     log.info("catalogue loaded: %s", report)
     return report
 
@@ -359,14 +293,15 @@ def _load_institutions(defs: list[dict[str, Any]], resolver: Resolver, report: L
                         "short_name": d.get("short_name") or "",
                         "kind": d["kind"],
                         "parent": parent,
-                        # Parents come first, so the root is already known: one hop, no walk.
-                        "head_office": (parent.head_office or parent) if parent else None,
                         **places,
                     }
                 ],
                 report,
             )
         )
+        # The same service as the admin keeps head_office right for the institution and its subtree
+        # (it writes nothing when both are already right).
+        institution_set_parent(institution=names[d["name"]], parent=parent)
     wanted = {a: names[d["name"]] for d in defs for a in d.get("aliases", []) if a and a != d["name"]}
     clash = [a for a in wanted if a in names]
     if clash:
@@ -434,7 +369,7 @@ def _load_cases(
                 "key": r["key"],
                 "product": products[r["product"]],
                 "institution": resolver.institution(r["institution"], where),
-                "date": _date(r.get("date")),
+                "date": parse_date(r.get("date")),
                 "amount": Decimal(r["amount"]) if r.get("amount") not in (None, "") else None,
                 "currency": r.get("currency") or "",
                 "term_months": r.get("term_months"),
@@ -463,7 +398,7 @@ def _load_policies(
                 "document_title": r.get("document_title") or "",
                 "issuer": resolver.institution(r.get("issuer"), where),
                 "level": r["level"],
-                "issued_date": _date(r.get("issued_date")),
+                "issued_date": parse_date(r.get("issued_date")),
                 "summary": r.get("summary") or "",
                 "key_measures": list(r.get("key_measures") or []),
                 **resolver.places(r, where),
@@ -500,7 +435,7 @@ def _load_metrics(recs: list[dict[str, Any]], resolver: Resolver, report: LoadRe
             "indicator": r["indicator"],
             "value": Decimal(r["value"]),
             "unit": r["unit"],
-            "as_of": _date(r.get("as_of")),
+            "as_of": parse_date(r.get("as_of")),
             "period": r.get("period") or "",
         }
         for r in recs
@@ -510,9 +445,3 @@ def _load_metrics(recs: list[dict[str, Any]], resolver: Resolver, report: LoadRe
         Metric,
         _sources(MetricSource, "metric", metrics, {r["key"]: r["sources"] for r in recs}, resolver, report),
     )
-
-
-def _date(value: str | None):
-    import datetime as dt
-
-    return dt.date.fromisoformat(value) if value else None

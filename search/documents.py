@@ -14,14 +14,12 @@ from collections.abc import Iterable, Sequence
 
 from django.utils import translation
 
-from catalogue.search.backends import Entry
 from institutions.models import Institution, InstitutionAlias, InstitutionKind, Region
 from policies.models import Policy, Topic
 from products.models import Case, Category, Product, Theme
+from search.backends import Entry
 
 MODELS = {"product": Product, "case": Case, "policy": Policy, "institution": Institution}
-# The field that orders equally relevant results, newest first.
-DATE_FIELD = {"product": "modified", "case": "date", "policy": "issued_date", "institution": "modified"}
 MAX_RELATED = 20  # a product with cases in hundreds of places keeps its latest twenty
 
 

@@ -5,8 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from catalogue import search
 from catalogue.filters import MAX_QUERY_LENGTH
+from search.results import search
 
 
 class SearchForm(forms.Form):
@@ -22,7 +22,7 @@ def results(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     found = None
     if form.is_valid() and form.cleaned_data["q"].strip():
-        found = search.search(form.cleaned_data["q"])
+        found = search(form.cleaned_data["q"])
     return render(
         request,
         "catalogue/search.html",

@@ -6,14 +6,14 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    from catalogue.search.backends import backend_for
+    from search.backends import backend_for
 
     with schema_editor.connection.cursor() as cursor:
         backend_for(schema_editor.connection).create_schema(cursor)
 
 
 def drop(apps, schema_editor):
-    from catalogue.search.backends import backend_for
+    from search.backends import backend_for
 
     with schema_editor.connection.cursor() as cursor:
         backend_for(schema_editor.connection).drop_schema(cursor)

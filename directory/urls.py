@@ -1,6 +1,6 @@
 from django.urls import path
 
-from institutions import views
+from directory import views
 
 app_name = "institutions"
 urlpatterns = [

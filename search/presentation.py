@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -11,10 +12,20 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.search.text import Query, highlight, match_spans
 from institutions.models import Institution
 from policies.models import Policy
 from products.models import Case, Product
+from search.text import Query, highlight, match_spans
+
+
+@dataclass
+class Hit:
+    obj: object
+    title: str
+    snippet: str
+    meta: list[str]
+    url: str
+
 
 ORDER = ("product", "case", "policy", "institution")
 LABELS = {
@@ -73,7 +84,6 @@ def _place(*regions) -> str:
 
 
 def hit(kind: str, obj, query: Query):
-    from catalogue.search import Hit
 
     meta: list[str] = []
     if kind == "product":

@@ -41,10 +41,12 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from catalogue.search.text import Query, normalise, tokens
+from search.text import Query, normalise, tokens
 
 TABLE = "catalogue_search_entry"
 KINDS = ("product", "case", "policy", "institution")
+# The field that orders equally relevant results, newest first.
+DATE_FIELD = {"product": "modified", "case": "date", "policy": "issued_date", "institution": "modified"}
 KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
 
 # Field sets a query can be matched in, one per ranking tier.

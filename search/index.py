@@ -23,11 +23,11 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from catalogue.search import documents
-from catalogue.search.backends import KINDS, backend_for
 from institutions.models import Institution, InstitutionAlias, Region
 from policies.models import Policy, PolicySource, Topic
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
+from search import documents, query
+from search.backends import KINDS, backend_for
 
 BATCH = 1000
 
@@ -293,7 +293,8 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> 
 
 
 def connect() -> None:
-    """Called from the catalogue app's ready(); dispatch_uid keeps it idempotent."""
+    """Called from the search app's ready(); dispatch_uid keeps it idempotent."""
+    query.BEFORE_QUERY[:] = [flush]
     for model in _RECORDS:
         post_save.connect(_record_changed, sender=model, dispatch_uid=f"search-save-{model.__name__}")
         post_delete.connect(_record_deleted, sender=model, dispatch_uid=f"search-delete-{model.__name__}")

@@ -5,7 +5,7 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 
-from catalogue.importer import load_catalogue
+from loader.fixtures import load_catalogue
 
 
 @shared_task(name="catalogue.load_catalogue")

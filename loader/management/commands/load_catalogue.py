@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalogue.importer import CatalogueDataError, load_catalogue
+from loader.fixtures import CatalogueDataError, load_catalogue
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, fixtures: Path, background: bool = False, **options) -> None:
         if background:
-            from catalogue.tasks import load_catalogue_task
+            from loader.tasks import load_catalogue_task
 
             result = load_catalogue_task.delay(str(fixtures.resolve())).get(timeout=600)
             self.stdout.write(self.style.SUCCESS(f"catalogue loaded by a worker ({result})"))

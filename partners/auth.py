@@ -65,7 +65,7 @@ class HasSubmitScope(HasScope):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "catalogue.api.auth.ApiKeyAuthentication"
+    target_class = "partners.auth.ApiKeyAuthentication"
     name = "ApiKey"
 
     def get_security_definition(self, auto_schema) -> dict[str, str]:

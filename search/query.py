@@ -17,17 +17,28 @@ keeps a million cases fast; `test_relevance.py` checks the two agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Case as CaseWhen
 from django.db.models import F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
-from catalogue.search.backends import ALL, HEAD, KINDS, NAME, TIERS, backend_for
-from catalogue.search.text import Query, parse_query
+from search.backends import ALL, DATE_FIELD, HEAD, KINDS, NAME, TIERS, backend_for
+from search.text import Query, parse_query
 
 RANK = "search_rank"
+
+# Run before every query: the index app registers its flush of pending writes here, so a search
+# sees the writes made earlier in the same transaction. A hook keeps this module free of any
+# domain model (the index, which knows the models, sits above it).
+BEFORE_QUERY: list[Callable[[], None]] = []
+
+
+def _before_query() -> None:
+    for hook in BEFORE_QUERY:
+        hook()
 
 
 def _query(q: str | Query) -> Query:
@@ -56,20 +67,18 @@ def filter_queryset(queryset: QuerySet, q: str | Query) -> QuerySet:
     names (1), else anywhere (2); then newest first. The ranking is an annotation (`search_rank`),
     so a caller may order by something else and keep the match. The order is the one `top` gives.
     """
-    from catalogue.search import documents, index
-
     query = _query(q)
     if not query.text:
         return queryset
     if not query:  # only punctuation: nothing can match it
         return queryset.none()
-    index.flush()
+    _before_query()
     rank = CaseWhen(
         When(pk__in=_match(queryset, query, NAME), then=Value(0)),
         When(pk__in=_match(queryset, query, HEAD), then=Value(1)),
         default=Value(2),
     )
-    newest = F(documents.DATE_FIELD[_kind(queryset)]).desc(nulls_last=True)
+    newest = F(DATE_FIELD[_kind(queryset)]).desc(nulls_last=True)
     return (
         queryset.filter(pk__in=_match(queryset, query, ALL))
         .annotate(**{RANK: rank})
@@ -116,13 +125,11 @@ def ranked(queryset: QuerySet, q: str | Query, limit: int = 10, *, cap: int | No
     entries at most. Neither path reads every match of a common term: on a million cases that is
     the difference between milliseconds and seconds (scripts/bench_search.py).
     """
-    from catalogue.search import index
-
     query = _query(q)
     if not query:
         return Page([], 0, False)
     cap = CANDIDATE_CAP if cap is None else cap
-    index.flush()
+    _before_query()
     backend, kind = _backend(queryset), _kind(queryset)
     ids: list[int] = []
     ranks: dict[int, int] = {}
@@ -176,148 +183,4 @@ def top(queryset: QuerySet, q: str | Query, limit: int = 10) -> list:
     return ranked(queryset, q, limit).objects
 
 
-@dataclass
-class Hit:
-    obj: object
-    title: str
-    snippet: str
-    meta: list[str]
-    url: str
-
-
-@dataclass
-class Group:
-    kind: str
-    label: str
-    hits: list[Hit]
-    count: int
-    more: bool  # count is a lower bound
-    list_url: str
-
-
-@dataclass
-class Results:
-    query: Query
-    groups: list[Group] = field(default_factory=list)
-    suggestion: str = ""
-
-    @property
-    def total(self) -> int:
-        return sum(g.count for g in self.groups)
-
-
-def search(q: str | Query, *, per_kind: int = 10) -> Results:
-    """Everything the /search/ page shows: up to `per_kind` published records of each kind."""
-    from catalogue.search import presentation
-
-    query = _query(q)
-    results = Results(query=query)
-    if not query:
-        return results
-    for kind in presentation.ORDER:
-        qs = presentation.public_queryset(kind)
-        page = ranked(qs, query, per_kind)
-        hits = page.objects
-        if not hits:
-            continue
-        results.groups.append(
-            Group(
-                kind=kind,
-                label=presentation.LABELS[kind],
-                hits=[presentation.hit(kind, o, query) for o in hits],
-                count=page.count,
-                more=page.more,
-                list_url=presentation.list_url(kind, query.text),
-            )
-        )
-    if not results.groups:
-        results.suggestion = suggest(query)
-    return results
-
-
-def _exists(query: Query) -> bool:
-    from catalogue.search import presentation
-
-    return any(ranked(presentation.public_queryset(k), query, 1, cap=200).objects for k in KINDS)
-
-
-def _index_has(term: str) -> bool:
-    """Cheap check on the index alone (any kind, any status): used only to build a suggestion."""
-    backend = backend_for(connections["default"])
-    q = Query(text=term, terms=(term,))
-    with connections["default"].cursor() as cursor:
-        for kind in KINDS:
-            sql, params = backend.match_sql(kind, q, ALL)
-            cursor.execute(f"{sql} LIMIT 1", params)
-            if cursor.fetchone():
-                return True
-    return False
-
-
-def _pieces(term: str, budget: list[int]) -> list[str]:
-    """A term that finds nothing, cut into the longest pieces that do (绿色票据优惠券 → 绿色票据)."""
-    out, i = [], 0
-    while i < len(term) - 1 and budget[0] > 0:
-        for j in range(len(term), i + 1, -1):
-            budget[0] -= 1
-            if _index_has(term[i:j]):
-                out.append(term[i:j])
-                i = j
-                break
-            if budget[0] <= 0:
-                break
-        else:
-            i += 1
-    return out
-
-
-def suggest(q: str | Query) -> str:
-    """A relaxed query that finds something, or "" when none is found.
-
-    Terms that find records alone are kept, the others are cut to their longest matching pieces,
-    and pieces are dropped from the end until the whole query matches a published record.
-    """
-    query = _query(q)
-    budget = [60]  # index look-ups at most, so a long query stays cheap
-    kept: list[str] = []
-    for term in query.terms:
-        if _index_has(term):
-            kept.append(term)
-        else:
-            kept += [p for p in _pieces(term, budget) if p not in kept]
-    while kept:
-        candidate = Query(text=" ".join(kept), terms=tuple(kept))
-        if candidate.terms != query.terms and _exists(candidate):
-            return candidate.text
-        kept.pop()
-    return ""
-
-
-def index_objects(objs, *, dependents: bool = True) -> None:
-    from catalogue.search import index
-
-    index.index_objects(objs, dependents=dependents)
-
-
-def remove_objects(objs=None, *, kind: str = "", ids=()) -> None:
-    from catalogue.search import index
-
-    index.remove_objects(objs, kind=kind, ids=ids)
-
-
-def index_loaded(parts, institution_defs) -> None:
-    """The loader's last step (see index.index_loaded)."""
-    from catalogue.search import index
-
-    index.index_loaded(parts, institution_defs)
-
-
-__all__ = [
-    "filter_queryset",
-    "index_loaded",
-    "index_objects",
-    "parse_query",
-    "remove_objects",
-    "search",
-    "suggest",
-]
+__all__ = ["BEFORE_QUERY", "CANDIDATE_CAP", "Page", "filter_queryset", "parse_query", "ranked", "top"]

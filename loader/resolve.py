@@ -1,0 +1,105 @@
+"""One resolver for the names the documents, the curated files and partners use: institutions (full
+name, alias, or a short name that names exactly one), places (GB/T 2260 names or codes; a city
+implies its province), and the vocabularies (categories, themes, topics, documents). The fixture
+loader, the report importer and partner submissions all resolve through it, so a name means the
+same thing wherever it comes in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from catalogue.models import Document
+from institutions.models import Institution, InstitutionAlias, Region
+from policies.models import Topic
+from products.models import Category, Theme
+
+
+class CatalogueDataError(ValueError):
+    """Input contradicts itself or the vocabularies; the message says where."""
+
+
+class Resolver:
+    """Turns the names used in the curated files into rows, or says exactly what is unknown."""
+
+    def __init__(self) -> None:
+        self.regions = list(Region.objects.all())
+        self.by_code = {r.code: r for r in self.regions}
+        self.institutions: dict[str, Institution] = {}
+        self.ambiguous: dict[str, list[str]] = {}
+        self._institutions_loaded = False
+        self.categories = {c.slug: c for c in Category.objects.all()}
+        self.themes = {t.slug: t for t in Theme.objects.all()}
+        self.topics = {t.slug: t for t in Topic.objects.all()}
+        self.documents = {d.file_name: d for d in Document.objects.all()}
+
+    def refresh_institutions(self) -> None:
+        """Full names, then aliases, then short names that name exactly one institution; an
+        ambiguous short name resolves to nothing (and says so) rather than to whichever came first."""
+        self.institutions = {i.name: i for i in Institution.objects.all()}
+        for a in InstitutionAlias.objects.select_related("institution"):
+            self.institutions.setdefault(a.name, a.institution)
+        by_short: dict[str, list[Institution]] = {}
+        for i in Institution.objects.exclude(short_name=""):
+            by_short.setdefault(i.short_name, []).append(i)
+        self.ambiguous = {s: sorted(x.name for x in v) for s, v in by_short.items() if len(v) > 1}
+        for short, found in by_short.items():
+            if len(found) == 1:
+                self.institutions.setdefault(short, found[0])
+        self._institutions_loaded = True
+
+    def institution(self, name: str | None, where: str) -> Institution | None:
+        if not name:
+            return None
+        if not self._institutions_loaded:
+            self.refresh_institutions()
+        try:
+            return self.institutions[name]
+        except KeyError:
+            if name in self.ambiguous:
+                raise CatalogueDataError(
+                    f"{where}: {name!r} is the short name of several institutions "
+                    f"({', '.join(self.ambiguous[name])}); give the full name"
+                ) from None
+            raise CatalogueDataError(f"{where}: unknown institution {name!r}") from None
+
+    def places(self, rec: dict[str, Any], where: str) -> dict[str, Region | None]:
+        """province / city / district names → regions; a city or district implies its province."""
+        province = city = district = None
+        if rec.get("province"):
+            province = self._find(rec["province"], "province", None, where)
+        if rec.get("city"):
+            city = self._find(rec["city"], "city", province, where)
+            province = province or city.parent
+        if rec.get("district"):
+            district = self._find(rec["district"], "district", city or province, where)
+            if district.parent.level == "city":
+                city = city or district.parent
+            province = province or self.by_code[district.province_code]
+        return {"province": province, "city": city, "district": district}
+
+    def _find(self, name: str, level: str, within: Region | None, where: str) -> Region:
+        found = [
+            r
+            for r in self.regions
+            if r.level == level
+            and name in (r.name, r.short_name, r.code)
+            and (within is None or r.code.startswith(within.code[: 2 if within.level == "province" else 4]))
+        ]
+        if len(found) != 1:
+            raise CatalogueDataError(f"{where}: {level} {name!r} matches {len(found)} regions")
+        return found[0]
+
+    def slugs(self, table: dict[str, Any], slugs: Iterable[str], what: str, where: str) -> list[Any]:
+        out = []
+        for s in slugs:
+            if s not in table:
+                raise CatalogueDataError(f"{where}: unknown {what} {s!r}")
+            out.append(table[s])
+        return out
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """An ISO date, or None for an empty value."""
+    return dt.date.fromisoformat(value) if value else None

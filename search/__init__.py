@@ -1,0 +1,1 @@
+"""Search across products, cases, institutions and policy notices (see search/query.py)."""

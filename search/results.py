@@ -1,0 +1,118 @@
+"""What the /search/ page shows: the first records of each kind, grouped, with highlights, and a
+shorter query to try when nothing matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connections
+
+from search import presentation
+from search.backends import ALL, KINDS, backend_for
+from search.presentation import Hit
+from search.query import _query, ranked
+from search.text import Query
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    hits: list[Hit]
+    count: int
+    more: bool  # count is a lower bound
+    list_url: str
+
+
+@dataclass
+class Results:
+    query: Query
+    groups: list[Group] = field(default_factory=list)
+    suggestion: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(g.count for g in self.groups)
+
+
+def search(q: str | Query, *, per_kind: int = 10) -> Results:
+    """Everything the /search/ page shows: up to `per_kind` published records of each kind."""
+    query = _query(q)
+    results = Results(query=query)
+    if not query:
+        return results
+    for kind in presentation.ORDER:
+        qs = presentation.public_queryset(kind)
+        page = ranked(qs, query, per_kind)
+        hits = page.objects
+        if not hits:
+            continue
+        results.groups.append(
+            Group(
+                kind=kind,
+                label=presentation.LABELS[kind],
+                hits=[presentation.hit(kind, o, query) for o in hits],
+                count=page.count,
+                more=page.more,
+                list_url=presentation.list_url(kind, query.text),
+            )
+        )
+    if not results.groups:
+        results.suggestion = suggest(query)
+    return results
+
+
+def _exists(query: Query) -> bool:
+    return any(ranked(presentation.public_queryset(k), query, 1, cap=200).objects for k in KINDS)
+
+
+def _index_has(term: str) -> bool:
+    """Cheap check on the index alone (any kind, any status): used only to build a suggestion."""
+    backend = backend_for(connections["default"])
+    q = Query(text=term, terms=(term,))
+    with connections["default"].cursor() as cursor:
+        for kind in KINDS:
+            sql, params = backend.match_sql(kind, q, ALL)
+            cursor.execute(f"{sql} LIMIT 1", params)
+            if cursor.fetchone():
+                return True
+    return False
+
+
+def _pieces(term: str, budget: list[int]) -> list[str]:
+    """A term that finds nothing, cut into the longest pieces that do (绿色票据优惠券 → 绿色票据)."""
+    out, i = [], 0
+    while i < len(term) - 1 and budget[0] > 0:
+        for j in range(len(term), i + 1, -1):
+            budget[0] -= 1
+            if _index_has(term[i:j]):
+                out.append(term[i:j])
+                i = j
+                break
+            if budget[0] <= 0:
+                break
+        else:
+            i += 1
+    return out
+
+
+def suggest(q: str | Query) -> str:
+    """A relaxed query that finds something, or "" when none is found.
+
+    Terms that find records alone are kept, the others are cut to their longest matching pieces,
+    and pieces are dropped from the end until the whole query matches a published record.
+    """
+    query = _query(q)
+    budget = [60]  # index look-ups at most, so a long query stays cheap
+    kept: list[str] = []
+    for term in query.terms:
+        if _index_has(term):
+            kept.append(term)
+        else:
+            kept += [p for p in _pieces(term, budget) if p not in kept]
+    while kept:
+        candidate = Query(text=" ".join(kept), terms=tuple(kept))
+        if candidate.terms != query.terms and _exists(candidate):
+            return candidate.text
+        kept.pop()
+    return ""
