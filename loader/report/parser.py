@@ -301,8 +301,13 @@ def _table(body: list[_Line], start: int, noise, dated_rows: bool = False) -> tu
         desc = parts[-1]
         cur = rows[-1] if rows else None
         ended = cur is None or not _desc(cur) or bool(SENTENCE_END.search(_desc(cur)))
-        if cur is not None and not ended and all(head_cells) and not STARTS_WITH_DATE.match(desc):
-            # Both head cells filled but the text opens mid-sentence: the tail of the row above
+        if (
+            cur is not None
+            and not ended
+            and BANK.fullmatch(squash(head_cells[0]))
+            and not STARTS_WITH_DATE.match(desc)
+        ):
+            # A whole institution name but the text opens mid-sentence: the tail of the row above
             # slid onto this line. Give it back up to the sentence end before the new date.
             m = NEW_SENTENCE_WITH_DATE.search(desc)
             if m:
