@@ -122,7 +122,7 @@ def build(n_cases: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from catalogue.importer import load_catalogue
+    from loader.fixtures import load_catalogue
 
     t0 = time.monotonic()
     call_command("migrate", verbosity=0)

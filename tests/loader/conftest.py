@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue.importer import CatalogueDataError, Resolver
+from loader.resolve import CatalogueDataError, Resolver
 
 REPORT_003 = "003_6aa2ce7c6a878419.txt"
 
