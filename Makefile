@@ -21,10 +21,11 @@ install: $(VENV)/.installed ## create the virtual environment and install depend
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
-load: migrate ## load (or refresh) the curated catalogue from fixtures/
+load: migrate ## load (or refresh) the curated catalogue from fixtures/; curators' edits are kept
 	$(PY) manage.py load_catalogue
 
-run: load ## set everything up and serve on 127.0.0.1:$(PORT)
+run: migrate ## set everything up and serve on 127.0.0.1:$(PORT)
+	$(PY) manage.py load_catalogue --if-changed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install ## run the test suite (SQLite unless DATABASE_URL is set)
