@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Count, F, QuerySet
@@ -83,7 +84,10 @@ def count_distinct(qs: QuerySet, group: Any, distinct: Any = "pk") -> dict[Any, 
     g = F(group) if isinstance(group, str) else group
     d = F(distinct) if isinstance(distinct, str) else distinct
     inner = qs.order_by().annotate(_g=g, _d=d).values_list("_g", "_d").distinct()
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (a search of punctuation only)
+        return {}
     with connections[qs.db].cursor() as cursor:
         cursor.execute(f'SELECT "_g", COUNT(*) FROM ({sql}) AS pairs GROUP BY "_g"', params)
         return {g: n for g, n in cursor.fetchall() if g not in (None, "")}

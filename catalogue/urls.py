@@ -13,3 +13,9 @@ urlpatterns = [
     path("", include("institutions.urls")),
     path("", include("policies.urls")),
 ]
+
+# Problem JSON under /api/, our own bilingual pages elsewhere (catalogue/errors.py).
+handler400 = "catalogue.errors.bad_request"
+handler403 = "catalogue.errors.permission_denied"
+handler404 = "catalogue.errors.page_not_found"
+handler500 = "catalogue.errors.server_error"

@@ -65,7 +65,9 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
-        if getattr(self, "action", None) == "list":
+        # No action: a method the route does not map (POST on a list); offering the export
+        # formats lets negotiation pass so that `?format=csv` gets the 405 it deserves, not a 404.
+        if getattr(self, "action", None) in ("list", None):
             renderers += [CSVRenderer(), XLSXRenderer()]
         return renderers
 
