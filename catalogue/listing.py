@@ -224,7 +224,7 @@ def build_list_page(
     # Search once; every facet and the list start from its result.
     searched = fs.filters["q"].filter(fs.queryset, fs.form.cleaned_data.get("q"))
     results = fs.filter_queryset(searched, exclude={"q"})
-    cache_key = _facet_cache_key(request, params)
+    cache_key = _facet_cache_key(request, params, known=fs.filters.keys())
     facet_objs = cache.get(cache_key)
     if facet_objs is None:
         facet_objs = _count_facets(facets, fs, searched, params)
@@ -238,13 +238,15 @@ def build_list_page(
 FACET_SECONDS = 3600
 
 
-def _facet_cache_key(request: HttpRequest, params: QueryDict) -> str:
+def _facet_cache_key(request: HttpRequest, params: QueryDict, known: Iterable[str] = ()) -> str:
     """Facet counts depend on the filters (not the page or the order), the language of the
     labels, and the catalogue's state — which `catalogue_version` stamps."""
     from catalogue.views import catalogue_version
 
-    # Every parameter but the page: the facet links carry the ordering and page size along.
-    state = sorted((k, v) for k, vs in params.lists() if k != "page" for v in vs)
+    # The filters and the page size (the facet links carry it along), nothing else: made-up
+    # parameters (?zz=1, ?zz=2, …) must not mint new cache entries. The key is a fixed-size hash.
+    names = {*known, "page_size"}
+    state = sorted((k, v) for k, vs in params.lists() if k in names for v in vs)
     raw = f"{request.path}|{get_language()}|{catalogue_version()}|{state}"
     return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
 

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalogue import views
+from catalogue import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("catalogue.api.urls")),
