@@ -1,32 +1,54 @@
 # Two commands: `make run` serves the catalogue with its data; `make test` runs the tests.
+# `make serve` is production mode (gunicorn; needs SECRET_KEY, see the README).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Development defaults: settings fail closed (DEBUG off, a SECRET_KEY required) unless told.
+# Targets that only set up the database run in development mode when no SECRET_KEY is given.
+DEV := $(if $(SECRET_KEY),,DEBUG=1)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format install migrate load worker clean
+.PHONY: help run serve test lint format install lock migrate load worker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the versions (and hashes) of requirements.lock, which `make lock` writes.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+lock: ## re-resolve requirements.lock from pyproject.toml (PyPI, with hashes)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --index-url https://pypi.org/simple $(LOCK_ARGS) -o requirements.lock
 
 install: $(VENV)/.installed ## create the virtual environment and install dependencies
 
 migrate: install ## apply database migrations
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 load: migrate ## load (or refresh) the curated catalogue from fixtures/; curators' edits are kept
-	$(PY) manage.py load_catalogue
+	$(DEV) $(PY) manage.py load_catalogue
 
-run: migrate ## set everything up and serve on 127.0.0.1:$(PORT)
+run: migrate ## set everything up and serve on 127.0.0.1:$(PORT) (development: DEBUG on)
+	$(DEV) $(PY) manage.py load_catalogue --if-changed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production: gunicorn with WEB_CONCURRENCY workers (default 2), persistent database connections
+# (CONN_MAX_AGE), static files collected with hashed names and compressed copies (WhiteNoise).
+# Access logs come from the app (JSON, with the request id), not from gunicorn.
+BIND ?= 127.0.0.1:$(PORT)
+serve: migrate ## production mode: collectstatic, then gunicorn on $(BIND) (needs SECRET_KEY)
 	$(PY) manage.py load_catalogue --if-changed
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn catalogue.wsgi --bind $(BIND) --workers $${WEB_CONCURRENCY:-2} \
+	  --timeout $${GUNICORN_TIMEOUT:-60} --graceful-timeout 20 --max-requests 5000 --max-requests-jitter 500
+
 
 test: install ## run the test suite (SQLite unless DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -41,7 +63,7 @@ format: install ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 worker: install ## a Celery worker (needs CELERY_BROKER_URL)
-	$(VENV)/bin/celery -A catalogue worker --loglevel=INFO
+	$(DEV) $(VENV)/bin/celery -A catalogue worker --loglevel=INFO
 
 clean: ## remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles

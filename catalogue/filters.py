@@ -3,10 +3,12 @@
 from collections.abc import Callable, Collection
 
 import django_filters as filters
+from django import forms
 from django.conf import settings
 from django.db.models import F, QuerySet
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import BaseCSVField
 
 MAX_QUERY_LENGTH = 200
 
@@ -18,9 +20,22 @@ def search_backend() -> Callable[[QuerySet, str], QuerySet]:
     return import_string(settings.CATALOGUE_SEARCH)
 
 
+class NoEmptyItemsCSVField(BaseCSVField):
+    """A comma-separated value with no empty item: `ordering=,` is a mistake to report, where
+    django-filter would pass the empty names on to order_by() (a server error)."""
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        if cleaned and any(item in ("", None) for item in cleaned):
+            raise forms.ValidationError(_("Leave no empty name between commas."), code="empty_item")
+        return cleaned
+
+
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Sorting where a missing date or amount goes last either way (PostgreSQL puts NULLs first
     when descending), with the primary key as tie-break so pages never overlap."""
+
+    base_field_class = NoEmptyItemsCSVField
 
     def get_ordering_value(self, param: str):
         descending = param.startswith("-")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Count, F, QuerySet
@@ -84,7 +85,10 @@ def count_distinct(qs: QuerySet, group: Any, distinct: Any = "pk") -> dict[Any, 
     g = F(group) if isinstance(group, str) else group
     d = F(distinct) if isinstance(distinct, str) else distinct
     inner = qs.order_by().annotate(_g=g, _d=d).values_list("_g", "_d").distinct()
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (a search of punctuation only)
+        return {}
     with connections[qs.db].cursor() as cursor:
         cursor.execute(f'SELECT "_g", COUNT(*) FROM ({sql}) AS pairs GROUP BY "_g"', params)
         return {g: n for g, n in cursor.fetchall() if g not in (None, "")}
@@ -221,7 +225,7 @@ def build_list_page(
     # Search once; every facet and the list start from its result.
     searched = fs.filters["q"].filter(fs.queryset, fs.form.cleaned_data.get("q"))
     results = fs.filter_queryset(searched, exclude={"q"})
-    cache_key = _facet_cache_key(request, params)
+    cache_key = _facet_cache_key(request, params, known=fs.filters.keys())
     facet_objs = cache.get(cache_key)
     if facet_objs is None:
         facet_objs = _count_facets(facets, fs, searched, params)
@@ -235,11 +239,13 @@ def build_list_page(
 FACET_SECONDS = 3600
 
 
-def _facet_cache_key(request: HttpRequest, params: QueryDict) -> str:
+def _facet_cache_key(request: HttpRequest, params: QueryDict, known: Iterable[str] = ()) -> str:
     """Facet counts depend on the filters (not the page or the order), the language of the
     labels, and the catalogue's state — which `catalogue_version` stamps."""
-    # Every parameter but the page: the facet links carry the ordering and page size along.
-    state = sorted((k, v) for k, vs in params.lists() if k != "page" for v in vs)
+    # The filters and the page size (the facet links carry it along), nothing else: made-up
+    # parameters (?zz=1, ?zz=2, …) must not mint new cache entries. The key is a fixed-size hash.
+    names = {*known, "page_size"}
+    state = sorted((k, v) for k, vs in params.lists() if k in names for v in vs)
     raw = f"{request.path}|{get_language()}|{catalogue_version()}|{state}"
     return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
 

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalogue import home
+from catalogue import health, home
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("catalogue.api.urls")),
@@ -13,3 +15,9 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("policies.urls")),
 ]
+
+# Problem JSON under /api/, our own bilingual pages elsewhere (catalogue/errors.py).
+handler400 = "catalogue.errors.bad_request"
+handler403 = "catalogue.errors.permission_denied"
+handler404 = "catalogue.errors.page_not_found"
+handler500 = "catalogue.errors.server_error"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from catalogue.resilience import throttle_cache
 from partners.models import ApiKey
 
 
@@ -14,6 +15,8 @@ class LiveRateMixin:
     """DRF binds THROTTLE_RATES at import time; read the current settings instead."""
 
     scope: str
+    # Counters shared by every worker through Redis, counted per process while it is down.
+    cache = throttle_cache
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

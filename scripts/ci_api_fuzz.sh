@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz the partner API with schemathesis against a live server: every operation in the OpenAPI
-# schema (all GETs, and POST /api/v1/submissions/ with a submit-scoped key). Fails on any 5xx and
-# on any response that breaks the schema (status code, content type, headers, body).
+# schema (all GETs, and POST /api/v1/submissions/ with a submit-scoped key), then the stateful
+# phase (links between operations). `--checks all`: fails on any 5xx, on any response that breaks
+# the schema, on schema-invalid input the server accepts and on valid input it rejects.
 #
 #   DATABASE_URL=postgres://…/empty_db scripts/ci_api_fuzz.sh
 #
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to an empty PostgreSQL database}"
 
 PY=.venv/bin/python
-export DJANGO_SETTINGS_MODULE=catalogue.settings.base DEBUG=false
+export DJANGO_SETTINGS_MODULE=catalogue.settings.base DEBUG=false HTTPS=0
 export SECRET_KEY="${SECRET_KEY:-ci-fuzz-only-not-a-secret}"
 # The fuzzer is one client sending thousands of requests: lift the limits it would otherwise hit.
 export API_RATE_ANON=1000000/min API_RATE_KEY=1000000/min API_RATE_SUBMISSION=1000000/hour
@@ -43,8 +44,8 @@ started=$(date +%s)
 status=0
 .venv/bin/schemathesis run "http://127.0.0.1:$port/api/schema/?format=json" \
   --wait-for-schema 60 \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing \
+  --checks all \
+  --phases examples,coverage,fuzzing,stateful \
   --max-examples "${FUZZ_MAX_EXAMPLES:-25}" \
   --seed "${FUZZ_SEED:-20250601}" \
   --workers "${FUZZ_WORKERS:-1}" \

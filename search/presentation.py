@@ -118,7 +118,7 @@ def hit(kind: str, obj, query: Query):
             highlight(obj.head_office.name, query) if obj.head_office else "",
             _place(obj.province),
         ]
-        snippet = mark_safe(" · ".join(highlight(n, query)) for n in names if n)  # noqa: S308
+        snippet = mark_safe(" · ".join(highlight(n, query) for n in names if n))  # noqa: S308
     return Hit(
         obj=obj,
         title=title,

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions, status
@@ -45,10 +46,51 @@ PROBLEMS: list[tuple[type[Exception], str, str, str | None]] = [
     (exceptions.UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Content-Type"),
     (exceptions.Throttled, "throttled", "Too many requests", None),
 ]
-TYPES = {slug: title for _, slug, title, _ in PROBLEMS} | {
-    "precondition-failed": "Precondition failed",
-    "server-error": "Internal server error",
+# Declared below; classified by these slugs.
+EXTRA_TYPES = {
+    "payload-too-large": "Request body too large",
+    "bad-request": "Bad request",
+    "service-unavailable": "Service unavailable",
 }
+TYPES = (
+    {slug: title for _, slug, title, _ in PROBLEMS}
+    | {
+        "precondition-failed": "Precondition failed",
+        "server-error": "Internal server error",
+    }
+    | EXTRA_TYPES
+)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "the request body is too large"
+    default_code = "payload_too_large"
+    field = "body"
+
+
+class BadRequest(exceptions.APIException):
+    """A request Django itself distrusts (SuspiciousOperation): a 400, never a 500."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "bad request"
+    default_code = "bad_request"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached: retry after `wait` seconds (DRF sends Retry-After)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "the catalogue is briefly unavailable; retry shortly"
+    default_code = "service_unavailable"
+
+    def __init__(self) -> None:
+        from catalogue.errors import RETRY_AFTER
+
+        super().__init__()
+        self.wait = RETRY_AFTER
 
 
 class ProblemJSONRenderer(JSONRenderer):
@@ -114,6 +156,12 @@ def problem_response(request: HttpRequest, slug: str, status_code: int, detail: 
 
 
 def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
+    if isinstance(exc, PayloadTooLarge):
+        return "payload-too-large", "body"
+    if isinstance(exc, BadRequest):
+        return "bad-request", None
+    if isinstance(exc, ServiceUnavailable):
+        return "service-unavailable", None
     for cls, slug, _title, field in PROBLEMS:
         if isinstance(exc, cls):
             return slug, getattr(exc, "field", field)
@@ -122,13 +170,22 @@ def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
-    if isinstance(exc, DjangoValidationError):
+    from catalogue.errors import database_unavailable
+
+    if database_unavailable(exc):
+        log.warning("database unavailable: answering 503")
+        exc = ServiceUnavailable()
+    elif isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError with dotted field names; same 400 as DRF's.
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = BadRequest()
 
     response = exception_handler(exc, context)
     if response is None:

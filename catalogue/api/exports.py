@@ -105,11 +105,22 @@ class _Echo:
         return value
 
 
+# A text cell starting with one of these is read as a formula by spreadsheet software
+# (=HYPERLINK(…), @SUM(…), +cmd|…); OWASP's CSV-injection advice: prefix a quote so it stays text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_lines(rows: Iterable[dict[str, Any]], cols: list[Column]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([c.header for c in cols])
+    yield "\ufeff" + writer.writerow([neutralise(c.header) for c in cols])
     for row in rows:
-        yield writer.writerow(cell_values(row, cols))
+        yield writer.writerow([neutralise(v) for v in cell_values(row, cols)])
 
 
 def _xlsx_cell(ws: Any, value: Any) -> Any:

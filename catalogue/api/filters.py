@@ -81,7 +81,7 @@ class OrderingFilter(filters.OrderingFilter):
 
 class NameSearchFilterSet(django_filters.FilterSet):
     """`q` for small vocabularies (regions, categories, themes, topics): words in the code, slug or
-    either name. The catalogue's records use the shared search (catalogue.search) instead."""
+    either name. The catalogue's records use the shared search (search/) instead."""
 
     q = django_filters.CharFilter(
         method="filter_q", max_length=200, help_text="part of the code/slug, Chinese or English name"

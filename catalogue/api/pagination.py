@@ -17,6 +17,7 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Page
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Model, Q, QuerySet
@@ -44,7 +45,7 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str, keys: tuple[str, ...]) -> list[Any]:
+def decode_cursor(token: str, keys: tuple[str, ...], model: type[Model] | None = None) -> list[Any]:
     bad = ValidationError(
         {"cursor": ["not a cursor of this list: follow the `next` links, or start without one"]}
     )
@@ -63,6 +64,12 @@ def decode_cursor(token: str, keys: tuple[str, ...]) -> list[Any]:
             raise bad
     elif not isinstance(values[0], (int, str)) or isinstance(values[0], bool):
         raise bad
+    elif model is not None:
+        # The key must be of the primary key's type: "x" for an integer id is not a position.
+        try:
+            values[0] = model._meta.pk.to_python(values[0])
+        except DjangoValidationError:
+            raise bad from None
     return values
 
 
@@ -157,7 +164,7 @@ class CataloguePagination(pagination.BasePagination):
         queryset = queryset.order_by(*keys)
         token = self.request.query_params.get(self.cursor_query_param)
         if token:
-            queryset = queryset.filter(after(keys, decode_cursor(token, keys)))
+            queryset = queryset.filter(after(keys, decode_cursor(token, keys, queryset.model)))
         rows = list(queryset[: self.size + 1])
         self.has_next = len(rows) > self.size
         rows = rows[: self.size]

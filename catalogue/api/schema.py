@@ -56,6 +56,7 @@ ERROR_DOCS = {
     "403": "The API key lacks the scope this operation needs.",
     "404": "No such record, a page past the last one, or an unknown `format`.",
     "406": "No representation matches the Accept header.",
+    "413": "The body is larger than the server accepts.",
     "415": "The body is not application/json.",
     "429": "Rate limit exceeded; wait `Retry-After` seconds.",
 }
@@ -196,7 +197,7 @@ class CatalogueAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         codes = ["401", "406", "429"]
         if self.method == "POST":
-            codes += ["400", "415"]
+            codes += ["400", "413", "415"]
         if self._is_list():
             codes += ["400"]
         if self.method == "GET":

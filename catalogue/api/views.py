@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse, HttpResponseBase
+from django.utils.translation import get_language
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, viewsets
 from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import BaseRenderer
@@ -65,7 +67,9 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
-        if getattr(self, "action", None) == "list":
+        # No action: a method the route does not map (POST on a list); offering the export
+        # formats lets negotiation pass so that `?format=csv` gets the 405 it deserves, not a 404.
+        if getattr(self, "action", None) in ("list", None):
             renderers += [CSVRenderer(), XLSXRenderer()]
         return renderers
 
@@ -132,3 +136,20 @@ class ApiNotFoundView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         raise exceptions.NotFound(f"no API resource at {request.path}; see /api/docs/")
+
+
+class CachedSchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per process and language (0.6–1 s each time otherwise):
+    it depends only on the code, which a deploy restarts."""
+
+    _schemas: dict[tuple[str | None, str], Any] = {}
+
+    def _get_schema_response(self, request: Request) -> Response:
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, get_language())
+        if key not in self._schemas:
+            self._schemas[key] = super()._get_schema_response(request).data
+        filename = self._get_filename(request, version)
+        return Response(
+            data=self._schemas[key], headers={"Content-Disposition": f'inline; filename="{filename}"'}
+        )

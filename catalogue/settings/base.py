@@ -1,14 +1,26 @@
-"""Settings for every environment, switched by environment variables.
+"""Settings for every environment, switched by environment variables. They fail closed: without
+DEBUG=1 the site runs in production mode, refuses to start without its own SECRET_KEY, and
+expects HTTPS (with HSTS and secure cookies).
 
 DATABASE_URL      unset → SQLite file db.sqlite3 beside manage.py; postgres://… → PostgreSQL (psycopg 3)
 CELERY_BROKER_URL unset → tasks run inline; redis://… → a real Celery worker
-SECRET_KEY, DEBUG, ALLOWED_HOSTS as usual.
+REDIS_URL         unset → per-process memory cache; redis://… → shared cache and throttle counters
+DEBUG             1 for development (`make run` sets it); anything else or unset → production
+SECRET_KEY        required when DEBUG is off; the development key is refused
+ALLOWED_HOSTS     comma-separated host names the site answers to
+HTTPS             1 (default in production): redirect to HTTPS, HSTS, secure cookies; 0 to serve
+                  plain HTTP (a loopback test, or TLS handled by something that does not tell us)
+BEHIND_PROXY      1: trust X-Forwarded-Proto from the reverse proxy to know a request came over HTTPS
+HSTS_SECONDS      HSTS max-age (default one year)
+CONN_MAX_AGE      seconds a database connection is kept between requests (default 60)
+LOG_LEVEL         root log level (default INFO); logs are JSON lines with the request id
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -18,12 +30,12 @@ def env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "dev-only-insecure-key" if DEBUG else None  # a production start without a key must fail loudly
-)
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
+DEV_SECRET_KEY = "dev-only-insecure-key"
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
+    # A production start without its own key must fail loudly, not sign sessions with a public one.
+    raise ImproperlyConfigured("SECRET_KEY must be set (and not the development key) when DEBUG is off")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
 ]
@@ -45,6 +57,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_guid",
     "catalogue",
     "institutions",
     "products",
@@ -62,7 +76,12 @@ CATALOGUE_APPS = ["catalogue", "institutions", "products", "policies"]
 CATALOGUE_SEARCH = "search.query.filter_queryset"
 
 MIDDLEWARE = [
+    # The request id first, so every log line of the request carries it.
+    "django_guid.middleware.guid_middleware",
+    "catalogue.observability.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "catalogue.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
@@ -71,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "catalogue.security.PageRateLimitMiddleware",
+    # Last, as django-axes requires: locks out repeated failed admin logins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -96,14 +118,28 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A kept connection is checked before reuse, so a database restart costs no failed request.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Curators' admin login: 5 failures for one username from one address lock it for an hour.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("API_NUM_PROXIES", "0"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -128,21 +164,116 @@ CELERY_TIMEZONE = TIME_ZONE
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
+    # Redis down must not take the site down: cache misses instead of errors (logged), short
+    # timeouts so a hung Redis costs milliseconds, not the request. Throttles use the same Redis
+    # through catalogue.resilience, with a per-process fallback.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "catalogue",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.3,
+                "SOCKET_TIMEOUT": 0.3,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "catalogue.resilience"
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
+# Request ids: taken from X-Request-ID when a proxy sends a valid one, else made; returned in
+# X-Request-ID and written on every log line of the request.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    "VALIDATE_GUID": True,
+    "INTEGRATIONS": [],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own request logger repeats what the access log and our handlers say.
+        "django.server": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
+    },
 }
 
-# Static files are served by WhiteNoise straight from the finders in development, so `make run`
-# needs no collectstatic step; production runs collectstatic into STATIC_ROOT.
-WHITENOISE_USE_FINDERS = True
+# Static files: in development WhiteNoise serves them straight from the finders (no collectstatic);
+# in production `make serve` collects them into STATIC_ROOT with hashed names (cached for a year)
+# and gzip/brotli copies.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- HTTPS and browser protections ---------------------------------------------------------------
+HTTPS = env_bool("HTTPS", not DEBUG)
+if env_bool("BEHIND_PROXY", False):
+    # Only behind a proxy that sets (and strips clients') X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = False
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# CSP (django-csp 4): our pages and the API docs load everything from this origin. Styles allow
+# 'unsafe-inline' for the templates' <style> blocks and Redoc's generated styles; scripts never do
+# (Swagger UI runs from a separate script URL, see catalogue/api/urls.py). Redoc renders in a
+# blob: worker.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
+# Facet counts are cached per filter state; list pages are rate-limited per client (the API has
+# its own throttles).
+PAGE_RATE = os.environ.get("PAGE_RATE", "300/min")

@@ -2,7 +2,12 @@
 
 import os
 
-from .base import *  # noqa: F403
+# Tests run in production mode (DEBUG off, as Django's test runner forces anyway): give them a key,
+# and plain HTTP so the test client is not redirected.
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+os.environ.setdefault("HTTPS", "0")
+
+from .base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
@@ -16,3 +21,8 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # Named per process so two test runs on one machine do not share (and lock) one file.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".pytest-db-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Page rate limits and admin lockouts are tested explicitly; elsewhere a test client is one busy user.
+PAGE_RATE = "100000/min"
+# No collectstatic before tests: serve static files from the finders, as in development.
+WHITENOISE_USE_FINDERS = True

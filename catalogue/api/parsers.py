@@ -1,0 +1,40 @@
+"""The API's JSON parser: DRF's, with a bound on nesting so a small hostile body (1,000 levels of
+`[`) is a 400 instead of a RecursionError in the decoder or in the serializers after it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+# Submissions nest three levels (case → sources → source); the margin is for future fields.
+MAX_DEPTH = 20
+
+
+def depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether containers in `data` nest deeper than `limit` (iterative: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels") from None
+        if depth_exceeds(data, MAX_DEPTH):
+            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels")
+        return data

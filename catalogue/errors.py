@@ -1,0 +1,79 @@
+"""Our own error answers: problem JSON under /api/, a page in Chinese and English elsewhere.
+
+Django calls these as handler400/403/404/500 (catalogue/urls.py) for errors raised anywhere, in
+middleware too: a rejected Host header, an unreadable request, a missing page, a crash. A database
+that cannot be reached is not a crash of ours: it is a 503 with Retry-After, so load balancers and
+clients wait and retry instead of reporting a bug.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying while the database is unreachable.
+RETRY_AFTER = 10
+API_PREFIX = "/api/"
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` means the database cannot be reached (down, restarting, connection lost)."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def _problem(request: HttpRequest, slug: str, status: int, detail: str) -> HttpResponse:
+    from catalogue.api.exceptions import problem_response
+
+    return problem_response(request, slug, status, detail)
+
+
+def _page(request: HttpRequest, template: str, status: int) -> HttpResponse:
+    body = loader.render_to_string(template, {"status": status}, request)
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _problem(request, "bad-request", 400, _("The request was not understood."))
+    return _page(request, "400.html", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _problem(request, "missing-scope", 403, _("Not allowed."))
+    return _page(request, "403.html", 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return _problem(request, "not-found", 404, _("Not found."))
+    return _page(request, "404.html", 404)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        response = _problem(
+            request, "service-unavailable", 503, _("The catalogue is briefly unavailable; retry shortly.")
+        )
+    else:
+        response = HttpResponse(loader.render_to_string("503.html", {"retry_after": RETRY_AFTER}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is being handled: a lost database is an outage (503), not a bug.
+    if database_unavailable(sys.exc_info()[1]):
+        log.warning("database unavailable: answering 503 for %s", request.path)
+        return service_unavailable(request)
+    if request.path.startswith(API_PREFIX):
+        return _problem(request, "server-error", 500, _("Something went wrong on our side."))
+    # No request context: whatever failed (the database, a template tag) may fail again here.
+    return HttpResponse(loader.render_to_string("500.html"), status=500)

@@ -1,0 +1,36 @@
+"""Access log: one JSON line per request (method, path, status, duration, client), written inside
+the request so it carries the request id like every other line."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger("catalogue.access")
+
+
+class AccessLogMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "query": request.META.get("QUERY_STRING", "")[:500],
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "client": request.META.get("REMOTE_ADDR", ""),
+            },
+        )
+        return response
