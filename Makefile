@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 lock: ## re-resolve requirements.lock from pyproject.toml (PyPI, with hashes)
 	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
-	  --index-url https://pypi.org/simple $(LOCK_ARGS) -o requirements.lock
+	  $(LOCK_ARGS) -o requirements.lock
 
 install: $(VENV)/.installed ## create the virtual environment and install dependencies
 
