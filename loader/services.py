@@ -333,7 +333,7 @@ class _Importer:
             self.conflicts.append({"record": f"{kind} {record.key}", "field": f, **v})
         if not diff:
             return
-        if prev is not None and prev.parsed == parsed and prev.decision != ImportItem.Decision.ACCEPTED:
+        if prev is not None and _same(prev.parsed, parsed) and prev.decision != ImportItem.Decision.ACCEPTED:
             return  # the same content is already queued or was rejected
         self._item(
             kind=kind,
@@ -385,7 +385,7 @@ class _Importer:
         if record is not None and record.status != Status.DRAFT:
             self._merge("case", c.locator, parsed, imported, CASE_FIELDS, record, prev, excerpt, c.line)
             return
-        if prev is not None and prev.parsed == parsed:
+        if prev is not None and _same(prev.parsed, parsed):
             return  # already queued (pending) or rejected for the same content
         if record is not None and prev is not None and prev.decision == ImportItem.Decision.PENDING:
             _discard_draft(prev)  # a corrected edition replaces the draft still under review
@@ -463,7 +463,7 @@ class _Importer:
         if record is not None and record.status != Status.DRAFT:
             self._merge("policy", p.locator, parsed, imported, POLICY_FIELDS, record, prev, excerpt, p.line)
             return
-        if prev is not None and prev.parsed == parsed:
+        if prev is not None and _same(prev.parsed, parsed):
             return
         if record is not None and prev is not None and prev.decision == ImportItem.Decision.PENDING:
             _discard_draft(prev)
@@ -497,6 +497,11 @@ class _Importer:
             excerpt=excerpt,
             record=policy,
         )
+
+
+def _same(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """The same row content (what the importer noted about its own work aside)."""
+    return {k: v for k, v in before.items() if k != "new_product"} == now
 
 
 class _RowError(Exception):
