@@ -232,7 +232,7 @@ def _bad_files(report_bytes: bytes) -> dict[str, tuple[bytes, str]]:
         "scan": (pdf, "no text layer"),
         "truncated-pdf": (_pdf_of(text[:3000])[:1500], "damaged or truncated"),
         "truncated": (text[: len(text) // 2].encode(), "ends early"),
-        "other": ("关于某某的研究报告\n\n一、引言\n本文讨论小微企业融资。\n".encode(), "not an issue"),
+        "other": ("关于某某的研究报告\n\n一、引言\n本文讨论小微企业融资。\n".encode(), "no title page"),
     }
 
 
@@ -312,7 +312,9 @@ def test_history_recorded_and_served(empty_catalogue, report_bytes, client):
     assert latest["user"] == "editor"
     assert {"field": "client", "old": item.parsed["client"] or "", "new": "改过的客户"} in latest["changes"]
     assert client.get(f"/api/v1/products/{case.product.pk}/history/").status_code == 200
-    policy = Policy.objects.first()
+    policy_item = ImportItem.objects.filter(report_import=imp, kind="policy").first()
+    import_item_accept(item=policy_item, user=user)
+    policy = Policy.objects.get(pk=policy_item.record_id)
     assert client.get(f"/api/v1/policies/{policy.pk}/history/").status_code == 200
     assert client.get("/api/v1/cases/999999999/history/").status_code == 404
     assert case.status == Status.PUBLISHED
