@@ -16,6 +16,8 @@ class Document(models.Model):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=40, blank=True)
     published = models.CharField(_("published"), max_length=40, blank=True)
+    # SHA-256 of the file a report import read (empty for curated documents): tells editions apart.
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:

@@ -1,7 +1,119 @@
-"""What the fixture loader remembers between runs, so it can tell a curator's edit from its own."""
+"""What the loader keeps: imports of the monthly report with the review queue they fill, and what
+the fixture loader last wrote (so it can tell a curator's edit from its own).
 
+Imports of the monthly report and the review queue they fill.
+
+An import (ReportImport) keeps the uploaded file, its checksum, status, counts, log and progress.
+Each parsed row becomes an ImportItem: what was parsed, its verbatim excerpt, the catalogue record it
+created as a draft or matched, and the reviewer's decision. Items are identified by (document, kind,
+locator), so a re-import finds the earlier decision instead of queueing the row again."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from catalogue.models import Document
+
+
+class ReportImport(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    checksum = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    log = models.TextField(_("log"), blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_failed = models.PositiveIntegerField(_("rows failed"), default=0)
+    unparsed = models.JSONField(_("lines not parsed"), default=list, blank=True)
+    # [{"record", "field", "imported", "current"}]: fields a curator changed, left as they are.
+    conflicts = models.JSONField(_("conflicts"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("report import")
+        verbose_name_plural = _("report imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+
+class ImportItem(models.Model):
+    class Kind(models.TextChoices):
+        CASE = "case", _("case")
+        POLICY = "policy", _("policy notice")
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("new record")
+        UPDATE = "update", _("changes to an existing record")
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("to review")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    report_import = models.ForeignKey(
+        ReportImport, on_delete=models.CASCADE, related_name="items", verbose_name=_("import")
+    )
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    locator = models.CharField(_("locator"), max_length=80)
+    line = models.PositiveIntegerField(_("line"), null=True, blank=True)
+    parsed = models.JSONField(_("parsed"), default=dict)
+    excerpt = models.CharField(_("excerpt"), max_length=200)
+    # The draft this row created, or the existing record it matched.
+    record_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
+    record = GenericForeignKey("record_type", "record_id")
+    # field → [current value, imported value] for a matched record.
+    diff = models.JSONField(_("changes"), default=dict, blank=True)
+    # field → {"imported": …, "current": …}: a curator changed it after the import; never overwritten.
+    conflicts = models.JSONField(_("conflicts"), default=dict, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report_import", "kind", "line", "id"]
+        indexes = [models.Index(fields=["document", "kind", "locator"], name="importitem_identity")]
+        verbose_name = _("draft to review")
+        verbose_name_plural = _("drafts to review")
+
+    def __str__(self) -> str:
+        return f"{self.locator} · {self.parsed.get('product') or self.parsed.get('heading') or ''}"
 
 
 class FixtureSnapshot(models.Model):

@@ -64,6 +64,44 @@ class Resolver:
                 ) from None
             raise CatalogueDataError(f"{where}: unknown institution {name!r}") from None
 
+    def institution_as_written(self, name: str | None) -> tuple[Institution | None, bool]:
+        """A name as a document writes it → (institution, exact). Exact: the full name, an alias or
+        a unique short name. Otherwise the longest known name the written one starts with
+        (交行张家界分行 → 交行 → 交通银行), so a branch the catalogue lacks still finds its bank;
+        `exact` is then False and the caller decides what to do with the branch. An ambiguous
+        short name is never a prefix match (it names no one bank)."""
+        if not name:
+            return None, False
+        if not self._institutions_loaded:
+            self.refresh_institutions()
+        found = self.institutions.get(name)
+        if found is not None:
+            return found, True
+        known = [k for k in self.institutions if name.startswith(k)]
+        if not known:
+            return None, False
+        return self.institutions[max(known, key=len)], False
+
+    def head_office(self, name: str | None) -> Institution | None:
+        """The head office of the institution a written name resolves to (itself for a head office)."""
+        found, _exact = self.institution_as_written(name)
+        if found is None:
+            return None
+        return found.head_office or found
+
+    def places_lenient(
+        self, province: str | None, city: str | None, where: str = "report"
+    ) -> dict[str, Region | None]:
+        """Province and city as a document writes them; a city that does not resolve (or lies
+        outside the province) is dropped rather than failing, and a province that does not resolve
+        leaves both empty: the parser's guess is never stretched into a wrong place."""
+        for rec in ({"province": province, "city": city}, {"province": province}):
+            try:
+                return self.places(rec, where)
+            except CatalogueDataError:
+                continue
+        return {"province": None, "city": None, "district": None}
+
     def places(self, rec: dict[str, Any], where: str) -> dict[str, Region | None]:
         """province / city / district names → regions; a city or district implies its province."""
         province = city = district = None

@@ -13,3 +13,12 @@ def load_catalogue_task(fixtures_dir: str | None = None) -> dict[str, dict[str, 
     """Load or refresh the curated catalogue (idempotent); returns what was created and updated."""
     report = load_catalogue(Path(fixtures_dir) if fixtures_dir else settings.FIXTURES_DIR)
     return {"created": dict(report.created), "updated": dict(report.updated)}
+
+
+@shared_task(name="loader.import_report")
+def import_report_task(import_id: int) -> dict[str, object]:
+    """Run one waiting report import (one transaction); returns its status, counts and log."""
+    from loader.services import report_import_run
+
+    imp = report_import_run(import_id=import_id)
+    return {"id": imp.pk, "status": imp.status, "counts": imp.counts, "log": imp.log}

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from catalogue.admin import PublishableAdmin, SourceInline
 from policies.models import Policy, PolicySource, Topic
@@ -15,7 +16,7 @@ class PolicySourceInline(SourceInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(PublishableAdmin):
+class PolicyAdmin(SimpleHistoryAdmin, PublishableAdmin):
     list_display = ["heading", "issuer", "level", "province", "issued_date", "status"]
     list_filter = ["status", "level", "topics", "themes", "province"]
     search_fields = ["key", "heading", "document_title", "issuer__name", "summary", "sources__excerpt"]

@@ -3,9 +3,10 @@ from catalogue.api.views import CatalogueViewSet
 from policies.filters import PolicyFilter
 from policies.models import Policy, Topic
 from policies.serializers import PolicySerializer, TopicSerializer
+from products.history import HistoryMixin
 
 
-class PolicyViewSet(CatalogueViewSet):
+class PolicyViewSet(HistoryMixin, CatalogueViewSet):
     """Policy notices by regulators and governments, newest first."""
 
     serializer_class = PolicySerializer

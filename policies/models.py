@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
 from institutions.models import Institution, Region
@@ -63,6 +64,8 @@ class Policy(Publishable):
     products = models.ManyToManyField(Product, blank=True, related_name="policies")
 
     objects = PolicyQuerySet.as_manager()
+    # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
+    history = HistoricalRecords(excluded_fields=["modified"])
 
     class Meta:
         ordering = ["-issued_date", "key"]

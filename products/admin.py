@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from catalogue.admin import PublishableAdmin, SourceInline
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
@@ -38,7 +39,7 @@ class CaseInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(PublishableAdmin):
+class ProductAdmin(SimpleHistoryAdmin, PublishableAdmin):
     list_display = ["name", "institution", "category", "status", "modified"]
     list_filter = ["status", "category", "themes", "institution__kind", "name_is_descriptive"]
     search_fields = ["key", "name", "institution__name", "description", "sources__excerpt"]
@@ -53,7 +54,7 @@ class CaseSourceInline(SourceInline):
 
 
 @admin.register(Case)
-class CaseAdmin(PublishableAdmin):
+class CaseAdmin(SimpleHistoryAdmin, PublishableAdmin):
     list_display = ["product", "institution", "date", "amount", "currency", "province", "city", "status"]
     list_filter = ["status", "product__category", "currency", "province", "date"]
     search_fields = ["key", "product__name", "institution__name", "client", "summary", "sources__excerpt"]

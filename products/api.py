@@ -3,11 +3,12 @@ import django_filters as filters
 from catalogue.api.filters import NameSearchFilterSet
 from catalogue.api.views import CatalogueViewSet
 from products.filters import CaseFilter, ProductFilter
+from products.history import HistoryMixin
 from products.models import Case, Category, Product, Theme
 from products.serializers import CaseSerializer, CategorySerializer, ProductSerializer, ThemeSerializer
 
 
-class ProductViewSet(CatalogueViewSet):
+class ProductViewSet(HistoryMixin, CatalogueViewSet):
     """Products (what an institution offers) with their institution, category, themes and sources.
     Filters are those of the products page; `ordering` is the page's sort."""
 
@@ -16,7 +17,7 @@ class ProductViewSet(CatalogueViewSet):
     queryset = Product.objects.for_listing().order_by("name", "id")
 
 
-class CaseViewSet(CatalogueViewSet):
+class CaseViewSet(HistoryMixin, CatalogueViewSet):
     """Cases (落地案例): one dated use of a product at an institution, newest first."""
 
     serializer_class = CaseSerializer

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
 from institutions.models import Institution, Region
@@ -96,6 +97,8 @@ class Product(Publishable):
     description = models.TextField(_("description"), blank=True)
 
     objects = ProductQuerySet.as_manager()
+    # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
+    history = HistoricalRecords(excluded_fields=["modified"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -160,6 +163,8 @@ class Case(Publishable):
     summary = models.TextField(_("summary"), blank=True)
 
     objects = CaseQuerySet.as_manager()
+    # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
+    history = HistoricalRecords(excluded_fields=["modified"])
 
     class Meta:
         ordering = ["-date", "-id"]

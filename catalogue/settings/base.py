@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "django_guid",
+    "simple_history",
     "catalogue",
     "institutions",
     "products",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Records who made each change (django-simple-history) for the history of records.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "catalogue.security.PageRateLimitMiddleware",
     # Last, as django-axes requires: locks out repeated failed admin logins.
@@ -277,3 +280,8 @@ PERMISSIONS_POLICY = (
 # Facet counts are cached per filter state; list pages are rate-limited per client (the API has
 # its own throttles).
 PAGE_RATE = os.environ.get("PAGE_RATE", "300/min")
+
+# Uploaded report files (loader.ReportImport); never served publicly. Uploads above the limit are
+# refused with a message naming it.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
+REPORT_IMPORT_MAX_BYTES = int(os.environ.get("REPORT_IMPORT_MAX_BYTES", 20 * 1024 * 1024))

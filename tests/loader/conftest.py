@@ -1,14 +1,13 @@
 """Shared fixtures for the report parser tests.
 
-The resolver used to turn drafts into catalogue names lives, for now, in catalogue.importer; after
-the loader app move (issue 8) it becomes loader.resolve. This is the ONLY place the tests import it.
+Resolution goes through loader.resolve.Resolver, the same one the importer uses.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from loader.resolve import CatalogueDataError, Resolver
+from loader.resolve import Resolver
 
 REPORT_003 = "003_6aa2ce7c6a878419.txt"
 
@@ -22,39 +21,8 @@ def report_text(seeds_dir):
 
 @pytest.fixture
 def resolve(db):
-    """Institution as written → its head office's full name (exact name or alias, else the longest
-    known name it starts with: 交行张家界分行 → 交行 → 交通银行); places → full region names."""
-    r = Resolver()
-    r.refresh_institutions()
-    names = r.institutions
+    """Institution as written → its head office's full name, places → full region names, both
+    through the one resolver (loader.resolve.Resolver), as the importer and its preview do."""
+    from loader.services import preview_resolver
 
-    def head_office(name: str | None) -> str | None:
-        if not name:
-            return None
-        inst = names.get(name)
-        if inst is None:
-            known = [k for k in names if name.startswith(k)]
-            inst = names[max(known, key=len)] if known else None
-        if inst is None:
-            return None
-        return (inst.head_office or inst).name
-
-    def place(province: str | None, city: str | None) -> tuple[str | None, str | None]:
-        try:
-            found = r.places({"province": province, "city": city}, "report")
-        except CatalogueDataError:
-            try:
-                found = r.places({"province": province}, "report")
-            except CatalogueDataError:
-                return None, None
-        return (
-            found["province"].name if found["province"] else None,
-            found["city"].name if found["city"] else None,
-        )
-
-    def resolve_(institution, province, city):
-        p, c = place(province, city)
-        return {"head_office": head_office(institution), "province": p, "city": c}
-
-    resolve_.head_office = head_office
-    return resolve_
+    return preview_resolver(Resolver())
