@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format install migrate load worker clean
+.PHONY: help run test lint format install migrate load worker clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,11 @@ format: install ## apply ruff formatting and safe fixes
 
 worker: install ## a Celery worker (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A catalogue worker --loglevel=INFO
+
+BENCH_CASES ?= 1000000
+bench: install ## our API vs Datasette on BENCH_CASES synthetic cases (needs DATABASE_URL: PostgreSQL)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	BENCH_CASES=$(BENCH_CASES) $(PY) scripts/bench/run.py
 
 clean: ## remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles
