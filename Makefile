@@ -9,7 +9,11 @@ PORT ?= 8000
 DEV := $(if $(SECRET_KEY),,DEBUG=1)
 export PYTHONDONTWRITEBYTECODE := 1
 
+<<<<<<< HEAD
 .PHONY: help run serve test lint format install lock migrate load worker clean
+=======
+.PHONY: help run test lint format install migrate load worker clean bench
+>>>>>>> bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -64,6 +68,11 @@ format: install ## apply ruff formatting and safe fixes
 
 worker: install ## a Celery worker (needs CELERY_BROKER_URL)
 	$(DEV) $(VENV)/bin/celery -A catalogue worker --loglevel=INFO
+
+BENCH_CASES ?= 1000000
+bench: install ## our API vs Datasette on BENCH_CASES synthetic cases (needs DATABASE_URL: PostgreSQL)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	BENCH_CASES=$(BENCH_CASES) $(PY) scripts/bench/run.py
 
 clean: ## remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles

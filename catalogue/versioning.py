@@ -9,12 +9,15 @@ query of indexed MAX() lookups, whatever the number of models.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import cache
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connections, models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 @cache
@@ -29,19 +32,37 @@ def versioned_models() -> tuple[type[models.Model], ...]:
     return tuple(sorted(found, key=lambda m: m._meta.db_table))
 
 
-def catalogue_version(using: str = "default") -> str:
-    """A digest of the latest `modified` of every versioned model."""
+def catalogue_stamps(using: str = "default") -> dict[str, object]:
+    """{model label: latest `modified`} for every versioned model, in one query."""
     connection = connections[using]
     qn = connection.ops.quote_name
+    found = versioned_models()
     parts = [
-        f"(SELECT MAX({qn(m._meta.get_field('modified').column)}) FROM {qn(m._meta.db_table)})"
-        for m in versioned_models()
+        f"(SELECT MAX({qn(m._meta.get_field('modified').column)}) FROM {qn(m._meta.db_table)})" for m in found
     ]
     if not parts:
-        return "-"
+        return {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         row = cursor.fetchone()
-    stamps = "|".join(str(v) if v is not None else "-" for v in row)
-    # Short and safe for any cache backend's key rules.
-    return hashlib.sha1(stamps.encode()).hexdigest()[:16]
+    return {m._meta.label: _datetime(v) for m, v in zip(found, row, strict=True)}
+
+
+def _datetime(value: object) -> dt.datetime | None:
+    """Raw SQL on SQLite returns the stored text; make it the aware datetime the ORM would give."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+        if value is not None and settings.USE_TZ and timezone.is_naive(value):
+            value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def digest(stamps: dict[str, object]) -> str:
+    """A short version string for these stamps, safe for any cache backend's key rules."""
+    text = "|".join(f"{k}={v}" for k, v in sorted(stamps.items()))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def catalogue_version(using: str = "default") -> str:
+    """A digest of the latest `modified` of every versioned model."""
+    return digest(catalogue_stamps(using))

@@ -1,4 +1,5 @@
 import django_filters as filters
+from django.db.models import F
 
 from catalogue.api.filters import NameSearchFilterSet
 from catalogue.api.views import CatalogueViewSet
@@ -22,7 +23,8 @@ class CaseViewSet(HistoryMixin, CatalogueViewSet):
 
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
-    queryset = Case.objects.for_listing().order_by("-date", "-id")
+    # Undated cases last, as on the HTML list: PostgreSQL would put NULLs first when descending.
+    queryset = Case.objects.for_listing().order_by(F("date").desc(nulls_last=True), "-id")
 
 
 class CategoryFilter(NameSearchFilterSet):

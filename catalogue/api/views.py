@@ -76,6 +76,9 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     # --- actions --------------------------------------------------------------------------------
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        hit = self.cached(request)
+        if hit is not None:
+            return hit
         queryset = self.filter_queryset(self.get_queryset())
         fmt = getattr(request.accepted_renderer, "format", None)
         if fmt in EXPORT_FORMATS:
@@ -90,11 +93,14 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         paginator.get_page_size(request)  # a bad request is a 400 before anything is counted
         state = None
         if paginator.get_mode(request) == PAGE and has_timestamps(queryset.model):
-            state = cond.list_state(queryset, request, request.accepted_media_type)
+            state = cond.list_state(
+                queryset, request, request.accepted_media_type, getattr(self, "_version", None)
+            )
             early = cond.not_modified(request, etag=state.etag, last_modified=state.last_modified)
             if early is not None:
                 return self._precondition(request, early)
-        page = paginator.paginate_queryset(queryset, request, view=self, count=state.count if state else None)
+        count = cond.cached_count(queryset, request, state) if state else None
+        page = paginator.paginate_queryset(queryset, request, view=self, count=count)
         response = paginator.get_paginated_response(self.get_serializer(page, many=True).data)
         if state is not None:
             cond.set_validators(response, etag=state.etag, last_modified=state.last_modified)
@@ -102,11 +108,36 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             cond.set_validators(response, last_modified=max(r.modified for r in page))
         return response
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        hit = self.cached(request)
+        if hit is not None:
+            return hit
         instance = self.get_object()
         response = Response(self.get_serializer(instance).data)
         cond.set_validators(response, last_modified=getattr(instance, "modified", None))
         return response
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        self._cache_key = self._response_cache_key(request)
+
+    def _response_cache_key(self, request: Request) -> str | None:
+        """Anonymous GETs of timestamped resources are served from the cache (see conditional.py);
+        a partner's key may see more (sync lists withdrawn records), so keyed requests never are."""
+        if request.method != "GET" or request.auth is not None or request.user.is_authenticated:
+            return None
+        if self.action not in ("list", "retrieve") or not has_timestamps(self.queryset.model):
+            return None
+        fmt = getattr(request.accepted_renderer, "format", None)
+        if fmt in EXPORT_FORMATS:
+            return None
+        self._version = cond.model_version(self.queryset.model)  # list_state reuses it
+        return cond.response_cache_key(request, self._version[0], request.accepted_media_type)
+
+    def cached(self, request: Request) -> HttpResponseBase | None:
+        key = getattr(self, "_cache_key", None)
+        hit = cond.cached_response(key) if key else None
+        return self._precondition(request, cond.conditional(request, hit)) if hit is not None else None
 
     def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -116,6 +147,8 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             and response.status_code == 200
         ):
             response.render()
+            if getattr(self, "_cache_key", None):
+                cond.store_response(self._cache_key, response)
             return self._precondition(request, cond.conditional(request, response))
         return response
 

@@ -75,3 +75,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "submissions", "description": "Partner submissions of new products (scope `submit`)."},
     ],
 }
+
+# Whole API responses to anonymous GETs are cached this long (seconds), keyed by the resource's
+# version, so publishing or withdrawing shows at once; 0 turns the cache off (catalogue/api/conditional.py).
+API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "60"))

@@ -138,7 +138,15 @@ def test_head_office_filter_includes_branches(api):
     )
 
 
+@pytest.fixture(autouse=True)
+def no_response_cache(settings):
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+
+
 def count_queries(api, url):
+    # Steady state: the filter state's count is cached (once per catalogue version), and whole
+    # responses are not (see no_response_cache), so what is counted is the page's own work.
+    get(api, url)
     with CaptureQueriesContext(connection) as ctx:
         get(api, url)
     return len(ctx.captured_queries)

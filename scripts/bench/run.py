@@ -1,0 +1,578 @@
+"""`make bench`: our API and Datasette on the same synthetic catalogue, measured side by side.
+
+    DATABASE_URL=postgres://user@127.0.0.1:5432/anything BENCH_CASES=1000000 make bench
+
+1. Generates BENCH_CASES synthetic cases (scripts/bench/generate.py) into a dedicated database on
+   the server of DATABASE_URL, named catalogue_bench_<N>; an existing complete one is reused.
+2. Exports the same published rows to SQLite for Datasette (export.py).
+3. Starts both servers on loopback: ours as production serves it (gunicorn, 2 sync workers,
+   DEBUG off, the anonymous throttle lifted so it does not refuse the load generator), Datasette
+   in immutable mode with facet suggestions off and its SQL time limit raised so it counts in full.
+4. Single client, warm, BENCH_ROUNDS (30) interleaved rounds: ours, Datasette, ours, … per query.
+5. Throughput at 1, 4 and 16 clients for a q1–q3 mix and a q4–q6 mix, BENCH_SECONDS per level.
+6. The floor: EXPLAIN ANALYZE of the statements our endpoint runs (floor.py, a subprocess).
+7. Memory: RSS of each gunicorn worker (and Datasette's) after the load.
+Prints a Markdown report (the README takes its table verbatim). Row totals of both sides are
+compared for every query and a mismatch is printed loudly. Nothing is asserted: CI prints ratios.
+
+Why this setup is the fair one: both serve the same rows from one machine, each with the indexes
+its user would make; Datasette gets the same bigram tokens, so `_search` finds what `q` finds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+VENV_BIN = Path(sys.executable).parent
+
+CASES = int(os.environ.get("BENCH_CASES", "1000000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,4,16").split(",")]
+OUR_PORT = int(os.environ.get("BENCH_OUR_PORT", "8201"))
+DS_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8202"))
+WORKDIR = Path(os.environ.get("BENCH_DIR", ROOT / ".bench"))
+CURSOR_PAGES = 20
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+
+@dataclass
+class Pair:
+    """One question asked of both servers; `count` says how to read each side's total."""
+
+    label: str
+    ours: str
+    theirs: str
+    count: str = "list"  # list: ours `count` vs Datasette `filtered_table_rows_count`; walk; one; none
+    mix: str = ""  # "a" (q1–q3) or "b" (q4–q6) for the throughput mixes
+
+
+def pairs(params: dict) -> list[Pair]:
+    prov, cat = params["province"], params["category"]
+    subtree = ",".join(params["subtree"])
+    d0, d1 = "2020-01-01", "2022-12-31"
+    q = "绿色"
+    ds = "/bench"
+    return [
+        Pair(
+            "q1 case list, newest, 50",
+            "/api/v1/cases/?page_size=50",
+            f"{ds}/cases.json?_size=50&_sort_desc=date",
+            mix="a",
+        ),
+        Pair(
+            "q2 province",
+            f"/api/v1/cases/?province={prov}&page_size=50",
+            f"{ds}/cases.json?_size=50&province_id={prov}&_sort_desc=date",
+            mix="a",
+        ),
+        Pair(
+            "q3 category + province + dates",
+            f"/api/v1/cases/?category={cat}&province={prov}&date_after={d0}&date_before={d1}&page_size=50",
+            f"{ds}/cases.json?_size=50&category_slug__in={urllib.parse.quote(subtree)}&province_id={prov}"
+            f"&date__gte={d0}&date__lte={d1}&_sort_desc=date",
+            mix="a",
+        ),
+        Pair(
+            f"q4 `q={q}`",
+            f"/api/v1/cases/?q={urllib.parse.quote(q)}&page_size=50",
+            f"{ds}/cases.json?_size=50&_searchmode=raw&_search={urllib.parse.quote(chr(34) + q + chr(34))}",
+            mix="b",
+        ),
+        Pair(
+            f"q5 cursor, {CURSOR_PAGES} pages walked (total)",
+            "/api/v1/cases/?pagination=cursor&page_size=50",
+            f"{ds}/cases.json?_size=50",
+            count="walk",
+            mix="b",
+        ),
+        Pair(
+            "q6 one case", f"/api/v1/cases/{params['case']}/", f"{ds}/cases/{params['case']}.json", "one", "b"
+        ),
+        Pair(
+            "q7 province counts (our /cases/ page with facets)",
+            "/cases/",
+            f"{ds}/cases.json?_size=0&_facet=province_id",
+            count="none",
+        ),
+        Pair("product list, 50", "/api/v1/products/?page_size=50", f"{ds}/products.json?_size=50&_sort=name"),
+        Pair(
+            f"search page `{q}` (Datasette: top 10 cases)",
+            f"/search/?q={urllib.parse.quote(q)}",
+            f"{ds}/cases.json?_size=10&_searchmode=raw&_search={urllib.parse.quote(chr(34) + q + chr(34))}",
+            count="none",
+        ),
+    ]
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def local(url: str | None) -> str | None:
+    """A `next` link as a path (both servers write absolute URLs)."""
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def ask(port: int, pair: Pair, side: str) -> tuple[float, object]:
+    """Time one question; returns (ms, the total to compare)."""
+    path = pair.ours if side == "ours" else pair.theirs
+    t = time.perf_counter()
+    if pair.count == "walk":
+        rows = 0
+        for _ in range(CURSOR_PAGES):
+            status, body = get(port, path)
+            data = json.loads(body)
+            rows += len(data.get("results", data.get("rows", [])))
+            path = local(data.get("next") if side == "ours" else data.get("next_url"))
+            if not path:
+                break
+        return (time.perf_counter() - t) * 1000, rows
+    status, body = get(port, path)
+    ms = (time.perf_counter() - t) * 1000
+    if status != 200:
+        return ms, f"HTTP {status}"
+    if pair.count == "none":
+        return ms, None
+    data = json.loads(body)
+    if pair.count == "one":
+        return ms, data.get("id") if side == "ours" else (data.get("rows") or [[None]])[0][0]
+    return ms, data.get("count") if side == "ours" else data.get("filtered_table_rows_count")
+
+
+def pct(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
+
+
+@dataclass
+class Timing:
+    ours: list[float] = field(default_factory=list)
+    theirs: list[float] = field(default_factory=list)
+    totals: tuple = (None, None)
+
+
+def latency(plist: list[Pair]) -> dict[str, Timing]:
+    out = {p.label: Timing() for p in plist}
+    for p in plist:  # warm both
+        ask(OUR_PORT, p, "ours")
+        ask(DS_PORT, p, "theirs")
+    for _ in range(ROUNDS):
+        for p in plist:
+            ms, ours_total = ask(OUR_PORT, p, "ours")
+            out[p.label].ours.append(ms)
+            ms, their_total = ask(DS_PORT, p, "theirs")
+            out[p.label].theirs.append(ms)
+            out[p.label].totals = (ours_total, their_total)
+    return out
+
+
+def throughput(port: int, paths: list[str], clients: int, seconds: float) -> tuple[float, int]:
+    """Requests per second with `clients` threads cycling through `paths`; (rate, errors)."""
+    done, errors = [0] * clients, [0] * clients
+    deadline = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        n = i
+        while time.monotonic() < deadline:
+            status, _ = get(port, paths[n % len(paths)])
+            n += 1
+            done[i] += 1
+            errors[i] += status != 200
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    t = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(done) / (time.monotonic() - t), sum(errors)
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def wait_for(port: int, path: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server on port {port} exited with {proc.returncode}")
+        try:
+            if get(port, path)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"server on port {port} did not answer within {timeout:.0f}s")
+
+
+def server_env(db_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="catalogue.settings.base",
+        DATABASE_URL=db_url,
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "benchmark-only-not-a-secret"),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOG_LEVEL="WARNING",
+        # The anonymous throttle (120/min) would refuse the load generator; Datasette has none.
+        API_RATE_ANON="100000000/min",
+    )
+    return env
+
+
+def start_ours(db_url: str) -> subprocess.Popen:
+    # Self-contained on purpose (not `make serve`): the benchmark pins what it measures.
+    cmd = [
+        str(VENV_BIN / "gunicorn"),
+        "catalogue.wsgi:application",
+        "--workers=2",
+        f"--bind=127.0.0.1:{OUR_PORT}",
+        "--timeout=300",
+        "--log-level=warning",
+    ]
+    return subprocess.Popen(cmd, cwd=ROOT, env=server_env(db_url), start_new_session=True)
+
+
+def start_datasette(sqlite_path: Path) -> subprocess.Popen:
+    metadata = WORKDIR / "datasette.json"
+    metadata.write_text(
+        json.dumps(
+            {"databases": {"bench": {"tables": {"cases": {"fts_table": "cases_fts", "fts_pk": "id"}}}}}
+        )
+    )
+    cmd = [
+        str(VENV_BIN / "datasette"),
+        "serve",
+        "-i",
+        str(sqlite_path),
+        "--host=127.0.0.1",
+        f"--port={DS_PORT}",
+        f"--metadata={metadata}",
+        "--setting",
+        "suggest_facets",
+        "off",
+        # Counts and facets in full (its default stops counting after 1 s and reports none).
+        "--setting",
+        "sql_time_limit_ms",
+        "60000",
+        "--setting",
+        "facet_time_limit_ms",
+        "60000",
+    ]
+    log = (WORKDIR / "datasette.log").open("ab")  # its access log would drown the report
+    return subprocess.Popen(cmd, cwd=WORKDIR, stdout=log, stderr=log, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)  # its own session: the master and its workers only
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+
+def bench_url(base: str) -> str:
+    return base.rsplit("/", 1)[0] + f"/catalogue_bench_{CASES}"
+
+
+def prepare(db_url: str) -> dict:
+    """The database (generated unless a complete one exists) and the query parameters."""
+    from bench import generate
+
+    kept = generate._create_database(db_url, keep=True)
+    generate._setup_django(db_url)
+    from django.db import connection
+
+    def synthetic() -> int:
+        with connection.cursor() as c:
+            c.execute("SELECT to_regclass('products_case') IS NOT NULL")
+            if not c.fetchone()[0]:
+                return -1
+            c.execute("SELECT count(*) FROM products_case WHERE key LIKE 'bench-c%%'")
+            return c.fetchone()[0]
+
+    if kept and synthetic() != CASES:
+        print(f"{db_url} is incomplete: building it again", flush=True)
+        connection.close()
+        generate._create_database(db_url, keep=False)
+        kept = False
+    if not kept:
+        print(f"generating {CASES:,} cases into {db_url}", flush=True)
+        generate.build(CASES)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a kept database may predate the current migrations
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
+    return query_params()
+
+
+def query_params() -> dict:
+    from products.filters import category_and_descendants
+    from products.models import Case, Category
+
+    # The top-level category with the most cases below it, and the middle case by id.
+    tops = Category.objects.filter(parent=None).order_by("position", "slug")
+    best = max(tops, key=lambda c: len(category_and_descendants(c)))
+    subtree = list(
+        Category.objects.filter(pk__in=category_and_descendants(best)).values_list("slug", flat=True)
+    )
+    ids = Case.objects.published().order_by("pk").values_list("pk", flat=True)
+    n = ids.count()
+    return {
+        "province": "330000",
+        "category": best.slug,
+        "subtree": sorted(subtree),
+        "case": ids[n // 2],
+        "cases": n,
+    }
+
+
+def machine(db_url: str) -> str:
+    import datasette
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SHOW server_version")
+        pg = c.fetchone()[0]
+    mem = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line
+    )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GB, PostgreSQL {pg}, "
+        f"Python {platform.python_version()}, Datasette {datasette.__version__}, "
+        f"commit {commit.stdout.strip()}{' + uncommitted changes' if dirty.stdout.strip() else ''}"
+    )
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def fmt(ms: float | None) -> str:
+    if ms is None:
+        return ""
+    return f"{ms:,.0f}" if ms >= 100 else f"{ms:.1f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}" if a and b else ""
+
+
+def main() -> None:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server where this user may create databases.")
+    db_url = os.environ.get("BENCH_DATABASE_URL") or bench_url(base)
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    params = prepare(db_url)
+    from django.db import connection
+
+    # Datasette names a database after its file: /bench/cases.json.
+    (WORKDIR / str(CASES)).mkdir(exist_ok=True)
+    sqlite_path = WORKDIR / str(CASES) / "bench.db"
+    exported = export_once(db_url, sqlite_path)
+    plist = pairs(params)
+    header = machine(db_url)
+    connection.close()
+
+    ours = theirs = None
+    try:
+        ours, theirs = start_ours(db_url), start_datasette(sqlite_path)
+        wait_for(OUR_PORT, "/api/v1/themes/", ours)
+        wait_for(DS_PORT, "/bench.json", theirs)
+        print(f"measuring {len(plist)} queries × {ROUNDS} rounds", flush=True)
+        timings = latency(plist)
+        # A cursor page deep in the walk, for the mix (a sync client asks for those).
+        cursor_paths = {"ours": plist[4].ours, "theirs": plist[4].theirs}
+        for side, port, key in (("ours", OUR_PORT, "next"), ("theirs", DS_PORT, "next_url")):
+            for _ in range(3):
+                cursor_paths[side] = (
+                    local(json.loads(get(port, cursor_paths[side])[1]).get(key)) or cursor_paths[side]
+                )
+        mixes = {}
+        for mix, name in (("a", "q1–q3"), ("b", "q4–q6")):
+            members = [p for p in plist if p.mix == mix]
+            paths = {
+                side: [cursor_paths[side] if p.count == "walk" else getattr(p, side) for p in members]
+                for side in ("ours", "theirs")
+            }
+            for clients in CLIENTS:
+                o = throughput(OUR_PORT, paths["ours"], clients, SECONDS)
+                t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
+                mixes[(name, clients)] = (o, t)
+                print(f"  {name} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s", flush=True)
+        workers = [rss_mb(pid) for pid in children(ours.pid)]
+        ds_rss = rss_mb(theirs.pid)
+    finally:
+        stop(ours)
+        stop(theirs)
+
+    floors = run_floor(db_url, {p.label: p.ours for p in plist if p.count != "walk"})
+    report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss)
+
+
+def export_once(db_url: str, sqlite_path: Path) -> dict[str, int]:
+    """Export, unless the SQLite file was made from exactly these rows (same stamp)."""
+    from django.db import connection
+
+    from bench.export import export
+
+    with connection.cursor() as c:
+        c.execute("SELECT count(*), max(modified), max(id) FROM products_case")
+        n, last, top = c.fetchone()
+        c.execute("SELECT count(*), max(modified) FROM products_product")
+        stamp = json.dumps([n, str(last), top, *map(str, c.fetchone())])
+    stamp_file = sqlite_path.with_suffix(".stamp")
+    counts_file = sqlite_path.with_suffix(".counts.json")
+    if sqlite_path.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return json.loads(counts_file.read_text())
+    counts = export(db_url, sqlite_path)
+    counts_file.write_text(json.dumps(counts))
+    stamp_file.write_text(stamp)
+    return counts
+
+
+def run_floor(db_url: str, urls: dict[str, str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("floor.py"))],
+        input=json.dumps(urls),
+        capture_output=True,
+        text=True,
+        # The SQL of a miss: whole responses uncached (the count stays cached, as in steady state).
+        env={**server_env(db_url), "API_RESPONSE_CACHE_SECONDS": "0"},
+        cwd=ROOT,
+        check=False,
+    )
+    if proc.returncode:
+        print(proc.stderr, file=sys.stderr)
+        return {}
+    return json.loads(proc.stdout)
+
+
+def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss) -> None:
+    lines = [
+        f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
+        f"Machine: {header}.  ",
+        f"One client, warm, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds. "
+        "Ours: gunicorn, 2 workers, DEBUG off. Datasette: immutable, facet suggestions off, FTS5 over "
+        "our bigrams, category subtree as `category_slug__in`. Floor: EXPLAIN ANALYZE of our SQL.\n",
+        "| query | ours p50 | ours p95 | Datasette p50 | Datasette p95 | ours ÷ Datasette | floor | ours ÷ floor | rows (ours / Datasette) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    mismatches = []
+    ratios = []
+    for p in plist:
+        t = timings[p.label]
+        o50, o95, d50, d95 = (pct(t.ours, 0.5), pct(t.ours, 0.95), pct(t.theirs, 0.5), pct(t.theirs, 0.95))
+        fl = floors.get(p.label, {}).get("ms")
+        a, b = t.totals
+        if p.count == "none":
+            rows = (
+                "not compared (HTML page)"
+                if p.ours.startswith("/cases") or p.ours.startswith("/search")
+                else ""
+            )
+        elif a == b and a is not None:
+            rows = f"{a:,} = {b:,}" if isinstance(a, int) else f"{a} = {b}"
+        else:
+            rows = f"**MISMATCH {a} ≠ {b}**"
+            mismatches.append(f"{p.label}: ours {a}, Datasette {b}")
+        ratios.append(o50 / d50)
+        lines.append(
+            f"| {p.label} | {fmt(o50)} | {fmt(o95)} | {fmt(d50)} | {fmt(d95)} | {ratio(o50, d50)} | "
+            f"{fmt(fl)} | {ratio(o50, fl)} | {rows} |"
+        )
+    lines.append(f"\nMedian ours ÷ Datasette over the queries: {statistics.median(ratios):.2f}.\n")
+    lines += [
+        f"Throughput, requests per second ({SECONDS:.0f} s per level; the q4–q6 mix uses one cursor page):\n",
+        "| mix | clients | ours | Datasette | ours ÷ Datasette | errors (ours / Datasette) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for (name, clients), ((o, oe), (t, te)) in mixes.items():
+        lines.append(f"| {name} | {clients} | {o:.1f} | {t:.1f} | {ratio(o, t)} | {oe} / {te} |")
+    lines.append(
+        f"\nMemory after the load: gunicorn workers {', '.join(f'{w:.0f}' for w in workers)} MB RSS; "
+        f"Datasette {ds_rss:.0f} MB.\n"
+    )
+    if floors:
+        lines.append("Floor detail (statements per request; slowest statement):\n")
+        for label, f in floors.items():
+            lines.append(
+                f"- {label}: HTTP {f['status']}, {f['statements']} statements, slowest {f['slowest_ms']:.1f} ms"
+            )
+    print("\n".join(lines))
+    if mismatches:
+        print("\n" + "!" * 72 + "\nTOTALS DISAGREE:\n  " + "\n  ".join(mismatches) + "\n" + "!" * 72)
+    slow = {label: f["slowest_sql"] for label, f in floors.items() if f["slowest_ms"] > 20}
+    if slow and os.environ.get("BENCH_SHOW_SQL"):
+        for label, sql in slow.items():
+            print(f"\n-- slowest statement of {label}:\n{sql}")
+
+
+if __name__ == "__main__":
+    main()
