@@ -67,3 +67,16 @@ def test_map_colours_provinces_with_data_and_links_them(page, site_url, shots):
         pass
     page.wait_for_url(re.compile(rf"/cases/\?province={top}"))
     assert int(page.locator("#result-count strong").get_attribute("data-total")) == counts[top]
+
+
+def test_home_map_uses_the_same_outlines(page, site_url):
+    counts = dict(
+        Case.objects.published().exclude(province=None).values_list("province").annotate(n=Count("id"))
+    )
+    region = Region.objects.get(code=max(counts, key=counts.get))
+    page.goto(f"{site_url}/")
+    page.wait_for_function("() => document.querySelectorAll('#china-map svg path').length > 30")
+    page.wait_for_timeout(500)
+    assert fill_at(page, region.longitude, region.latitude).lower() not in (NONE, "none", "")
+    click_at(page, region.longitude, region.latitude)
+    page.wait_for_url(re.compile(rf"/cases/\?province={region.code}"))
