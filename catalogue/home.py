@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.core.cache import cache
@@ -11,6 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from catalogue.listing import FacetValue
 from catalogue.models import Document
@@ -74,27 +74,25 @@ def catalogue_stats() -> dict[str, Any]:
     return stats
 
 
-# China's extent in degrees, for placing province centroids on a small SVG map.
-LON, LAT = (73.0, 135.5), (17.5, 54.0)
-MAP_W, MAP_H = 620, 460
-
-
-def province_map(by_province: dict[str, int]) -> list[dict[str, Any]]:
-    """Circles at province centroids, area proportional to the number of cases."""
-    peak = max(by_province.values(), default=1)
-    points = []
-    for r in Region.objects.filter(level=Region.Level.PROVINCE).exclude(longitude=None).order_by("code"):
-        n = by_province.get(r.code, 0)
-        points.append(
-            {
-                "region": r,
-                "n": n,
-                "x": round((r.longitude - LON[0]) / (LON[1] - LON[0]) * MAP_W, 1),
-                "y": round((LAT[1] - r.latitude) / (LAT[1] - LAT[0]) * MAP_H, 1),
-                "r": round(3 + 22 * math.sqrt(n / peak), 1) if n else 2.5,
-            }
-        )
-    return points
+def province_map(by_province: dict[str, int], names: dict[str, str]) -> dict[str, Any]:
+    """The map layer the shared chart script (static/insights/charts.js) draws on the vendored
+    province outlines: each province with cases, linked to its case list."""
+    case_list = reverse("products:case-list")
+    return {
+        "cases": {
+            "label": _("Cases"),
+            "provinces": [
+                {
+                    "code": code,
+                    "name": names.get(code, code),
+                    "value": n,
+                    "url": f"{case_list}?province={code}",
+                }
+                for code, n in sorted(by_province.items(), key=lambda kv: (-kv[1], kv[0]))
+            ],
+            "cities": {},
+        }
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -121,8 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "category_tree": category_tree(stats["by_category"], make),
         "themes": themes,
         "provinces": provinces,
-        "map_points": province_map(by_province),
-        "map_size": (MAP_W, MAP_H),
+        "map_data": province_map(by_province, {r.code: r.display_name for r in provinces}),
         "months": [(m, n, round(100 * n / month_peak)) for m, n in months],
         "latest_cases": Case.objects.published()
         .for_listing()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("directory.urls")),
     path("", include("policies.urls")),
+    path("", include("insights.urls")),
 ]
 
 # Problem JSON under /api/, our own bilingual pages elsewhere (catalogue/errors.py).

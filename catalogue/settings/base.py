@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "search",
     "loader",
     "directory",
+    "insights",
 ]
 
 # The apps whose models make up the catalogue: their `modified` stamps version the caches
