@@ -16,7 +16,7 @@ class RegionChoice(filters.ModelChoiceFilter):
 
 
 class RegionFilter(filters.FilterSet):
-    level = filters.ChoiceFilter(choices=Region.Level.choices)
+    level = filters.ChoiceFilter(choices=Region.Level.choices, help_text="level of the region")
     parent = filters.CharFilter(field_name="parent_id", help_text="GB/T 2260 code of the parent region")
 
     class Meta:
@@ -25,11 +25,16 @@ class RegionFilter(filters.FilterSet):
 
 
 class InstitutionFilter(SearchFilterSet):
-    kind = filters.MultipleChoiceFilter(choices=Institution.Kind.choices)
+    kind = filters.MultipleChoiceFilter(
+        choices=Institution.Kind.choices, help_text="institution kind(s); repeat for several"
+    )
     province = filters.CharFilter(field_name="province_id", help_text="GB/T 2260 province code")
     head_office = filters.NumberFilter(field_name="head_office_id", help_text="branches of this head office")
     head_offices_only = filters.BooleanFilter(
-        field_name="parent", lookup_expr="isnull", label="head offices only"
+        field_name="parent",
+        lookup_expr="isnull",
+        label="head offices only",
+        help_text="true: only head offices (institutions without a parent)",
     )
 
     class Meta:

@@ -80,7 +80,9 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         label=_("Theme"),
         help_text="theme slug(s)",
     )
-    product = filters.NumberFilter(field_name="product_id", label=_("Product"), min_value=1)
+    product = filters.NumberFilter(
+        field_name="product_id", label=_("Product"), min_value=1, help_text="id of the product"
+    )
     institution = _institution_filter(method="filter_institution")
     institution_kind = _kind_filter(method="filter_institution_kind")
     province = RegionChoice(
@@ -118,9 +120,14 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         lookup_expr="icontains",
         max_length=100,
         label=_("Target clients"),
+        help_text="words in the product's target clients",
     )
     collateral = filters.CharFilter(
-        field_name="product__collateral", lookup_expr="icontains", max_length=100, label=_("Collateral")
+        field_name="product__collateral",
+        lookup_expr="icontains",
+        max_length=100,
+        label=_("Collateral"),
+        help_text="words in the product's collateral",
     )
     ordering = NullsLastOrderingFilter(
         fields=(("date", "date"), ("amount", "amount"), ("product__name", "name"), ("modified", "modified")),
@@ -191,11 +198,36 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
     date_before = filters.DateFilter(
         method="via_cases", label=_("To"), help_text="a case on or before (YYYY-MM-DD)"
     )
-    amount_min = filters.NumberFilter(method="via_cases", min_value=0, label=_("Minimum amount"))
-    amount_max = filters.NumberFilter(method="via_cases", min_value=0, label=_("Maximum amount"))
-    currency = filters.CharFilter(method="via_cases", validators=[currency_code], label=_("Currency"))
-    target_clients = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Target clients"))
-    collateral = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Collateral"))
+    amount_min = filters.NumberFilter(
+        method="via_cases",
+        min_value=0,
+        label=_("Minimum amount"),
+        help_text="a case of at least this amount, in currency units (e.g. 270000 for 27万)",
+    )
+    amount_max = filters.NumberFilter(
+        method="via_cases",
+        min_value=0,
+        label=_("Maximum amount"),
+        help_text="a case of at most this amount, in currency units",
+    )
+    currency = filters.CharFilter(
+        method="via_cases",
+        validators=[currency_code],
+        label=_("Currency"),
+        help_text="a case in this ISO 4217 currency, e.g. CNY",
+    )
+    target_clients = filters.CharFilter(
+        lookup_expr="icontains",
+        max_length=100,
+        label=_("Target clients"),
+        help_text="words in the product's target clients",
+    )
+    collateral = filters.CharFilter(
+        lookup_expr="icontains",
+        max_length=100,
+        label=_("Collateral"),
+        help_text="words in the product's collateral",
+    )
     ordering = NullsLastOrderingFilter(
         fields=(("latest_case_date", "date"), ("name", "name"), ("modified", "modified")),
         label=_("Sort"),

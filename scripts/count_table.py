@@ -1,6 +1,6 @@
 """Print the per-part count table for fixtures/README.md from each part file's `expected`
 (the counts each extractor made by reading the document, checked against the records by
-scripts/check_fixtures.py). tests/test_loader.py asserts the loaded catalogue equals the table.
+scripts/check_fixtures.py). tests/loader/test_loader.py asserts the loaded catalogue equals the table.
 
     python scripts/count_table.py
 """

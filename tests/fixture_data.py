@@ -33,3 +33,11 @@ def readme_counts() -> dict[tuple[str, str], dict[str, int]]:
             doc, part, *nums = m.groups()
             table[(doc, part)] = dict(zip(KINDS, map(int, nums), strict=True))
     return table
+
+
+def fixture_records(kind: str) -> list[dict]:
+    """Every record of `kind` ("cases", "products", …) as the curated part files write it."""
+    found = []
+    for path in part_files():
+        found += json.loads(path.read_text(encoding="utf-8")).get(kind, [])
+    return found

@@ -1,6 +1,5 @@
 """OpenAPI: drf-spectacular's AutoSchema, plus what every operation of this API shares —
-problem-details errors, conditional-request headers and 304, export media types, and
-descriptions for filters the shared FilterSets leave undocumented."""
+problem-details errors, conditional-request headers and 304, and export media types."""
 
 from __future__ import annotations
 
@@ -16,27 +15,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from catalogue.api.exceptions import PROBLEM_MEDIA_TYPE, problem_type
 from catalogue.api.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from catalogue.api.serializers import ProblemSerializer
-
-# Filters declared without help text in the shared FilterSets: described here, by name.
-PARAM_DOCS = {
-    "q": "Search words (Chinese or English): names, aliases, places, descriptions.",
-    "level": "Level(s); repeat the parameter for several.",
-    "parent": "GB/T 2260 code of the parent region, e.g. 430000 for the cities of Hunan.",
-    "topic": "Policy topic slug(s) (see /api/v1/topics/); repeat for several.",
-    "theme": "Theme slug(s) (see /api/v1/themes/); repeat for several.",
-    "category": "Product category slug (see /api/v1/categories/).",
-    "issuer": "Id of the issuing institution.",
-    "issued_after": "Issued on or after (YYYY-MM-DD).",
-    "issued_before": "Issued on or before (YYYY-MM-DD).",
-    "product": "Id of the product.",
-    "amount_min": "Smallest amount, in currency units (e.g. 270000 for 27万).",
-    "amount_max": "Largest amount, in currency units.",
-    "target_clients": "Words in the product's target clients.",
-    "collateral": "Words in the product's collateral.",
-    "head_offices_only": "true: only head offices (institutions without a parent).",
-    "kind": "Institution kind(s); repeat for several.",
-    "status": "Review state(s) of your submissions.",
-}
 
 ETAG = {
     "ETag": {
@@ -113,7 +91,8 @@ PROBLEM_EXAMPLES = {
 
 class CatalogueFilterExtension(DjangoFilterExtension):
     """django-filter parameters, with two fixes: a choice of related rows by slug or code
-    (`theme=green-finance`) is a string, not a guess; undocumented filters get PARAM_DOCS."""
+    (`theme=green-finance`) is a string, not a guess. Descriptions come from each filter's
+    `help_text`, the one place a filter parameter is documented."""
 
     priority = 1
 
@@ -145,10 +124,6 @@ class CatalogueFilterExtension(DjangoFilterExtension):
             result = super().resolve_filter_field(
                 auto_schema, model, filterset_class, field_name, filter_field
             )
-        if not filter_field.extra.get("help_text") and field_name in PARAM_DOCS:
-            for p in result:
-                choices = (p.get("description") or "").partition("\n\n*")[2]
-                p["description"] = PARAM_DOCS[field_name] + (f"\n\n*{choices}" if choices else "")
         return result
 
 

@@ -14,6 +14,7 @@ from partners.models import Submission
 from partners.services import submission_publish, submission_reject
 from products.models import Case, Product
 from tests.api.conftest import SUBMISSION, get, problem_fields
+from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,10 @@ def test_curator_publishes_and_rejects_in_the_admin(api, submit_key):
     )
     rejected = Submission.objects.get(pk=second)
     assert rejected.status == "rejected" and rejected.reason == "重复提交"
+
+
+def test_an_ambiguous_short_name_is_refused_as_the_loader_refuses_it(api, submit_key):
+    InstitutionFactory.create_batch(2, short_name="测同名")
+    response = submit(api, submit_key, with_changes(product__institution="测同名"), status=400)
+    assert problem_fields(response) == ["product.institution"]
+    assert not Submission.objects.exists()
