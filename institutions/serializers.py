@@ -1,14 +1,10 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import SourceSerializer
+from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer
 from catalogue.models import Status
 from institutions.models import Institution, Metric, Region
 
 INSTITUTION_LEVELS = [("head-office", "head office"), ("branch", "branch"), ("sub-branch", "sub-branch")]
-TIMESTAMPS = {
-    "created": {"help_text": "When the record entered the catalogue."},
-    "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
-}
 
 
 class RegionRefSerializer(serializers.ModelSerializer):
@@ -106,7 +102,7 @@ class MetricSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(
         choices=Status.choices,
         read_only=True,
-        help_text="`published`; `withdrawn` appears only in modified_since syncs (delete it).",
+        help_text=STATUS_HELP,
     )
 
     class Meta:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import SourceSerializer
+from catalogue.api.serializers import STATUS_HELP, SourceSerializer
 from catalogue.models import Status
 from institutions.serializers import HeadOfficeRefSerializer, RegionRefSerializer
 from policies.models import Policy, Topic
@@ -28,7 +28,7 @@ class PolicySerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(
         choices=Status.choices,
         read_only=True,
-        help_text="`published`; `withdrawn` appears only in modified_since syncs (delete it).",
+        help_text=STATUS_HELP,
     )
     key_measures = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Short statements of the key measures."

@@ -1,17 +1,9 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import SourceSerializer
+from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer
 from catalogue.models import Status
 from institutions.serializers import InstitutionRefSerializer, RegionRefSerializer
 from products.models import Case, Category, Product, Theme
-
-STATUS_HELP = (
-    "`published`; `withdrawn` appears only in modified_since syncs and means: delete it from your mirror."
-)
-TIMESTAMPS = {
-    "created": {"help_text": "When the record entered the catalogue."},
-    "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
-}
 
 
 class CategoryRefSerializer(serializers.ModelSerializer):

@@ -4,6 +4,15 @@ References to institutions, regions and categories live beside their models
 
 from rest_framework import serializers
 
+# Field documentation every record resource shares (one wording, one place).
+STATUS_HELP = (
+    "`published`; `withdrawn` appears only in modified_since syncs and means: delete it from your mirror."
+)
+TIMESTAMPS = {
+    "created": {"help_text": "When the record entered the catalogue."},
+    "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
+}
+
 
 class SourceSerializer(serializers.Serializer):
     """Provenance: where in which document the record is stated, with a verbatim excerpt."""
