@@ -399,8 +399,14 @@ def prepare(db_url: str) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # a kept database may predate the current migrations
-    # As `make serve` does: DEBUG off serves hashed static names from the manifest.
-    call_command("collectstatic", interactive=False, verbosity=0)
+    # As `make serve` does: with DEBUG off pages name hashed static files from the manifest,
+    # which only a production-settings collectstatic writes.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=server_env(db_url),
+        check=True,
+    )
     with connection.cursor() as c:
         c.execute("ANALYZE")
     return query_params()
@@ -578,6 +584,8 @@ def run_floor(db_url: str, urls: dict[str, str]) -> dict:
 
 def _rows(p: Pair, totals: tuple) -> tuple[str, str | None]:
     a, b = totals
+    if p.count == "none" and (a or b):  # an error status (an HTML page is not compared)
+        return f"**{a or 'ok'} / {b or 'ok'}**", f"{p.label}: ours {a}, Datasette {b}"
     if p.count == "none":
         return ("not compared (HTML page)" if p.ours.startswith(("/cases", "/search")) else ""), None
     if a == b and a is not None:
