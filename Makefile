@@ -9,11 +9,7 @@ PORT ?= 8000
 DEV := $(if $(SECRET_KEY),,DEBUG=1)
 export PYTHONDONTWRITEBYTECODE := 1
 
-<<<<<<< HEAD
-.PHONY: help run serve test lint format install lock migrate load worker clean
-=======
-.PHONY: help run test lint format install migrate load worker clean bench
->>>>>>> bench
+.PHONY: help run serve test lint format install lock migrate load worker clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'

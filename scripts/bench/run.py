@@ -8,8 +8,15 @@
 3. Starts both servers on loopback: ours as production serves it (gunicorn, 2 sync workers,
    DEBUG off, the anonymous throttle lifted so it does not refuse the load generator), Datasette
    in immutable mode with facet suggestions off and its SQL time limit raised so it counts in full.
-4. Single client, warm, BENCH_ROUNDS (30) interleaved rounds: ours, Datasette, ours, … per query.
-5. Throughput at 1, 4 and 16 clients for a q1–q3 mix and a q4–q6 mix, BENCH_SECONDS per level.
+4. Single client, BENCH_ROUNDS (30) interleaved rounds (ours, Datasette, ours, …) per query, in two
+   columns. "Repeated": the same URL every round — what a cache in front of repeated queries
+   serves (ours answers these from its whole-response cache). "Varied": each round asks an
+   equivalent but new URL — page_size 51, 52, … (a different case for q6), the same variation sent
+   to Datasette — so our response cache always misses; the per-filter count cache stays warm,
+   as in steady state (page_size does not change the count). HTML pages have no response cache.
+5. Throughput at 1, 4 and 16 clients for a q1–q3 mix and a q4–q6 mix, BENCH_SECONDS per level;
+   ours twice: as above (response cache on) and a second gunicorn with API_RESPONSE_CACHE_SECONDS=0
+   on the same URLs (every request a miss).
 6. The floor: EXPLAIN ANALYZE of the statements our endpoint runs (floor.py, a subprocess).
 7. Memory: RSS of each gunicorn worker (and Datasette's) after the load.
 Prints a Markdown report (the README takes its table verbatim). Row totals of both sides are
@@ -47,6 +54,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,4,16").split(",")]
 OUR_PORT = int(os.environ.get("BENCH_OUR_PORT", "8201"))
 DS_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8202"))
+NOCACHE_PORT = int(os.environ.get("BENCH_NOCACHE_PORT", "8203"))
 WORKDIR = Path(os.environ.get("BENCH_DIR", ROOT / ".bench"))
 CURSOR_PAGES = 20
 
@@ -63,6 +71,20 @@ class Pair:
     theirs: str
     count: str = "list"  # list: ours `count` vs Datasette `filtered_table_rows_count`; walk; one; none
     mix: str = ""  # "a" (q1–q3) or "b" (q4–q6) for the throughput mixes
+
+    def varied(self, side: str, n: int, cases: list[int]) -> str:
+        """An equivalent question our response cache has not seen: the page size (rows and count
+        are the same records) or, for a detail, another case; HTML pages are asked as they are."""
+        path = self.ours if side == "ours" else self.theirs
+        size = 20 + n % 481
+        if self.count == "one":
+            case = cases[n % len(cases)]
+            return f"/api/v1/cases/{case}/" if side == "ours" else f"/bench/cases/{case}.json"
+        if side == "ours" and "page_size=50" in path:
+            return path.replace("page_size=50", f"page_size={size}")
+        if side == "theirs" and path.startswith("/bench/") and "_size=" in path and self.count != "none":
+            return path.replace("_size=50", f"_size={size}")
+        return path
 
 
 def pairs(params: dict) -> list[Pair]:
@@ -143,9 +165,9 @@ def local(url: str | None) -> str | None:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
-def ask(port: int, pair: Pair, side: str) -> tuple[float, object]:
+def ask(port: int, pair: Pair, side: str, path: str | None = None) -> tuple[float, object]:
     """Time one question; returns (ms, the total to compare)."""
-    path = pair.ours if side == "ours" else pair.theirs
+    path = path or (pair.ours if side == "ours" else pair.theirs)
     t = time.perf_counter()
     if pair.count == "walk":
         rows = 0
@@ -178,34 +200,51 @@ def pct(samples: list[float], p: float) -> float:
 class Timing:
     ours: list[float] = field(default_factory=list)
     theirs: list[float] = field(default_factory=list)
+    ours_varied: list[float] = field(default_factory=list)
+    theirs_varied: list[float] = field(default_factory=list)
     totals: tuple = (None, None)
+    varied_totals: tuple = (None, None)
 
 
-def latency(plist: list[Pair]) -> dict[str, Timing]:
+def latency(plist: list[Pair], cases: list[int]) -> dict[str, Timing]:
+    """Interleaved: per round and query, ours and Datasette on the repeated URL, then on a new
+    equivalent one (page sizes 51, 52, …: none asked before, so our response cache misses)."""
     out = {p.label: Timing() for p in plist}
-    for p in plist:  # warm both
+    for p in plist:  # warm both (database buffers, our count cache: steady state)
         ask(OUR_PORT, p, "ours")
         ask(DS_PORT, p, "theirs")
-    for _ in range(ROUNDS):
+    for r in range(ROUNDS):
         for p in plist:
+            t = out[p.label]
             ms, ours_total = ask(OUR_PORT, p, "ours")
-            out[p.label].ours.append(ms)
+            t.ours.append(ms)
             ms, their_total = ask(DS_PORT, p, "theirs")
-            out[p.label].theirs.append(ms)
-            out[p.label].totals = (ours_total, their_total)
+            t.theirs.append(ms)
+            t.totals = (ours_total, their_total)
+            n = 31 + r  # page_size 51, 52, …
+            ms, ours_total = ask(OUR_PORT, p, "ours", p.varied("ours", n, cases))
+            t.ours_varied.append(ms)
+            ms, their_total = ask(DS_PORT, p, "theirs", p.varied("theirs", n, cases))
+            t.theirs_varied.append(ms)
+            if p.count != "one":  # q6 asks a different case each round
+                t.varied_totals = (ours_total, their_total)
     return out
 
 
-def throughput(port: int, paths: list[str], clients: int, seconds: float) -> tuple[float, int]:
-    """Requests per second with `clients` threads cycling through `paths`; (rate, errors)."""
+def throughput(port: int, paths, clients: int, seconds: float) -> tuple[float, int]:
+    """Requests per second with `clients` threads cycling through `paths` (a list, or a function
+    of the request number); (rate, errors)."""
     done, errors = [0] * clients, [0] * clients
     deadline = time.monotonic() + seconds
+    pick = paths if callable(paths) else (lambda n: paths[n % len(paths)])
+    counter = iter(range(10**9))  # shared: each request gets its own number
+    lock = threading.Lock()
 
     def worker(i: int) -> None:
-        n = i
         while time.monotonic() < deadline:
-            status, _ = get(port, paths[n % len(paths)])
-            n += 1
+            with lock:
+                n = next(counter)
+            status, _ = get(port, pick(n))
             done[i] += 1
             errors[i] += status != 200
 
@@ -244,23 +283,26 @@ def server_env(db_url: str) -> dict[str, str]:
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "benchmark-only-not-a-secret"),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         LOG_LEVEL="WARNING",
+        HTTPS="0",  # plain HTTP on loopback (production's HTTPS redirect would answer every request 301)
         # The anonymous throttle (120/min) would refuse the load generator; Datasette has none.
         API_RATE_ANON="100000000/min",
     )
+    # One cache per process (locmem), so "varied" URLs of an earlier run can never be hits here.
+    env.pop("REDIS_URL", None)
     return env
 
 
-def start_ours(db_url: str) -> subprocess.Popen:
+def start_ours(db_url: str, port: int = OUR_PORT, **env: str) -> subprocess.Popen:
     # Self-contained on purpose (not `make serve`): the benchmark pins what it measures.
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "catalogue.wsgi:application",
         "--workers=2",
-        f"--bind=127.0.0.1:{OUR_PORT}",
+        f"--bind=127.0.0.1:{port}",
         "--timeout=300",
         "--log-level=warning",
     ]
-    return subprocess.Popen(cmd, cwd=ROOT, env=server_env(db_url), start_new_session=True)
+    return subprocess.Popen(cmd, cwd=ROOT, env={**server_env(db_url), **env}, start_new_session=True)
 
 
 def start_datasette(sqlite_path: Path) -> subprocess.Popen:
@@ -357,21 +399,35 @@ def prepare(db_url: str) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # a kept database may predate the current migrations
+    # As `make serve` does: with DEBUG off pages name hashed static files from the manifest,
+    # which only a production-settings collectstatic writes.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=server_env(db_url),
+        check=True,
+    )
     with connection.cursor() as c:
         c.execute("ANALYZE")
     return query_params()
 
 
+def case_pool(n: int = 600) -> list[int]:
+    """Published case ids spread over the table: q6 asks a different one each time (varied)."""
+    from products.models import Case
+
+    ids = list(Case.objects.published().order_by("pk").values_list("pk", flat=True))
+    step = max(1, len(ids) // n)
+    return ids[::step][:n]
+
+
 def query_params() -> dict:
-    from products.filters import category_and_descendants
     from products.models import Case, Category
 
     # The top-level category with the most cases below it, and the middle case by id.
     tops = Category.objects.filter(parent=None).order_by("position", "slug")
-    best = max(tops, key=lambda c: len(category_and_descendants(c)))
-    subtree = list(
-        Category.objects.filter(pk__in=category_and_descendants(best)).values_list("slug", flat=True)
-    )
+    best = max(tops, key=lambda c: Category.objects.subtree(c).count())
+    subtree = list(Category.objects.subtree(best).values_list("slug", flat=True))
     ids = Case.objects.published().order_by("pk").values_list("pk", flat=True)
     n = ids.count()
     return {
@@ -380,6 +436,7 @@ def query_params() -> dict:
         "subtree": sorted(subtree),
         "case": ids[n // 2],
         "cases": n,
+        "case_pool": case_pool(),
     }
 
 
@@ -440,13 +497,17 @@ def main() -> None:
     header = machine(db_url)
     connection.close()
 
-    ours = theirs = None
+    ours = theirs = nocache = None
     try:
         ours, theirs = start_ours(db_url), start_datasette(sqlite_path)
+        # The same server with the whole-response cache off, for throughput on misses (it idles
+        # while the others are measured).
+        nocache = start_ours(db_url, NOCACHE_PORT, API_RESPONSE_CACHE_SECONDS="0")
         wait_for(OUR_PORT, "/api/v1/themes/", ours)
+        wait_for(NOCACHE_PORT, "/api/v1/themes/", nocache)
         wait_for(DS_PORT, "/bench.json", theirs)
         print(f"measuring {len(plist)} queries × {ROUNDS} rounds", flush=True)
-        timings = latency(plist)
+        timings = latency(plist, params["case_pool"])
         # A cursor page deep in the walk, for the mix (a sync client asks for those).
         cursor_paths = {"ours": plist[4].ours, "theirs": plist[4].theirs}
         for side, port, key in (("ours", OUR_PORT, "next"), ("theirs", DS_PORT, "next_url")):
@@ -461,18 +522,25 @@ def main() -> None:
                 side: [cursor_paths[side] if p.count == "walk" else getattr(p, side) for p in members]
                 for side in ("ours", "theirs")
             }
-            for clients in CLIENTS:
-                o = throughput(OUR_PORT, paths["ours"], clients, SECONDS)
-                t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
-                mixes[(name, clients)] = (o, t)
-                print(f"  {name} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s", flush=True)
+            for kind, port in (("cached", OUR_PORT), ("uncached", NOCACHE_PORT)):
+                for clients in CLIENTS:
+                    o = throughput(port, paths["ours"], clients, SECONDS)
+                    t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
+                    mixes[(name, kind, clients)] = (o, t)
+                    print(
+                        f"  {name} {kind} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s",
+                        flush=True,
+                    )
         workers = [rss_mb(pid) for pid in children(ours.pid)]
         ds_rss = rss_mb(theirs.pid)
     finally:
         stop(ours)
+        stop(nocache)
         stop(theirs)
 
-    floors = run_floor(db_url, {p.label: p.ours for p in plist if p.count != "walk"})
+    floors = run_floor(
+        db_url, {p.label: p.varied("ours", 29, params["case_pool"]) for p in plist if p.count != "walk"}
+    )
     report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss)
 
 
@@ -514,47 +582,75 @@ def run_floor(db_url: str, urls: dict[str, str]) -> dict:
     return json.loads(proc.stdout)
 
 
+def _rows(p: Pair, totals: tuple) -> tuple[str, str | None]:
+    a, b = totals
+    if p.count == "none" and (a or b):  # an error status (an HTML page is not compared)
+        return f"**{a or 'ok'} / {b or 'ok'}**", f"{p.label}: ours {a}, Datasette {b}"
+    if p.count == "none":
+        return ("not compared (HTML page)" if p.ours.startswith(("/cases", "/search")) else ""), None
+    if a == b and a is not None:
+        return (f"{a:,} = {b:,}" if isinstance(a, int) else f"{a} = {b}"), None
+    return f"**MISMATCH {a} ≠ {b}**", f"{p.label}: ours {a}, Datasette {b}"
+
+
 def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss) -> None:
     lines = [
         f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
         f"Machine: {header}.  ",
-        f"One client, warm, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds. "
+        f"One client, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds, p50 / p95. "
         "Ours: gunicorn, 2 workers, DEBUG off. Datasette: immutable, facet suggestions off, FTS5 over "
-        "our bigrams, category subtree as `category_slug__in`. Floor: EXPLAIN ANALYZE of our SQL.\n",
-        "| query | ours p50 | ours p95 | Datasette p50 | Datasette p95 | ours ÷ Datasette | floor | ours ÷ floor | rows (ours / Datasette) |",
+        "our bigrams, category subtree as `category_slug__in` — the fair setup of issue 10. "
+        "**Repeated**: the same URL every round (ours: answered from the whole-response cache, as a "
+        "cache serves repeated queries). **Varied**: a new equivalent URL every round (page_size 51, "
+        "52, …, the same for Datasette; another case for q6), so our response cache misses; the "
+        "count cache, keyed by the filters, stays warm as in steady state. HTML pages (q7, search "
+        "page) have no response cache: both columns are misses. Floor: EXPLAIN ANALYZE of the SQL a "
+        "varied request runs.\n",
+        "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
+        "| ours ÷ Datasette (repeated / varied, p50) | floor | ours varied ÷ floor | rows (ours / Datasette) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     mismatches = []
-    ratios = []
+    ratios: dict[str, list[float]] = {"repeated": [], "varied": []}
     for p in plist:
         t = timings[p.label]
-        o50, o95, d50, d95 = (pct(t.ours, 0.5), pct(t.ours, 0.95), pct(t.theirs, 0.5), pct(t.theirs, 0.95))
+        cols = {}
+        for name, ours, theirs in (
+            ("repeated", t.ours, t.theirs),
+            ("varied", t.ours_varied, t.theirs_varied),
+        ):
+            o50, d50 = pct(ours, 0.5), pct(theirs, 0.5)
+            cols[name] = (f"{fmt(o50)} / {fmt(pct(ours, 0.95))}", f"{fmt(d50)} / {fmt(pct(theirs, 0.95))}")
+            ratios[name].append(o50 / d50)
         fl = floors.get(p.label, {}).get("ms")
-        a, b = t.totals
-        if p.count == "none":
-            rows = (
-                "not compared (HTML page)"
-                if p.ours.startswith("/cases") or p.ours.startswith("/search")
-                else ""
-            )
-        elif a == b and a is not None:
-            rows = f"{a:,} = {b:,}" if isinstance(a, int) else f"{a} = {b}"
-        else:
-            rows = f"**MISMATCH {a} ≠ {b}**"
-            mismatches.append(f"{p.label}: ours {a}, Datasette {b}")
-        ratios.append(o50 / d50)
+        rows, bad = _rows(p, t.totals)
+        if bad:
+            mismatches.append(bad)
+        if p.count != "one" and t.varied_totals != t.totals:
+            _, bad = _rows(p, t.varied_totals)
+            if bad:
+                mismatches.append(bad + " (varied)")
+        o_rep, d_rep = pct(t.ours, 0.5), pct(t.theirs, 0.5)
+        o_var, d_var = pct(t.ours_varied, 0.5), pct(t.theirs_varied, 0.5)
         lines.append(
-            f"| {p.label} | {fmt(o50)} | {fmt(o95)} | {fmt(d50)} | {fmt(d95)} | {ratio(o50, d50)} | "
-            f"{fmt(fl)} | {ratio(o50, fl)} | {rows} |"
+            f"| {p.label} | {cols['repeated'][0]} | {cols['varied'][0]} | {cols['repeated'][1]} | "
+            f"{cols['varied'][1]} | {ratio(o_rep, d_rep)} / {ratio(o_var, d_var)} | {fmt(fl)} | "
+            f"{ratio(o_var, fl)} | {rows} |"
         )
-    lines.append(f"\nMedian ours ÷ Datasette over the queries: {statistics.median(ratios):.2f}.\n")
+    lines.append(
+        "\nMedian ours ÷ Datasette over the queries: "
+        f"{statistics.median(ratios['repeated']):.2f} repeated, {statistics.median(ratios['varied']):.2f} varied.\n"
+    )
     lines += [
-        f"Throughput, requests per second ({SECONDS:.0f} s per level; the q4–q6 mix uses one cursor page):\n",
-        "| mix | clients | ours | Datasette | ours ÷ Datasette | errors (ours / Datasette) |",
-        "|---|---:|---:|---:|---:|---|",
+        f"Throughput, requests per second ({SECONDS:.0f} s per level; the q4–q6 mix uses one cursor page). "
+        "The mixes repeat their URLs, so ours is measured twice: **cached** (the server above) and "
+        "**uncached** (a second gunicorn with API_RESPONSE_CACHE_SECONDS=0 on the same URLs: every request "
+        "misses it; the per-filter count cache stays on). Datasette has no response cache.\n",
+        "| mix | ours | clients | ours | Datasette | ours ÷ Datasette | errors (ours / Datasette) |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
-    for (name, clients), ((o, oe), (t, te)) in mixes.items():
-        lines.append(f"| {name} | {clients} | {o:.1f} | {t:.1f} | {ratio(o, t)} | {oe} / {te} |")
+    for (name, kind, clients), ((o, oe), (t, te)) in mixes.items():
+        lines.append(f"| {name} | {kind} | {clients} | {o:.1f} | {t:.1f} | {ratio(o, t)} | {oe} / {te} |")
     lines.append(
         f"\nMemory after the load: gunicorn workers {', '.join(f'{w:.0f}' for w in workers)} MB RSS; "
         f"Datasette {ds_rss:.0f} MB.\n"

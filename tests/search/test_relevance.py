@@ -398,3 +398,28 @@ def test_consistency_when_tiers_overflow_the_candidate_cap(monkeypatch, query):
         assert [o.pk for o in search.top(qs, query, 10)] == [
             o.pk for o in search.filter_queryset(qs, query)[:10]
         ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cap", [search.CANDIDATE_CAP, 2])
+@pytest.mark.parametrize("query", ["绿色", "银行", "Hunan", "贷", "湖南 民宿"])
+def test_api_pages_walked_tier_by_tier_are_the_sql_order(monkeypatch, cap, query):
+    """The API reads a page of a relevance-ordered list with `ranked_slice` (the index walked tier
+    by tier); every page must be the slice SQL gives, also with a filter applied after `q`."""
+    monkeypatch.setattr(search, "CANDIDATE_CAP", cap)
+    for kind in (P, C, N, INST):
+        searched = search.filter_queryset(presentation.public_queryset(kind), query)
+        first = searched.order_by("pk").values_list("pk", flat=True).first()
+        later = searched.filter(pk__gt=first or 0)  # a filter after `q`: the smallest id goes
+        for qs in (searched, later):
+            for start, stop in ((0, 10), (3, 8), (10, 20)):
+                walked = search.ranked_slice(qs, start, stop)
+                assert walked is not None
+                assert [o.pk for o in walked] == [o.pk for o in qs[start:stop]], (kind, start, stop)
+
+
+@pytest.mark.django_db
+def test_ranked_slice_leaves_other_orders_to_sql():
+    searched = search.filter_queryset(presentation.public_queryset(C), "绿色")
+    assert search.ranked_slice(searched.order_by("-pk"), 0, 10) is None
+    assert search.ranked_slice(searched, 0, search.SLICE_LIMIT + 1) is None
