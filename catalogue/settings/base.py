@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "search",
     "loader",
     "directory",
+    "advisor",
 ]
 
 # The apps whose models make up the catalogue: their `modified` stamps version the caches
