@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -72,17 +71,25 @@ KIND_SCORE = {"bank_product": 1.0, "government_programme": 0.5, "policy_tool": -
 HARD = ("region", "collateral", "size", "amount", "term", "category")
 
 RULES = [
-    _("Products whose own stated terms rule the client out are left out: a region served elsewhere, "
-      "only collateral the client cannot offer, another firm size, an amount or a term outside the "
-      "stated limits. A chosen category is a filter too."),
-    _("Where the terms say nothing, the product's cases and text are read instead: cases in the "
-      "client's province or city and an institution there count for the region; collateral and "
-      "target clients written in the description count for collateral and labels; amounts and terms "
-      "of its cases count for amount and term. These reasons are marked \"unknown\" and never exclude."),
-    _("Each fitting criterion adds to the score: region and collateral most, then firm labels, "
-      "purpose (themes), industry, size, amount and term."),
-    _("Bank products come first, then government programmes; policy tools and platforms, which are "
-      "not financing a firm applies for, come last."),
+    _(
+        "Products whose own stated terms rule the client out are left out: a region served elsewhere, "
+        "only collateral the client cannot offer, another firm size, an amount or a term outside the "
+        "stated limits. A chosen category is a filter too."
+    ),
+    _(
+        "Where the terms say nothing, the product's cases and text are read instead: cases in the "
+        "client's province or city and an institution there count for the region; collateral and "
+        "target clients written in the description count for collateral and labels; amounts and terms "
+        'of its cases count for amount and term. These reasons are marked "unknown" and never exclude.'
+    ),
+    _(
+        "Each fitting criterion adds to the score: region and collateral most, then firm labels, "
+        "purpose (themes), industry, size, amount and term."
+    ),
+    _(
+        "Bank products come first, then government programmes; policy tools and platforms, which are "
+        "not financing a firm applies for, come last."
+    ),
 ]
 
 
@@ -140,7 +147,9 @@ def _region(p: Profile, product: Product, cases: list[Case]) -> tuple[Reason, fl
     stated = _terms(product, TermField.REGION)
     if stated:
         for t in stated:
-            if t.province_id == p.province.pk and (t.city_id is None or p.city is None or t.city_id == p.city.pk):
+            if t.province_id == p.province.pk and (
+                t.city_id is None or p.city is None or t.city_id == p.city.pk
+            ):
                 return Reason("region", "pass", t), 4.0 + (1.0 if t.city_id and p.city else 0.0)
         return Reason("region", "fail", stated[0]), 0.0
     score = 0.0
@@ -160,7 +169,12 @@ def _region(p: Profile, product: Product, cases: list[Case]) -> tuple[Reason, fl
 
 
 def _set_criterion(
-    name: str, wanted: list[str], stated: list[ProductTerm], words: dict[str, str], text: str, weight: float,
+    name: str,
+    wanted: list[str],
+    stated: list[ProductTerm],
+    words: dict[str, str],
+    text: str,
+    weight: float,
     always_pass: Iterable[str] = (),
 ) -> tuple[Reason | None, float]:
     """A criterion over a set of vocabulary words (collateral, labels): pass if the product's stated
@@ -179,7 +193,11 @@ def _set_criterion(
 
 
 def _range(
-    name: str, value: Decimal | int | None, stated: list[ProductTerm], seen: list[Decimal | int], weight: float
+    name: str,
+    value: Decimal | int | None,
+    stated: list[ProductTerm],
+    seen: list[Decimal | int],
+    weight: float,
 ) -> tuple[Reason | None, float]:
     if value is None:
         return None, 0.0
@@ -209,7 +227,12 @@ def score_product(p: Profile, product: Product, cases: list[Case]) -> Match:
         add(_region(p, product, cases))
     add(
         _set_criterion(
-            "collateral", p.collateral, _terms(product, TermField.COLLATERAL), COLLATERAL_WORDS, text, 3.0,
+            "collateral",
+            p.collateral,
+            _terms(product, TermField.COLLATERAL),
+            COLLATERAL_WORDS,
+            text,
+            3.0,
             always_pass=("pure-credit",),
         )
     )
@@ -225,16 +248,28 @@ def score_product(p: Profile, product: Product, cases: list[Case]) -> Match:
             hit = [t for t in stated if t.value == p.size]
             add((Reason("size", "pass", hit[0]), 1.0) if hit else (Reason("size", "fail", stated[0]), 0.0))
         else:
-            add((Reason("size", "unknown", note="text" if _found(SIZE_WORDS, [p.size], text) else ""),
-                 0.5 if _found(SIZE_WORDS, [p.size], text) else 0.0))
+            add(
+                (
+                    Reason("size", "unknown", note="text" if _found(SIZE_WORDS, [p.size], text) else ""),
+                    0.5 if _found(SIZE_WORDS, [p.size], text) else 0.0,
+                )
+            )
     if p.industry:
         stated = _terms(product, TermField.INDUSTRY)
         if stated:
             hit = [t for t in stated if t.value == p.industry]
-            add((Reason("industry", "pass", hit[0]), 1.5) if hit else (Reason("industry", "fail", stated[0]), -1.0))
+            add(
+                (Reason("industry", "pass", hit[0]), 1.5)
+                if hit
+                else (Reason("industry", "fail", stated[0]), -1.0)
+            )
         else:
             add((Reason("industry", "unknown"), 0.0))
-    add(_range("amount", p.amount, _terms(product, TermField.AMOUNT), [c.amount for c in cases if c.amount], 1.0))
+    add(
+        _range(
+            "amount", p.amount, _terms(product, TermField.AMOUNT), [c.amount for c in cases if c.amount], 1.0
+        )
+    )
     add(_range("term", p.term_months, _terms(product, TermField.TERM), [c.term_months for c in cases], 1.0))
     if p.themes:
         shared = {t.slug for t in product.themes.all()} & set(p.themes)
@@ -286,10 +321,9 @@ def match(p: Profile, limit: int = 10) -> tuple[list[Match], Counter]:
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
-    """Nearest peer cases: the product's own, then its category's; the client's province first."""
+    """Nearest peer cases: the client's province first, then the product's own before its category's."""
     if not matches:
         return
-    ids = {m.product.pk for m in matches}
     cats = {m.product.category_id for m in matches}
     pool = list(
         Case.objects.published()
@@ -301,11 +335,12 @@ def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
     for m in matches:
 
         def rank(c: Case, m: Match = m) -> tuple:
-            return (c.product_id != m.product.pk, c.province_id != province or province is None)
+            return (c.province_id != province or province is None, c.product_id != m.product.pk)
 
-        mine = [c for c in pool if c.product_id == m.product.pk or c.product.category_id == m.product.category_id]
+        mine = [
+            c for c in pool if c.product_id == m.product.pk or c.product.category_id == m.product.category_id
+        ]
         m.cases = sorted(mine, key=rank)[:per]
-    del ids
 
 
 def _attach_policies(p: Profile, matches: list[Match]) -> None:
@@ -333,7 +368,9 @@ def _attach_policies(p: Profile, matches: list[Match]) -> None:
             linked.setdefault(prod.pk, []).append(pol)
     province = p.province.pk if p.province else None
     for m in matches:
-        pols = [named[k] for t in _terms(m.product, TermField.SUPPORT) if (k := t.detail.get("policy")) in named]
+        pols = [
+            named[k] for t in _terms(m.product, TermField.SUPPORT) if (k := t.detail.get("policy")) in named
+        ]
         pols += [pol for pol in linked.get(m.product.pk, []) if pol not in pols]
         m.policies = [pol for pol in pols if pol.province_id in (None, province)][:5]
 

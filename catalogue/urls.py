@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("directory.urls")),
     path("", include("policies.urls")),
+    path("", include("advisor.urls")),
 ]

@@ -41,8 +41,6 @@ def _dec(value: Any) -> Decimal | None:
 def load_vocabularies(path: Path, report: Any) -> None:
     from loader.fixtures import sync_rows  # the loader's generic row sync; late import: no cycle
 
-
-
     vocab = json.loads(path.read_text(encoding="utf-8"))
     rows = []
     for name, entries in vocab.items():
@@ -98,7 +96,9 @@ def _rows(
                     },
                 )
             elif field in (TermField.AMOUNT,):
-                row.update(low=_dec(item.get("min")), high=_dec(item.get("max")), currency=item.get("currency") or "")
+                row.update(
+                    low=_dec(item.get("min")), high=_dec(item.get("max")), currency=item.get("currency") or ""
+                )
             elif field == TermField.PROGRAMME_SIZE:
                 row.update(high=_dec(item.get("amount")), currency=item.get("currency") or "")
             elif field == TermField.TERM:
@@ -159,9 +159,9 @@ def load_terms(fixtures_dir: Path, products: dict[str, Product], resolver: Resol
                 raise CatalogueDataError(f"{path.name}: terms of unknown product {key!r}")
             wanted[products[key].pk] = _rows(key, terms, data["document"], resolver, words)
     have: dict[int, dict[tuple, int]] = {}
-    for t in ProductTerm.objects.filter(product_id__in=list(wanted)).values("pk", "product_id", *COMPARED,
-                                                                            "document_id", "part", "locator",
-                                                                            "excerpt"):
+    for t in ProductTerm.objects.filter(product_id__in=list(wanted)).values(
+        "pk", "product_id", *COMPARED, "document_id", "part", "locator", "excerpt"
+    ):
         have.setdefault(t["product_id"], {})[_tuple(t)] = t["pk"]
     create, delete, changed = [], [], set()
     for pk, rows in wanted.items():

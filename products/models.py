@@ -50,7 +50,11 @@ class ProductQuerySet(PublishableQuerySet):
     def for_listing(self) -> ProductQuerySet:
         """Joins a product list row needs, owned here so views and the API stay N+1-free."""
         return self.select_related("institution", "institution__head_office", "category").prefetch_related(
-            "themes", "sources__document"
+            "themes",
+            "sources__document",
+            models.Prefetch(
+                "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
+            ),
         )
 
 

@@ -13,6 +13,7 @@ from products.facets import CASE_FACETS, PRODUCT_FACETS
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product, attach_case_counts
 from products.selectors import peer_cases, related_policies
+from products.terms import display_rows
 
 TIMELINE_LIMIT = 30
 INPUTS = ["date_after", "date_before", "amount_min", "amount_max", "currency", "target_clients", "collateral"]
@@ -53,6 +54,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("themes", "sources__document"),
         pk=pk,
     )
+    terms = display_rows(product.terms.select_related("document", "province", "city"))
     # The first uses are what a relationship manager asks about; the rest is one click away.
     all_cases = Case.objects.published().filter(product=product)
     cases = all_cases.for_listing().order_by(F("date").asc(nulls_last=True), "id")[:TIMELINE_LIMIT]
@@ -61,6 +63,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "products/product_detail.html",
         {
             "product": product,
+            "terms": terms,
             "cases": cases,
             "case_total": all_cases.count(),
             "peers": peer_cases(product),
