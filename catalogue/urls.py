@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("products.urls")),
     path("", include("directory.urls")),
     path("", include("policies.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("advisor.urls")),
 ]

@@ -40,7 +40,13 @@ def test_basket_keeps_order_across_pages_and_compares_in_it(client):
 def test_compare_tells_apart_same_names_and_highlights_differences(client):
     from django.db.models import Count
 
-    name = Product.objects.published().values("name").annotate(n=Count("id")).filter(n__gt=1).order_by("name")[0]["name"]
+    name = (
+        Product.objects.published()
+        .values("name")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("name")[0]["name"]
+    )
     same = list(Product.objects.published().filter(name=name).select_related("institution")[:2])
     html = client.get(f"/compare/?product={same[0].pk}&product={same[1].pk}").content.decode()
     head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
