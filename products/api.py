@@ -13,7 +13,7 @@ class ProductViewSet(CatalogueViewSet):
 
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
-    queryset = Product.objects.for_listing().order_by("name", "id")
+    queryset = Product.objects.for_listing().with_terms().order_by("name", "id")
 
 
 class CaseViewSet(CatalogueViewSet):

@@ -50,11 +50,15 @@ class ProductQuerySet(PublishableQuerySet):
     def for_listing(self) -> ProductQuerySet:
         """Joins a product list row needs, owned here so views and the API stay N+1-free."""
         return self.select_related("institution", "institution__head_office", "category").prefetch_related(
-            "themes",
-            "sources__document",
+            "themes", "sources__document"
+        )
+
+    def with_terms(self) -> ProductQuerySet:
+        """Prefetch the structured terms (the API and the comparison show them; lists do not)."""
+        return self.prefetch_related(
             models.Prefetch(
                 "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
-            ),
+            )
         )
 
 

@@ -151,7 +151,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             ids[kind] = []
             errors.append(_("Ids must be whole numbers."))
     wanted = {k: v[:MAX_COMPARE] for k, v in ids.items()}
-    found = Product.objects.published().for_listing().filter(pk__in=wanted["product"]).in_bulk()
+    found = Product.objects.published().for_listing().with_terms().filter(pk__in=wanted["product"]).in_bulk()
     products = [found[i] for i in wanted["product"] if i in found]
     attach_case_counts(products)
     found_cases = Case.objects.published().for_listing().filter(pk__in=wanted["case"]).in_bulk()
