@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from catalogue.templatetags.catalogue_tags import money
 from products.models import TERM_VOCABULARY, ProductTerm, TermField, TermWord
 
 SINGLE = {TermField.PROGRAMME_KIND, TermField.AMOUNT, TermField.TERM, TermField.PROGRAMME_SIZE}
@@ -119,11 +122,16 @@ def display_rows(terms: Iterable[ProductTerm]) -> list[dict[str, Any]]:
                 text = f"LPR {v['lpr_spread_bp']:+d} bp" + (f" ({text})" if text else "")
             if t.value:
                 text = f"{labels.get((t.field, t.value), t.value)} {text}"
+            if v["average"]:
+                text += " " + _("(average)")
+            if v["case"]:
+                text += " " + _("(of one deal, not a published term)")
         elif t.field in (TermField.AMOUNT, TermField.PROGRAMME_SIZE):
-            lo, hi = (v.get("min"), v.get("max")) if t.field == TermField.AMOUNT else (None, v["amount"])
-            text = " – ".join(x for x in (lo, hi) if x) + (f" {v['currency']}" if v["currency"] else "")
-            if t.field == TermField.AMOUNT and hi and not lo:
-                text = f"≤ {hi}" + (f" {v['currency']}" if v["currency"] else "")
+            # Money as the pages write it elsewhere (300万元 in Chinese, 3,000,000 CNY in English).
+            lo, hi = (t.low, t.high) if t.field == TermField.AMOUNT else (None, t.high)
+            text = " – ".join(money(x, t.currency) for x in (lo, hi) if x is not None)
+            if t.field == TermField.AMOUNT and hi is not None and lo is None:
+                text = f"≤ {money(hi, t.currency)}"
         elif t.field == TermField.TERM:
             text = " – ".join(str(x) for x in dict.fromkeys((v["min_months"], v["max_months"])) if x)
         elif t.field == TermField.REGION:
@@ -131,7 +139,9 @@ def display_rows(terms: Iterable[ProductTerm]) -> list[dict[str, Any]]:
         elif t.field == TermField.SUPPORT:
             text = labels.get((t.field, t.value), t.value)
             if v["rate_points"]:
-                text += f" {v['rate_points']} pp"
+                text += " " + _("%(n)s percentage points") % {"n": v["rate_points"]}
+            if v["max_months"]:
+                text += " " + _("for up to %(n)s months") % {"n": v["max_months"]}
         else:
             text = labels.get((t.field, t.value), t.value)
         rows.append({"field": TermField(t.field).label, "field_key": t.field, "text": text, "term": t})
