@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("policies.urls")),
     path("", include("insights.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("advisor.urls")),
 ]
 
 # Problem JSON under /api/, our own bilingual pages elsewhere (catalogue/errors.py).

@@ -27,6 +27,7 @@ from institutions.models import Institution, InstitutionAlias, Metric, MetricSou
 from institutions.services import institution_set_parent
 from loader.models import FixtureLoad, FixtureSnapshot
 from loader.resolve import CatalogueDataError, Resolver, parse_date
+from loader.terms import load_terms
 from policies.models import Policy, PolicySource, Topic
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
 from search import index as search_index
@@ -351,6 +352,7 @@ def load_catalogue(fixtures_dir: Path) -> LoadReport:
     _load_cases(_collect(parts, "cases"), products, resolver, report)
     _load_policies(_collect(parts, "policies"), products, resolver, report)
     _load_metrics(_collect(parts, "metrics"), resolver, report)
+    _touch(Product, load_terms(fixtures_dir, products, resolver, report))
     search_index.index_loaded(parts, inst_defs)
     FixtureLoad.objects.create(
         checksum=fixtures_checksum(fixtures_dir),

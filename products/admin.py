@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalogue.admin import PublishableAdmin, SourceInline
-from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
+from products.models import Case, CaseSource, Category, Product, ProductSource, ProductTerm, Theme
 
 
 @admin.register(Category)
@@ -21,6 +21,22 @@ class ThemeAdmin(admin.ModelAdmin):
 
 class ProductSourceInline(SourceInline):
     model = ProductSource
+
+
+class ProductTermInline(admin.TabularInline):
+    """The structured terms, read-only here: they are curated in fixtures/terms/ and reloaded."""
+
+    model = ProductTerm
+    fields = ["field", "value", "low", "high", "currency", "province", "city", "locator", "excerpt"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("province", "city")
 
 
 class CaseInline(admin.TabularInline):
@@ -46,7 +62,7 @@ class ProductAdmin(SimpleHistoryAdmin, PublishableAdmin):
     list_select_related = ["institution", "category"]
     autocomplete_fields = ["institution", "category"]
     filter_horizontal = ["themes"]
-    inlines = [ProductSourceInline, CaseInline]
+    inlines = [ProductSourceInline, ProductTermInline, CaseInline]
 
 
 class CaseSourceInline(SourceInline):

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from catalogue.facets import no_labels, plain_labels
 from catalogue.listing import FacetSpec, FacetValue, count_distinct, group_count
 from institutions.facets import institution_labels, kind_labels, region_labels
-from products.models import Case, Category, Theme
+from products.filters import TERM_FILTERS
+from products.models import TERM_VOCABULARY, Case, Category, ProductTerm, TermWord, Theme
 
 
 def theme_labels(slugs: Iterable[Any]) -> dict[Any, str]:
@@ -55,6 +56,44 @@ def _product_case_count(field: str, facet: str):
     return count
 
 
+def _term_count(field: str) -> Callable[[QuerySet, Any], dict]:
+    """Products per stated value of a term field, over the products the other filters leave."""
+
+    def count(qs: QuerySet, fs: Any) -> dict:
+        rows = (
+            ProductTerm.objects.filter(field=field, product__in=qs.values("pk"))
+            .order_by()
+            .values("value")
+            .annotate(n=Count("product", distinct=True))
+        )
+        return {r["value"]: r["n"] for r in rows if r["value"]}
+
+    return count
+
+
+def _word_labels(field: str) -> Callable[[Iterable[Any]], dict[Any, str]]:
+    def labels(slugs: Iterable[Any]) -> dict[Any, str]:
+        words = TermWord.objects.filter(vocabulary=TERM_VOCABULARY[field], slug__in=list(slugs))
+        return {w.slug: w.display_name for w in words}
+
+    return labels
+
+
+TERM_FACETS = [
+    FacetSpec(
+        name,
+        label,
+        _term_count(TERM_FILTERS[name]),
+        _word_labels(TERM_FILTERS[name]),
+        multiple=True,
+    )
+    for name, label in (
+        ("programme_kind", gettext_lazy("Programme kind")),
+        ("collateral_type", gettext_lazy("Collateral type")),
+        ("label", gettext_lazy("Eligible firms")),
+    )
+]
+
 PRODUCT_FACETS = [
     FacetSpec(
         "category", gettext_lazy("Category"), group_count("category__slug"), no_labels, tree=category_tree
@@ -85,6 +124,7 @@ PRODUCT_FACETS = [
         limit=12,
         key_type=int,
     ),
+    *TERM_FACETS,
 ]
 
 CASE_FACETS = [

@@ -14,7 +14,7 @@ from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
 from catalogue.models import Status
 from institutions.filters import RegionChoice
 from institutions.models import Institution, family_q
-from products.models import Case, Category, Product, Theme
+from products.models import TERM_VOCABULARY, Case, Category, Product, ProductTerm, TermField, TermWord, Theme
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as CNY."))
 
@@ -45,6 +45,25 @@ def _kind_filter(**kwargs) -> filters.MultipleChoiceFilter:
         help_text="kind of the institution, or of its head office for a branch",
         **kwargs,
     )
+
+
+def word_choices(field: str) -> list[tuple[str, str]]:
+    """The words of a terms vocabulary, read when a form is built (they live in the database)."""
+    return [(w.slug, w.display_name) for w in TermWord.objects.filter(vocabulary=TERM_VOCABULARY[field])]
+
+
+def _term_filter(field: str, label: str, help_text: str) -> filters.MultipleChoiceFilter:
+    return filters.MultipleChoiceFilter(
+        choices=lambda: word_choices(field), method="filter_term", label=label, help_text=help_text
+    )
+
+
+# Filter name → the term field it reads (a product matches if any chosen value is stated for it).
+TERM_FILTERS = {
+    "collateral_type": TermField.COLLATERAL,
+    "label": TermField.LABEL,
+    "programme_kind": TermField.PROGRAMME_KIND,
+}
 
 
 class ByCategory:
@@ -228,6 +247,17 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
         label=_("Collateral"),
         help_text="words in the product's collateral",
     )
+    collateral_type = _term_filter(
+        TermField.COLLATERAL, _("Collateral type"), "collateral type slug(s) stated in the terms"
+    )
+    label = _term_filter(
+        TermField.LABEL, _("Eligible firms"), "eligible-firm label slug(s) stated in the terms"
+    )
+    programme_kind = _term_filter(
+        TermField.PROGRAMME_KIND,
+        _("Programme kind"),
+        "bank_product, government_programme, policy_tool or platform_service",
+    )
     ordering = NullsLastOrderingFilter(
         fields=(("latest_case_date", "date"), ("name", "name"), ("modified", "modified")),
         label=_("Sort"),
@@ -251,7 +281,16 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
             "currency",
             "target_clients",
             "collateral",
+            "collateral_type",
+            "label",
+            "programme_kind",
         ]
+
+    def filter_term(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        terms = ProductTerm.objects.filter(field=TERM_FILTERS[name], value__in=value)
+        return qs.filter(pk__in=terms.values("product_id"))
 
     def filter_queryset(self, queryset: QuerySet, exclude: Collection[str] = ()) -> QuerySet:
         # ORDER BY … LIMIT 1 rather than MAX … GROUP BY: PostgreSQL then reads one entry from the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Count, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,6 +52,14 @@ class ProductQuerySet(PublishableQuerySet):
         """Joins a product list row needs, owned here so views and the API stay N+1-free."""
         return self.select_related("institution", "institution__head_office", "category").prefetch_related(
             "themes", "sources__document"
+        )
+
+    def with_terms(self) -> ProductQuerySet:
+        """Prefetch the structured terms (the API and the comparison show them; lists do not)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
+            )
         )
 
 
@@ -199,3 +208,97 @@ class CaseSource(SourceBase):
 
     class Meta(SourceBase.Meta):
         constraints = [SourceBase.excerpt_constraint("casesource_excerpt_length")]
+
+
+class TermField(models.TextChoices):
+    """The kinds of structured term (fixtures/SCHEMA.md, "Product terms")."""
+
+    PROGRAMME_KIND = "programme_kind", _("programme kind")
+    RATE = "rate", _("rate")
+    AMOUNT = "amount", _("amount limit")
+    TERM = "term", _("term")
+    PROGRAMME_SIZE = "programme_size", _("programme size")
+    COLLATERAL = "collateral", _("collateral type")
+    LABEL = "label", _("eligible firms")
+    SIZE = "size", _("firm size")
+    INDUSTRY = "industry", _("industry")
+    REGION = "region", _("region served")
+    CHANNEL = "channel", _("channel")
+    SUPPORT = "support", _("policy support")
+
+
+class ProductTerm(SourceBase):
+    """One sourced value of a product's terms: a collateral type, a label, a rate, an amount limit…
+
+    One table rather than one per field: every value carries the same provenance, the facets and
+    the matcher read them by (field, value), and a product page shows them in one query. Numbers
+    that belong to a value (a rate's range, a limit, months) sit in `low`/`high`; the few other
+    details (a rate's kind and instrument, a subsidy's points, the policy key) in `detail`."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="terms")
+    field = models.CharField(_("field"), max_length=20, choices=TermField.choices)
+    value = models.CharField(
+        _("value"), max_length=40, blank=True, help_text=_("A vocabulary slug, or empty for numbers")
+    )
+    low = models.DecimalField(_("from"), max_digits=20, decimal_places=4, null=True, blank=True)
+    high = models.DecimalField(_("to"), max_digits=20, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    city = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(SourceBase.Meta):
+        ordering = ["product", "field", "position"]
+        indexes = [models.Index(fields=["field", "value"], name="productterm_field_value")]
+        constraints = [
+            SourceBase.excerpt_constraint("productterm_excerpt_length"),
+            models.CheckConstraint(condition=Q(field__in=TermField.values), name="productterm_field_valid"),
+        ]
+        verbose_name = _("product term")
+        verbose_name_plural = _("product terms")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} · {self.field} · {self.value or self.low or ''}"
+
+
+class TermWord(models.Model):
+    """A word of the terms vocabularies (collateral types, firm labels, programme kinds…), named in
+    both languages by us (fixtures/terms/vocabularies.json), keyed by `ref` = "vocabulary:slug"."""
+
+    ref = models.CharField(_("reference"), max_length=80, unique=True)
+    vocabulary = models.CharField(_("vocabulary"), max_length=40)
+    slug = models.CharField(_("slug"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["vocabulary", "position"]
+        verbose_name = _("terms word")
+        verbose_name_plural = _("terms words")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+# Which vocabulary names the values of each term field.
+TERM_VOCABULARY = {
+    TermField.PROGRAMME_KIND: "programme_kinds",
+    TermField.COLLATERAL: "collateral_types",
+    TermField.LABEL: "firm_labels",
+    TermField.SIZE: "firm_sizes",
+    TermField.INDUSTRY: "industry_sections",
+    TermField.CHANNEL: "channels",
+    TermField.SUPPORT: "support_kinds",
+    TermField.RATE: "rate_instruments",
+}

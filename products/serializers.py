@@ -1,9 +1,12 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer
 from catalogue.models import Status
 from institutions.serializers import InstitutionRefSerializer, RegionRefSerializer
 from products.models import Case, Category, Product, Theme
+from products.terms import terms_data
 
 
 class CategoryRefSerializer(serializers.ModelSerializer):
@@ -43,6 +46,12 @@ class ProductSerializer(serializers.ModelSerializer):
     )
     sources = SourceSerializer(many=True, read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
+    terms = serializers.SerializerMethodField(
+        help_text="Structured terms re-read from the documents, each value with its source: "
+        "programme_kind, amount, term, programme_size (objects or null), rates, collateral, labels, "
+        "sizes, industries, regions, channels, support (lists). Null or empty where the documents "
+        "are silent. Vocabularies as in fixtures/terms/vocabularies.json."
+    )
 
     class Meta:
         model = Product
@@ -58,6 +67,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "target_clients",
             "collateral",
             "description",
+            "terms",
             "sources",
             "created",
             "modified",
@@ -67,6 +77,10 @@ class ProductSerializer(serializers.ModelSerializer):
             "name": {"help_text": "As the document writes it."},
             **TIMESTAMPS,
         }
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_terms(self, product: Product) -> dict:
+        return terms_data(product.terms.all())
 
 
 class CaseProductSerializer(serializers.ModelSerializer):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.listing import build_list_page, list_context
+from catalogue.templatetags.catalogue_tags import money
 from products.facets import CASE_FACETS, PRODUCT_FACETS
 from products.filters import CaseFilter, ProductFilter
-from products.models import Case, Product, attach_case_counts
+from products.models import Case, Product, TermField, attach_case_counts
 from products.selectors import peer_cases, related_policies
+from products.terms import display_rows
 
 TIMELINE_LIMIT = 30
 INPUTS = ["date_after", "date_before", "amount_min", "amount_max", "currency", "target_clients", "collateral"]
@@ -53,6 +58,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("themes", "sources__document"),
         pk=pk,
     )
+    terms = display_rows(product.terms.select_related("document", "province", "city"))
     # The first uses are what a relationship manager asks about; the rest is one click away.
     all_cases = Case.objects.published().filter(product=product)
     cases = all_cases.for_listing().order_by(F("date").asc(nulls_last=True), "id")[:TIMELINE_LIMIT]
@@ -61,6 +67,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "products/product_detail.html",
         {
             "product": product,
+            "terms": terms,
             "cases": cases,
             "case_total": all_cases.count(),
             "peers": peer_cases(product),
@@ -81,11 +88,57 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-MAX_COMPARE = 4
+MAX_COMPARE = 6
+
+
+def _cell_rows(items: list, spec: list[tuple[str, Callable[[Any], str]]]) -> list[dict[str, Any]]:
+    """Rows of a comparison: a label, one text per column, and whether the columns differ (so the
+    page can highlight what tells them apart)."""
+    rows = []
+    for label, get in spec:
+        cells = [get(x) or "—" for x in items]
+        rows.append({"label": label, "cells": cells, "differs": len(set(cells)) > 1})
+    return rows
+
+
+def _terms_text(product: Product, field: str) -> str:
+    return "; ".join(r["text"] for r in product.term_rows if r["field_key"] == field)
+
+
+def _product_rows(products: list[Product]) -> list[dict[str, Any]]:
+    for p in products:
+        p.term_rows = display_rows(p.terms.all())
+    spec: list[tuple[str, Callable[[Any], str]]] = [
+        (_("Institution"), lambda p: p.institution.name if p.institution else ""),
+        (_("Category"), lambda p: p.category.display_name),
+        (_("Themes"), lambda p: ", ".join(t.display_name for t in p.themes.all())),
+        (_("Target clients"), lambda p: p.target_clients),
+        (_("Collateral"), lambda p: p.collateral),
+    ]
+    spec += [(f.label, lambda p, f=f: _terms_text(p, f)) for f in TermField]
+    spec += [
+        (_("Cases"), lambda p: str(p.case_count)),
+        (_("Description"), lambda p: p.description),
+    ]
+    # A row empty in every column says nothing; terms are sparse, so such rows are dropped.
+    return [r for r in _cell_rows(products, spec) if any(c != "—" for c in r["cells"])]
+
+
+def _case_rows(cases: list[Case]) -> list[dict[str, Any]]:
+    spec: list[tuple[str, Callable[[Any], str]]] = [
+        (_("Institution"), lambda c: c.institution.name),
+        (_("Date"), lambda c: c.date.isoformat() if c.date else ""),
+        (_("Amount"), lambda c: money(c.amount, c.currency) if c.amount is not None else ""),
+        (_("Place"), lambda c: " · ".join(r.display_name for r in (c.province, c.city) if r)),
+        (_("Client"), lambda c: c.client),
+        (_("First of its kind"), lambda c: c.milestone),
+    ]
+    return _cell_rows(cases, spec)
 
 
 def compare(request: HttpRequest) -> HttpResponse:
-    """Two to four products or cases side by side; ids come from the lists' checkboxes."""
+    """Products or cases side by side, in the order of the URL (which is the order chosen); the
+    URL is the shareable link, and ?print=1 the printable page."""
     errors = []
     ids = {}
     for kind in ("product", "case"):
@@ -97,11 +150,28 @@ def compare(request: HttpRequest) -> HttpResponse:
         except ValueError:
             ids[kind] = []
             errors.append(_("Ids must be whole numbers."))
-    products = list(Product.objects.published().for_listing().filter(pk__in=ids["product"][:MAX_COMPARE]))
+    wanted = {k: v[:MAX_COMPARE] for k, v in ids.items()}
+    found = Product.objects.published().for_listing().with_terms().filter(pk__in=wanted["product"]).in_bulk()
+    products = [found[i] for i in wanted["product"] if i in found]
     attach_case_counts(products)
-    cases = list(Case.objects.published().for_listing().filter(pk__in=ids["case"][:MAX_COMPARE]))
+    found_cases = Case.objects.published().for_listing().filter(pk__in=wanted["case"]).in_bulk()
+    cases = [found_cases[i] for i in wanted["case"] if i in found_cases]
     if len(ids["product"]) > MAX_COMPARE or len(ids["case"]) > MAX_COMPARE:
-        errors.append(_("Compare at most four at a time; the first four are shown."))
+        errors.append(_("Compare at most six at a time; the first six are shown."))
     if 0 < len(products) + len(cases) < 2:
         errors.append(_("Choose at least two products or two cases to compare."))
-    return render(request, "products/compare.html", {"products": products, "cases": cases, "errors": errors})
+    return render(
+        request,
+        "products/compare.html",
+        {
+            "products": products,
+            "cases": cases,
+            "product_rows": _product_rows(products),
+            "case_rows": _case_rows(cases),
+            "errors": errors,
+            "print": request.GET.get("print") == "1",
+            "share_url": request.build_absolute_uri(
+                request.path + "?" + "&".join(f"{k}={i}" for k in ("product", "case") for i in wanted[k])
+            ),
+        },
+    )

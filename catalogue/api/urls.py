@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from advisor.api import MatchView
 from catalogue.api.views import ApiNotFoundView, CachedSchemaView
 from institutions.api import InstitutionViewSet, MetricViewSet, RegionViewSet
 from partners.api import SubmissionViewSet
@@ -27,6 +28,7 @@ router.register("submissions", SubmissionViewSet, basename="submission")
 app_name = "api"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api:docs"), name="root"),
+    path("v1/match/", MatchView.as_view(), name="match"),
     path("v1/", include(router.urls)),
     path("schema/", CachedSchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script from its own URL: no inline script, so the

@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "loader",
     "directory",
     "insights",
+    "advisor",
 ]
 
 # The apps whose models make up the catalogue: their `modified` stamps version the caches
@@ -165,6 +167,16 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_UR
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Saved-search alerts: a daily digest at 07:00, or every N seconds when ALERTS_DIGEST_EVERY is set
+# (scripts/ci_alerts.sh uses it to see beat fire within the run).
+CELERY_BEAT_SCHEDULE = {
+    "alerts-daily-digest": {
+        "task": "advisor.send_digests",
+        "schedule": float(os.environ["ALERTS_DIGEST_EVERY"])
+        if os.environ.get("ALERTS_DIGEST_EVERY")
+        else crontab(hour=7, minute=0),
+    }
+}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
@@ -286,3 +298,19 @@ PAGE_RATE = os.environ.get("PAGE_RATE", "300/min")
 # refused with a message naming it.
 MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
 REPORT_IMPORT_MAX_BYTES = int(os.environ.get("REPORT_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+
+# Accounts and alerts (advisor app).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "advisor:shortlists"
+LOGOUT_REDIRECT_URL = "home"
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # absolute links in alert emails
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "alerts@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+# Webhook targets must be public addresses; only tests and CI's loopback receiver may relax this.
+ALERTS_ALLOW_PRIVATE_WEBHOOKS = os.environ.get("ALERTS_ALLOW_PRIVATE_WEBHOOKS") == "1"

@@ -1,0 +1,97 @@
+"""The firm profile a manager describes, validated once for the page and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from advisor.matching import Profile
+from institutions.models import Region
+from products.models import Category, TermWord, Theme
+
+MAX_AMOUNT = 10**13
+
+
+def _words(vocabulary: str) -> list[tuple[str, str]]:
+    return [(w.slug, w.display_name) for w in TermWord.objects.filter(vocabulary=vocabulary)]
+
+
+class RegionField(forms.Field):
+    """A region by GB/T 2260 code, full name or short name, at one level."""
+
+    def __init__(self, level: str, **kwargs: Any) -> None:
+        self.level = level
+        super().__init__(required=False, widget=forms.TextInput, **kwargs)
+
+    def to_python(self, value: Any) -> Region | None:
+        value = str(value or "").strip()
+        if not value:
+            return None
+        if len(value) > 60:
+            raise forms.ValidationError(_("Too long."), code="invalid")
+        found = list(
+            Region.objects.filter(Q(code=value) | Q(name=value) | Q(short_name=value), level=self.level)[:2]
+        )
+        if len(found) != 1:
+            raise forms.ValidationError(
+                _("Unknown %(level)s: %(value)s") % {"level": self.level, "value": value}, code="invalid"
+            )
+        return found[0]
+
+
+class MatchForm(forms.Form):
+    province = RegionField("province", label=_("Province"), help_text=_("Name or GB/T 2260 code"))
+    city = RegionField("city", label=_("City"))
+    industry = forms.ChoiceField(required=False, label=_("Industry (GB/T 4754)"))
+    size = forms.ChoiceField(required=False, label=_("Firm size"))
+    labels = forms.MultipleChoiceField(required=False, label=_("Labels"), widget=forms.CheckboxSelectMultiple)
+    collateral = forms.MultipleChoiceField(
+        required=False, label=_("Collateral available"), widget=forms.CheckboxSelectMultiple
+    )
+    amount = forms.DecimalField(
+        required=False, min_value=0, max_value=MAX_AMOUNT, decimal_places=2, label=_("Amount (CNY)")
+    )
+    term_months = forms.IntegerField(required=False, min_value=1, max_value=600, label=_("Term (months)"))
+    themes = forms.MultipleChoiceField(
+        required=False, label=_("Purpose (themes)"), widget=forms.CheckboxSelectMultiple
+    )
+    category = forms.ChoiceField(required=False, label=_("Category"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Choices are read per form: the vocabularies live in the database (loaded from fixtures/).
+        self.fields["industry"].choices = [("", "—"), *_words("industry_sections")]
+        self.fields["size"].choices = [("", "—"), *_words("firm_sizes")]
+        self.fields["labels"].choices = _words("firm_labels")
+        self.fields["collateral"].choices = _words("collateral_types")
+        self.fields["themes"].choices = [(t.slug, t.display_name) for t in Theme.objects.all()]
+        self.fields["category"].choices = [("", "—")] + [
+            (c.slug, c.display_name) for c in Category.objects.order_by("position", "slug")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        province, city = data.get("province"), data.get("city")
+        if city and province and city.parent_id != province.pk:
+            self.add_error("city", _("This city is not in the chosen province."))
+        elif city and not province:
+            data["province"] = city.parent
+        return data
+
+    def profile(self) -> Profile:
+        d = self.cleaned_data
+        return Profile(
+            province=d.get("province"),
+            city=d.get("city"),
+            industry=d.get("industry") or "",
+            size=d.get("size") or "",
+            labels=d.get("labels") or [],
+            collateral=d.get("collateral") or [],
+            amount=d.get("amount"),
+            term_months=d.get("term_months"),
+            themes=d.get("themes") or [],
+            category=Category.objects.get(slug=d["category"]) if d.get("category") else None,
+        )

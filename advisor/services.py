@@ -1,0 +1,221 @@
+"""Saved searches and their alerts: which published records match, which are new, the daily
+digest email and the signed webhook (with its delivery log)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from advisor.forms import MatchForm
+from advisor.matching import match
+from advisor.models import Delivery, SavedSearch, SeenRecord
+from products.filters import CaseFilter, ProductFilter
+from products.models import Case, Product
+
+MAX_RECORDS = 200
+
+
+def current_records(search: SavedSearch) -> list[Product | Case]:
+    """The published records the saved search matches now, newest first."""
+    params = QueryDict(search.query)
+    if search.kind == SavedSearch.Kind.MATCH:
+        form = MatchForm(params)
+        return [m.product for m in match(form.profile())[0]] if form.is_valid() else []
+    model, filterset = (
+        (Product, ProductFilter) if search.kind == SavedSearch.Kind.PRODUCTS else (Case, CaseFilter)
+    )
+    fs = filterset(params, queryset=model.objects.published().select_related("institution"))
+    if not fs.is_valid():
+        return []
+    return list(fs.qs.order_by("-created", "-id")[:MAX_RECORDS])
+
+
+def _kind(record: Product | Case) -> str:
+    return "case" if isinstance(record, Case) else "product"
+
+
+def mark_seen(search: SavedSearch, records: list[Product | Case]) -> None:
+    SeenRecord.objects.bulk_create(
+        [SeenRecord(search=search, record_kind=_kind(r), record_id=r.pk) for r in records],
+        ignore_conflicts=True,
+    )
+
+
+def new_records(search: SavedSearch) -> list[Product | Case]:
+    seen = set(search.seen.values_list("record_kind", "record_id"))
+    return [r for r in current_records(search) if (_kind(r), r.pk) not in seen]
+
+
+def check_webhook_url(url: str) -> None:
+    """Webhook targets must be public http(s) addresses: every address the host resolves to is
+    global (no loopback, private, link-local or reserved ranges), unless the settings allow
+    private targets (tests, CI)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(_("Use an http or https address."), code="invalid")
+    if getattr(settings, "ALERTS_ALLOW_PRIVATE_WEBHOOKS", False):
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise ValidationError(_("This host name does not resolve."), code="invalid") from None
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not ip.is_global:
+            raise ValidationError(_("Webhooks go only to public addresses."), code="invalid")
+
+
+def record_data(record: Product | Case) -> dict[str, Any]:
+    base = settings.SITE_URL.rstrip("/")
+    if isinstance(record, Case):
+        return {
+            "type": "case",
+            "id": record.pk,
+            "key": record.key,
+            "title": f"{record.product.name} · {record.institution.name}",
+            "date": record.date.isoformat() if record.date else None,
+            "url": f"{base}/cases/{record.pk}/",
+            "api": f"{base}/api/v1/cases/{record.pk}/",
+        }
+    return {
+        "type": "product",
+        "id": record.pk,
+        "key": record.key,
+        "title": record.name + (f" · {record.institution.name}" if record.institution else ""),
+        "url": f"{base}/products/{record.pk}/",
+        "api": f"{base}/api/v1/products/{record.pk}/",
+    }
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could lead a checked public target to a private one: not followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def http_transport(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST the body; returns the HTTP status (tests replace this with a fake)."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with opener.open(req, timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+transport: Callable[[str, bytes, dict[str, str]], int] = http_transport
+
+
+def attempt_webhook(delivery: Delivery) -> bool:
+    """One try of a webhook delivery, logged; True when the target accepted it (2xx)."""
+    search = delivery.search
+    body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+    delivery.attempts += 1
+    try:
+        check_webhook_url(search.webhook_url)
+        code = transport(
+            search.webhook_url,
+            body,
+            {
+                "Content-Type": "application/json",
+                "User-Agent": "sme-finance-catalogue-alerts",
+                "X-Catalogue-Delivery": str(delivery.pk),
+                "X-Catalogue-Signature-256": sign(search.webhook_secret, body),
+            },
+        )
+        delivery.response_code = code
+        ok = 200 <= code < 300
+        delivery.error = "" if ok else f"HTTP {code}"
+    except (OSError, ValidationError) as e:
+        ok, delivery.error = False, str(e)[:300]
+    delivery.status = "sent" if ok else "failed"
+    delivery.delivered = timezone.now() if ok else None
+    delivery.save()
+    return ok
+
+
+def _email(search: SavedSearch, records: list[Product | Case]) -> Delivery:
+    base = settings.SITE_URL.rstrip("/")
+    unsubscribe = f"{base}/saved/{search.token}/unsubscribe/"
+    lines = [
+        _("New records for your saved search “%(name)s”:") % {"name": search.name},
+        "",
+        *[f"- {d['title']}\n  {d['url']}" for d in map(record_data, records)],
+        "",
+        _("Feed: %(url)s") % {"url": f"{base}/saved/{search.token}/feed/"},
+        _("Stop these emails: %(url)s") % {"url": unsubscribe},
+    ]
+    msg = EmailMessage(
+        subject=_("[SME finance catalogue] %(n)d new for “%(name)s”")
+        % {"n": len(records), "name": search.name},
+        body="\n".join(lines),
+        to=[search.owner.email],
+        headers={"List-Unsubscribe": f"<{unsubscribe}>"},
+    )
+    msg.send()
+    return Delivery.objects.create(
+        search=search,
+        channel=Delivery.Channel.EMAIL,
+        payload={"to": search.owner.email, "records": [r.pk for r in records]},
+        status="sent",
+        attempts=1,
+        delivered=timezone.now(),
+    )
+
+
+def run_digest(search: SavedSearch) -> list[Delivery]:
+    """Report the search's new records once: mark them seen, send the email, queue the webhook."""
+    from advisor.tasks import deliver_webhook  # tasks import services; late import: no cycle
+
+    with transaction.atomic():
+        # Lock the row so two overlapping runs cannot both report the same records.
+        search = SavedSearch.objects.select_for_update().select_related("owner").get(pk=search.pk)
+        records = new_records(search)
+        if not records:
+            return []
+        mark_seen(search, records)
+        out = []
+        if search.email_alerts and search.owner.email:
+            out.append(_email(search, records))
+        if search.webhook_url:
+            hook = Delivery.objects.create(
+                search=search,
+                channel=Delivery.Channel.WEBHOOK,
+                payload={
+                    "saved_search": {"name": search.name, "kind": search.kind, "query": search.query},
+                    "records": [record_data(r) for r in records],
+                },
+            )
+            out.append(hook)
+            transaction.on_commit(lambda: deliver_webhook.delay(hook.pk))
+    return out
+
+
+def run_all_digests() -> int:
+    """The daily run over every saved search with an alert; returns the deliveries made."""
+    n = 0
+    for search in SavedSearch.objects.exclude(email_alerts=False, webhook_url=""):
+        n += len(run_digest(search))
+    return n
