@@ -20,6 +20,8 @@ cleanup() {
 trap cleanup EXIT
 
 export DJANGO_SETTINGS_MODULE=catalogue.settings.base
+# Production settings (DEBUG off) with a throwaway key; plain HTTP on loopback.
+export SECRET_KEY="ci-alerts-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" HTTPS=0 DEBUG=0
 export DATABASE_URL="sqlite:///$WORK/alerts.sqlite3"
 export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export CELERY_RESULT_BACKEND="$CELERY_BROKER_URL"

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('products', '0005_termword_productterm'),
+        ('products', '0006_termword_productterm'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

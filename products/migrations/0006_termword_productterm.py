@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalogue', '0002_modified_stamps'),
         ('institutions', '0003_modified_stamps'),
-        ('products', '0004_modified_stamps'),
+        ('products', '0005_historicalcase_historicalproduct'),
     ]
 
     operations = [
