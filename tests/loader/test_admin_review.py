@@ -49,7 +49,9 @@ def test_upload_review_accept_reject_and_reupload_in_the_admin(curator, seeds_di
     queue = curator.get("/admin/loader/importitem/", {"decision__exact": "pending", "kind": "case"})
     html = queue.content.decode()
     assert queue.status_code == 200
-    pending = list(ImportItem.objects.filter(report_import=imp, kind="case", decision="pending").order_by("pk"))
+    pending = list(
+        ImportItem.objects.filter(report_import=imp, kind="case", decision="pending").order_by("pk")
+    )
     assert len(pending) >= 3
     # Each draft beside its verbatim excerpt.
     for item in pending[:3]:
