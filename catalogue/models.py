@@ -61,7 +61,11 @@ class Publishable(models.Model):
 
     @classmethod
     def status_constraint(cls, name: str) -> models.CheckConstraint:
-        return models.CheckConstraint(condition=Q(status__in=Status.values), name=name)
+        return models.CheckConstraint(
+            condition=Q(status__in=Status.values),
+            name=name,
+            violation_error_message=_("The status must be draft, published or withdrawn."),
+        )
 
 
 class SourceBase(models.Model):
@@ -75,6 +79,8 @@ class SourceBase(models.Model):
     class Meta:
         abstract = True
         ordering = ["id"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
 
     def __str__(self) -> str:
         return f"{self.document.file_name} · {self.locator}"
@@ -85,6 +91,7 @@ class SourceBase(models.Model):
         return models.CheckConstraint(
             condition=Q(GreaterThanOrEqual(Length("excerpt"), 12), LessThanOrEqual(Length("excerpt"), 80)),
             name=name,
+            violation_error_message=_("The excerpt must be 12 to 80 characters long."),
         )
 
 

@@ -9,6 +9,36 @@ from institutions.models import Institution, InstitutionAlias, Metric, MetricSou
 from institutions.services import institution_check_parent, institution_set_parent
 
 
+class RegionInUseFilter(admin.SimpleListFilter):
+    """A region filter listing only regions the records use: the plain field filter listed all
+    3,220 regions (a 330 KB list page). Subclass with `field_name` set; the parameter is the
+    field name, the value a GB/T 2260 code."""
+
+    field_name = "province"
+    title = _("province")
+    parameter_name = "province"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        used = (
+            model_admin.model._default_manager.order_by()
+            .exclude(**{f"{self.field_name}__isnull": True})
+            .values_list(self.field_name, flat=True)
+            .distinct()
+        )
+        return [(r.code, r.display_name) for r in Region.objects.filter(code__in=used).order_by("code")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.field_name}_id": self.value()})
+        return queryset
+
+
+class CityInUseFilter(RegionInUseFilter):
+    field_name = "city"
+    title = _("city")
+    parameter_name = "city"
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "level", "parent"]
@@ -52,7 +82,7 @@ class InstitutionForm(forms.ModelForm):
 class InstitutionAdmin(admin.ModelAdmin):
     form = InstitutionForm
     list_display = ["name", "short_name", "kind", "parent", "head_office", "province", "city", "branch_count"]
-    list_filter = ["kind", ("parent", admin.EmptyFieldListFilter), "province"]
+    list_filter = ["kind", ("parent", admin.EmptyFieldListFilter), RegionInUseFilter]
     search_fields = ["name", "short_name", "aliases__name"]
     list_select_related = ["parent", "head_office", "province", "city"]
     autocomplete_fields = ["parent", "province", "city", "district"]

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from institutions.places import check_places
 
 
 class Region(models.Model):
@@ -40,15 +41,20 @@ class Region(models.Model):
         verbose_name_plural = _("regions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[1-9][0-9]{5}$"), name="region_code_six_digits"
+                condition=Q(code__regex=r"^[1-9][0-9]{5}$"),
+                name="region_code_six_digits",
+                violation_error_message=_("A region code is six digits (GB/T 2260)."),
             ),
             models.CheckConstraint(
-                condition=Q(level__in=["province", "city", "district"]), name="region_level_valid"
+                condition=Q(level__in=["province", "city", "district"]),
+                name="region_level_valid",
+                violation_error_message=_("The level must be province, city or district."),
             ),
             models.CheckConstraint(
                 condition=Q(level="province", parent__isnull=True)
                 | Q(~Q(level="province"), parent__isnull=False),
                 name="region_parent_unless_province",
+                violation_error_message=_("A province has no parent region; every other region has one."),
             ),
         ]
 
@@ -167,9 +173,15 @@ class Institution(models.Model):
         verbose_name_plural = _("institutions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=InstitutionKind.values), name="institution_kind_valid"
+                condition=Q(kind__in=InstitutionKind.values),
+                name="institution_kind_valid",
+                violation_error_message=_("Choose one of the listed kinds of institution."),
             ),
-            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="institution_not_own_parent"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="institution_not_own_parent",
+                violation_error_message=_("An institution cannot be its own parent."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,6 +189,10 @@ class Institution(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
+
+    def clean(self) -> None:
+        # The one place rule (a city inside its province) for the admin and every full_clean.
+        check_places(self.province, self.city, self.district)
 
     @property
     def level(self) -> str:
@@ -196,7 +212,9 @@ class Institution(models.Model):
 class InstitutionAlias(models.Model):
     """Another name the documents use (工行 for 中国工商银行); unique so it resolves to one."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="aliases")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("institution")
+    )
     name = models.CharField(_("alias"), max_length=120, unique=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
@@ -219,7 +237,9 @@ class MetricQuerySet(PublishableQuerySet):
 class Metric(Publishable):
     """A dated figure an institution reported (表8), in base units."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="metrics")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="metrics", verbose_name=_("institution")
+    )
     indicator = models.CharField(_("indicator"), max_length=120)
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=4)
     unit = models.CharField(_("unit"), max_length=20)

@@ -23,12 +23,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import models, transaction
 from django.utils import timezone
 
 from catalogue.models import Document, Status
 from institutions.models import Institution, Region
+from institutions.places import check_places
 from institutions.services import institution_set_parent
 from loader.models import ImportItem, ReportImport
 from loader.report import Report, ReportFormatError, parse_report, report_preview
@@ -290,6 +292,15 @@ class _Importer:
 
     # -- provenance
 
+    def _places(self, province: str | None, city: str | None) -> dict[str, Region | None]:
+        """Places as written, resolved leniently, then held to the shared place rule."""
+        places = self.resolver.places_lenient(province, city)
+        try:
+            check_places(places["province"], places["city"], places["district"])
+        except ValidationError as exc:
+            raise _RowError(" ".join(exc.messages)) from None
+        return places
+
     def _excerpt(self, excerpt: str) -> str:
         ex = collapse(excerpt)
         if not 12 <= len(ex) <= 80:
@@ -366,7 +377,7 @@ class _Importer:
         branch = None
         if not exact:
             inst, branch = head, c.institution
-        places = self.resolver.places_lenient(c.province, c.city)
+        places = self._places(c.province, c.city)
         imported = {
             "institution": branch or inst.name,
             "product": product_name,
@@ -445,7 +456,7 @@ class _Importer:
         excerpt = self._excerpt(p.excerpt)
         issuer, exact = self.resolver.institution_as_written(p.issuer)
         issuer = issuer if exact else None  # an issuer is named in full or not at all
-        places = self.resolver.places_lenient(p.province, p.city)
+        places = self._places(p.province, p.city)
         imported = {
             "heading": p.heading[:300],
             "document_title": p.document_title[:300] or None,
@@ -544,6 +555,7 @@ def import_item_accept(*, item: ImportItem, user: Any = None) -> ImportItem:
         raise ReportImportError(f"{item.locator}: its record no longer exists")
     reason = f"{IMPORT_REASON}: {item.report_import.file_name} {item.locator}"
     if item.action == ImportItem.Action.CREATE:
+        _check_record_places(record, item)
         if isinstance(record, Case):
             _accept_case(record, item, reason)
         record.status = Status.PUBLISHED
@@ -558,6 +570,8 @@ def import_item_accept(*, item: ImportItem, user: Any = None) -> ImportItem:
                 continue  # changed by a curator since the import: theirs stands
             _set_field(record, f, new)
         item.conflicts = conflicts
+        # A curator's province kept beside an imported city must still nest (or nothing is applied).
+        _check_record_places(record, item)
         record._change_reason = reason
         record.save()
     item.decision = ImportItem.Decision.ACCEPTED
@@ -565,6 +579,14 @@ def import_item_accept(*, item: ImportItem, user: Any = None) -> ImportItem:
     item.decided = timezone.now()
     item.save()
     return item
+
+
+def _check_record_places(record: models.Model, item: ImportItem) -> None:
+    """The shared place rule on a draft about to be published (a curator may have edited it)."""
+    try:
+        check_places(record.province, record.city, record.district)
+    except ValidationError as exc:
+        raise ReportImportError(f"{item.locator}: {' '.join(exc.messages)}") from None
 
 
 def _accept_case(case: Case, item: ImportItem, reason: str) -> None:

@@ -59,7 +59,11 @@ class ApiKey(models.Model):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         constraints = [
-            models.CheckConstraint(condition=Q(scope__in=["read", "submit"]), name="apikey_scope_valid"),
+            models.CheckConstraint(
+                condition=Q(scope__in=["read", "submit"]),
+                name="apikey_scope_valid",
+                violation_error_message=_("The scope must be read or submit."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,10 +124,14 @@ class Submission(models.Model):
         indexes = [models.Index(fields=["partner", "modified", "id"], name="submission_partner_sync")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published", "rejected"]), name="submission_status_valid"
+                condition=Q(status__in=["draft", "published", "rejected"]),
+                name="submission_status_valid",
+                violation_error_message=_("The status must be draft, published or rejected."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(reason=""), name="submission_rejected_has_reason"
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="submission_rejected_has_reason",
+                violation_error_message=_("A rejected submission needs its reason."),
             ),
         ]
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from catalogue.models import Document, Status
 from institutions.models import Institution, Region
+from institutions.places import check_places
 from loader.resolve import CatalogueDataError, Resolver
 from partners.models import ApiKey, Partner, Submission
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
@@ -132,8 +133,26 @@ def _resolve(payload: dict[str, Any]) -> Resolved:
         try:
             places = resolver.places(rec, "case")
         except CatalogueDataError:
+            # Known on its own but not here: the shared place rule says where it is not.
+            try:
+                alone = resolver.places({level: case[level]}, "case")[level]
+                check_places(**(places | {level: alone}))
+            except CatalogueDataError:
+                pass
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        fail(f"case.{field}", message)
+                break
             fail(f"case.{level}", f"{level} {case[level]!r} is not a GB/T 2260 code or name here")
             break
+    else:
+        try:
+            check_places(places["province"], places["city"], places["district"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    fail(f"case.{field}", message)
 
     date = dt.date.fromisoformat(case["date"]) if case.get("date") else None
     if date and not EARLIEST_CASE_DATE <= date <= timezone.localdate():

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalogue.admin import PublishableAdmin, SourceInline
+from institutions.admin import RegionInUseFilter
 from policies.models import Policy, PolicySource, Topic
 
 
@@ -18,7 +19,7 @@ class PolicySourceInline(SourceInline):
 @admin.register(Policy)
 class PolicyAdmin(SimpleHistoryAdmin, PublishableAdmin):
     list_display = ["heading", "issuer", "level", "province", "issued_date", "status"]
-    list_filter = ["status", "level", "topics", "themes", "province"]
+    list_filter = ["status", "level", "topics", "themes", RegionInUseFilter]
     search_fields = ["key", "heading", "document_title", "issuer__name", "summary", "sources__excerpt"]
     list_select_related = ["issuer", "province"]
     autocomplete_fields = ["issuer", "province", "city", "district", "co_issuers", "products"]

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
 from institutions.models import Institution, Region
+from institutions.places import check_places
 from products.models import Category, Product, Theme
 
 
@@ -80,11 +81,16 @@ class Policy(Publishable):
             models.CheckConstraint(
                 condition=Q(level__in=["central", "provincial", "municipal", "district"]),
                 name="policy_level_valid",
+                violation_error_message=_("The level must be central, provincial, municipal or district."),
             ),
         ]
 
     def __str__(self) -> str:
         return self.heading
+
+    def clean(self) -> None:
+        # The one place rule (a city inside its province) for the admin and every full_clean.
+        check_places(self.province, self.city, self.district)
 
     @property
     def title(self) -> str:

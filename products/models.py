@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
 from institutions.models import Institution, Region
+from institutions.places import check_places
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -191,16 +192,25 @@ class Case(Publishable):
         constraints = [
             Publishable.status_constraint("case_status_valid"),
             models.CheckConstraint(
-                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="case_amount_non_negative"
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="case_amount_non_negative",
+                violation_error_message=_("The amount cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(currency__regex=r"^[A-Z]{3}$"),
                 name="case_amount_has_currency",
+                violation_error_message=_(
+                    "An amount needs its currency as a three-letter ISO 4217 code (CNY)."
+                ),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.product} · {self.institution} · {self.date or '—'}"
+
+    def clean(self) -> None:
+        # The one place rule (a city inside its province) for the admin and every full_clean.
+        check_places(self.province, self.city, self.district)
 
 
 class CaseSource(SourceBase):
