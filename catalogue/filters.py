@@ -31,6 +31,33 @@ class NoEmptyItemsCSVField(BaseCSVField):
         return cleaned
 
 
+class StrictNullBooleanSelect(forms.NullBooleanSelect):
+    """Passes a word it does not know on to the field (Django's select turns it into None)."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        mapped = super().value_from_datadict(data, files, name)
+        return value if mapped is None and value not in (None, "", "unknown") else mapped
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true/false (also True/False/1/0); empty means not given. Django's field reads any other
+    word (`null`, `yes`) as "not given", which would answer a typo with an unfiltered list."""
+
+    widget = StrictNullBooleanSelect
+
+    ACCEPTED = ("true", "false", "True", "False", "1", "0")
+
+    def to_python(self, value):
+        if value not in (None, "", True, False) and value not in self.ACCEPTED:
+            raise forms.ValidationError(_("Use true or false."), code="invalid")
+        return super().to_python(value)
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Sorting where a missing date or amount goes last either way (PostgreSQL puts NULLs first
     when descending), with the primary key as tie-break so pages never overlap."""

@@ -143,7 +143,8 @@ class CataloguePagination(pagination.BasePagination):
 
     def _numbered_page(self, queryset: QuerySet, count: int | None) -> list[Any]:
         paginator = CountedPaginator(queryset, self.size, count)
-        raw = self.request.query_params.get(self.page_query_param) or "1"
+        # `page=` (present but empty) is a mistake like `page=abc`, not page 1: the schema says so.
+        raw = self.request.query_params.get(self.page_query_param, "1")
         if raw in self.last_page_strings:
             number = paginator.num_pages
         else:

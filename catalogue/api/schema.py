@@ -12,6 +12,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_array_type, build_basic_type, build_parameter_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
 from catalogue.api.exceptions import PROBLEM_MEDIA_TYPE, problem_type
 from catalogue.api.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -111,40 +112,91 @@ PROBLEM_EXAMPLES = {
 }
 
 
+# The shape of a record named by its slug or GB/T 2260 code, by the field a filter matches on.
+REFERENCE_PATTERNS = {"slug": "[a-z0-9]+(?:-[a-z0-9]+)*", "code": "[0-9]{6}"}
+# Filters whose methods leave drf-spectacular no model field to read a type from.
+FILTER_TYPES = {
+    django_filters.NumberFilter: OpenApiTypes.NUMBER,
+    django_filters.DateFilter: OpenApiTypes.DATE,
+    django_filters.CharFilter: OpenApiTypes.STR,
+}
+
+
+def _optional(pattern: str) -> str:
+    """An anchored pattern that also allows the empty value, which the filters read as absent."""
+    return f"^(?:{pattern})?$"
+
+
+def constrain(filter_field: django_filters.Filter, schema: dict[str, Any]) -> None:
+    """Say in the schema what the filter's form field accepts (ids from 1, bounds, lengths,
+    patterns), so a generated "valid" value is one the server takes. A reference to a record
+    that does not exist remains a 400 (documented on every list operation)."""
+    extra = filter_field.extra
+    kind = schema.get("type")
+    if kind in ("number", "integer"):
+        if extra.get("min_value") is not None:
+            schema["minimum"] = extra["min_value"]
+        if extra.get("max_value") is not None:
+            schema["maximum"] = extra["max_value"]
+    if kind == "string" and "format" not in schema and "enum" not in schema:
+        if extra.get("max_length"):
+            schema["maxLength"] = extra["max_length"]
+        for validator in extra.get("validators", ()):
+            regex = getattr(validator, "regex", None)
+            if regex is not None:
+                schema["pattern"] = _optional(regex.pattern.lstrip("^").rstrip("$"))
+
+
 class CatalogueFilterExtension(DjangoFilterExtension):
-    """django-filter parameters, with two fixes: a choice of related rows by slug or code
-    (`theme=green-finance`) is a string, not a guess; undocumented filters get PARAM_DOCS."""
+    """django-filter parameters, with fixes: a choice of related rows by slug or code
+    (`theme=green-finance`) is a string of that shape, an id an integer from 1; bounds, lengths
+    and patterns of the form fields are stated; undocumented filters get PARAM_DOCS."""
 
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        to_field = filter_field.extra.get("to_field_name")
         if isinstance(filter_field, django_filters.ModelMultipleChoiceFilter):
+            # Every item names a record: an empty item is an error, not "no filter".
+            item = build_basic_type(OpenApiTypes.STR)
+            item["pattern"] = f"^{REFERENCE_PATTERNS.get(to_field, '.+')}$"
             result = [
                 build_parameter_type(
                     name=field_name,
                     required=False,
                     location="query",
                     description=self._get_field_description(filter_field, None),
-                    schema=build_array_type(build_basic_type(OpenApiTypes.STR)),
+                    schema=build_array_type(item),
                     explode=True,
                     style="form",
                 )
             ]
         elif isinstance(filter_field, django_filters.ModelChoiceFilter):
-            to_field = filter_field.extra.get("to_field_name")
+            if to_field:
+                schema = build_basic_type(OpenApiTypes.STR)
+                schema["pattern"] = _optional(REFERENCE_PATTERNS.get(to_field, ".+"))
+            else:
+                schema = {**build_basic_type(OpenApiTypes.INT), "minimum": 1}
             result = [
                 build_parameter_type(
                     name=field_name,
                     required=False,
                     location="query",
                     description=self._get_field_description(filter_field, None),
-                    schema=build_basic_type(OpenApiTypes.STR if to_field else OpenApiTypes.INT),
+                    schema=schema,
                 )
             ]
         else:
             result = super().resolve_filter_field(
                 auto_schema, model, filterset_class, field_name, filter_field
             )
+            for p in result:
+                if not p.get("schema"):
+                    kind = next((t for c, t in FILTER_TYPES.items() if isinstance(filter_field, c)), None)
+                    if kind is not None:
+                        p["schema"] = build_basic_type(kind)
+                if p.get("schema"):
+                    constrain(filter_field, p["schema"])
         if not filter_field.extra.get("help_text") and field_name in PARAM_DOCS:
             for p in result:
                 choices = (p.get("description") or "").partition("\n\n*")[2]
@@ -164,6 +216,16 @@ def problem_response(code: str) -> OpenApiResponse:
 class CatalogueAutoSchema(AutoSchema):
     def _is_list(self) -> bool:
         return getattr(self.view, "action", None) == "list"
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        # drf-spectacular states bounds of a ListField but not of a nested `many=True` serializer.
+        if isinstance(field, serializers.ListSerializer) and result.get("type") == "array":
+            if field.min_length is not None:
+                result["minItems"] = field.min_length
+            if field.max_length is not None:
+                result["maxItems"] = field.max_length
+        return result
 
     def get_override_parameters(self) -> list[Any]:
         params = list(super().get_override_parameters())

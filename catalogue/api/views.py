@@ -65,6 +65,13 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             return self.detail_serializer_class
         return super().get_serializer_class()
 
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # DRF reads an empty `format=` as absent; the schema's enum has no empty value, and an
+        # unknown format is a 404, so an empty one is too.
+        if not force and request.query_params.get("format", None) == "":
+            raise exceptions.NotFound("unknown format ''; use json, csv or xlsx")
+        return super().perform_content_negotiation(request, force)
+
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
         # No action: a method the route does not map (POST on a list); offering the export
