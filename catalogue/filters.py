@@ -34,10 +34,13 @@ class NoEmptyItemsCSVField(BaseCSVField):
 class StrictNullBooleanSelect(forms.NullBooleanSelect):
     """Passes a word it does not know on to the field (Django's select turns it into None)."""
 
+    WORDS = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
+
     def value_from_datadict(self, data, files, name):
         value = data.get(name)
-        mapped = super().value_from_datadict(data, files, name)
-        return value if mapped is None and value not in (None, "", "unknown") else mapped
+        if value in (None, "", "unknown"):  # "unknown" is the select's own "either" option
+            return None
+        return self.WORDS.get(value, value)
 
 
 class StrictNullBooleanField(forms.NullBooleanField):

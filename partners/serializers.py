@@ -37,9 +37,23 @@ class URLField(StrictText, serializers.URLField):
     pass
 
 
+class AmountField(StrictText, serializers.DecimalField):
+    """A decimal written as a JSON string, as the schema says (a JSON number would pass through
+    binary floating point first)."""
+
+
+class FlagField(serializers.BooleanField):
+    """JSON true or false only: DRF's BooleanField also takes 0/1 and words."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ProductInputSerializer(serializers.Serializer):
     name = TextField(max_length=120, help_text="The product's name as the institution writes it.")
-    name_is_descriptive = serializers.BooleanField(
+    name_is_descriptive = FlagField(
         default=False, help_text="true when the product has no name and `name` describes it."
     )
     institution = TextField(
@@ -67,7 +81,7 @@ class CaseInputSerializer(serializers.Serializer):
         help_text="Who did the case (a branch, say); empty means the product's institution.",
     )
     date = serializers.DateField(help_text="Day of the case (YYYY-MM-DD), from 1990-01-01 to today.")
-    amount = serializers.DecimalField(
+    amount = AmountField(
         max_digits=15,
         decimal_places=2,
         min_value=Decimal("0.01"),

@@ -122,9 +122,21 @@ FILTER_TYPES = {
 }
 
 
-def _optional(pattern: str) -> str:
-    """An anchored pattern that also allows the empty value, which the filters read as absent."""
-    return f"^(?:{pattern})?$"
+def _anchored(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+def no_empty_values(parameters: list[dict[str, Any]]) -> None:
+    """An empty query value (`page=`, `date_before=`) is a 400 on the API (see
+    CatalogueViewSet.initial): every query string parameter, and every item of an array one,
+    is at least one character long."""
+    for p in parameters:
+        if p.get("in") != "query":
+            continue
+        schema = p.get("schema") or {}
+        target = schema.get("items", {}) if schema.get("type") == "array" else schema
+        if target.get("type") == "string" and "enum" not in target and "format" not in target:
+            target.setdefault("minLength", 1)
 
 
 def constrain(filter_field: django_filters.Filter, schema: dict[str, Any]) -> None:
@@ -144,7 +156,7 @@ def constrain(filter_field: django_filters.Filter, schema: dict[str, Any]) -> No
         for validator in extra.get("validators", ()):
             regex = getattr(validator, "regex", None)
             if regex is not None:
-                schema["pattern"] = _optional(regex.pattern.lstrip("^").rstrip("$"))
+                schema["pattern"] = _anchored(regex.pattern.lstrip("^").rstrip("$"))
 
 
 class CatalogueFilterExtension(DjangoFilterExtension):
@@ -174,7 +186,7 @@ class CatalogueFilterExtension(DjangoFilterExtension):
         elif isinstance(filter_field, django_filters.ModelChoiceFilter):
             if to_field:
                 schema = build_basic_type(OpenApiTypes.STR)
-                schema["pattern"] = _optional(REFERENCE_PATTERNS.get(to_field, ".+"))
+                schema["pattern"] = _anchored(REFERENCE_PATTERNS.get(to_field, ".+"))
             else:
                 schema = {**build_basic_type(OpenApiTypes.INT), "minimum": 1}
             result = [
@@ -204,6 +216,30 @@ class CatalogueFilterExtension(DjangoFilterExtension):
         return result
 
 
+def trimmed_text_pattern(least: int, most: int | None) -> str:
+    """Text a CharField takes: it trims surrounding spaces and then checks blankness and length,
+    and refuses NUL characters; so the bounds apply to what is between the outer spaces."""
+    char, solid = r"[^\x00]", r"[^\s\x00]"
+    if most is not None and most < 2:
+        return rf"^\s*{solid}\s*$"
+    upper = "" if most is None else most - 2
+    if least <= 1:
+        return rf"^\s*{solid}(?:{char}{{0,{upper}}}{solid})?\s*$"
+    return rf"^\s*{solid}{char}{{{least - 2},{upper}}}{solid}\s*$"
+
+
+def positive_decimal_pattern(field: serializers.DecimalField) -> str | None:
+    """drf-spectacular's decimal pattern admits "-1", "" and "."; a field with a positive minimum
+    of one cent and a power-of-ten maximum (the submission's amount) is described exactly."""
+    low, high = field.min_value, field.max_value
+    if field.decimal_places != 2 or low is None or high is None or str(low) != "0.01":
+        return None
+    digits = len(str(int(high))) - 1  # 1000000000000 → at most 12 digits before the point
+    if str(int(high)) != "1" + "0" * digits:
+        return None
+    return rf"^(?:[1-9][0-9]{{0,{digits - 1}}}(?:\.[0-9]{{1,2}})?|0?\.(?:0[1-9]|[1-9][0-9]?))$"
+
+
 def problem_response(code: str) -> OpenApiResponse:
     examples = []
     if code in PROBLEM_EXAMPLES:
@@ -225,7 +261,22 @@ class CatalogueAutoSchema(AutoSchema):
                 result["minItems"] = field.min_length
             if field.max_length is not None:
                 result["maxItems"] = field.max_length
+        trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
+        if trimmed and direction == "request" and result.get("type") == "string" and "pattern" not in result:
+            result["pattern"] = trimmed_text_pattern(field.min_length or 1, field.max_length)
+            result.pop("minLength", None)
+            result.pop("maxLength", None)
+        if direction == "request" and isinstance(field, serializers.DecimalField):
+            positive = positive_decimal_pattern(field)
+            if positive:
+                result["pattern"] = positive
         return result
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation:
+            no_empty_values(operation.get("parameters", []))
+        return operation
 
     def get_override_parameters(self) -> list[Any]:
         params = list(super().get_override_parameters())
