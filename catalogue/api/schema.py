@@ -216,10 +216,14 @@ class CatalogueFilterExtension(DjangoFilterExtension):
         return result
 
 
+SOLID = r"[^\s\x00]"
+TRIMMED_PREFIX = rf"^\s*{SOLID}"
+
+
 def trimmed_text_pattern(least: int, most: int | None) -> str:
     """Text a CharField takes: it trims surrounding spaces and then checks blankness and length,
     and refuses NUL characters; so the bounds apply to what is between the outer spaces."""
-    char, solid = r"[^\x00]", r"[^\s\x00]"
+    char, solid = r"[^\x00]", SOLID
     if most is not None and most < 2:
         return rf"^\s*{solid}\s*$"
     upper = "" if most is None else most - 2
@@ -264,13 +268,18 @@ class CatalogueAutoSchema(AutoSchema):
         trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
         if trimmed and direction == "request" and result.get("type") == "string" and "pattern" not in result:
             result["pattern"] = trimmed_text_pattern(field.min_length or 1, field.max_length)
-            result.pop("minLength", None)
-            result.pop("maxLength", None)
         if direction == "request" and isinstance(field, serializers.DecimalField):
             positive = positive_decimal_pattern(field)
             if positive:
                 result["pattern"] = positive
         return result
+
+    def _insert_field_validators(self, field, schema: dict[str, Any]) -> None:
+        super()._insert_field_validators(field, schema)
+        if schema.get("pattern", "").startswith(TRIMMED_PREFIX):
+            # The pattern bounds the trimmed text; lengths of the raw string would contradict it.
+            schema.pop("minLength", None)
+            schema.pop("maxLength", None)
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
