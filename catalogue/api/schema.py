@@ -233,7 +233,7 @@ def trimmed_text_pattern(least: int, most: int | None) -> str:
 
 
 def positive_decimal_pattern(field: serializers.DecimalField) -> str | None:
-    """drf-spectacular's decimal pattern admits "-1", "" and "."; a field with a positive minimum
+    """drf-spectacular's decimal pattern admits "-1" and "."; a field with a positive minimum
     of one cent and a power-of-ten maximum (the submission's amount) is described exactly."""
     low, high = field.min_value, field.max_value
     if field.decimal_places != 2 or low is None or high is None or str(low) != "0.01":
@@ -241,7 +241,9 @@ def positive_decimal_pattern(field: serializers.DecimalField) -> str | None:
     digits = len(str(int(high))) - 1  # 1000000000000 → at most 12 digits before the point
     if str(int(high)) != "1" + "0" * digits:
         return None
-    return rf"^(?:[1-9][0-9]{{0,{digits - 1}}}(?:\.[0-9]{{1,2}})?|0?\.(?:0[1-9]|[1-9][0-9]?))$"
+    number = rf"[1-9][0-9]{{0,{digits - 1}}}(?:\.[0-9]{{1,2}})?|0?\.(?:0[1-9]|[1-9][0-9]?)"
+    # DRF strips the text first, and reads a blank one as null where null is allowed.
+    return rf"^\s*(?:{number}){'?' if field.allow_null else ''}\s*$"
 
 
 def problem_response(code: str) -> OpenApiResponse:
