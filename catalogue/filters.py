@@ -31,6 +31,36 @@ class NoEmptyItemsCSVField(BaseCSVField):
         return cleaned
 
 
+class StrictNullBooleanSelect(forms.NullBooleanSelect):
+    """Passes a word it does not know on to the field (Django's select turns it into None)."""
+
+    WORDS = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value in (None, "", "unknown"):  # "unknown" is the select's own "either" option
+            return None
+        return self.WORDS.get(value, value)
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true/false (also True/False/1/0); empty means not given. Django's field reads any other
+    word (`null`, `yes`) as "not given", which would answer a typo with an unfiltered list."""
+
+    widget = StrictNullBooleanSelect
+
+    ACCEPTED = ("true", "false", "True", "False", "1", "0")
+
+    def to_python(self, value):
+        if value not in (None, "", True, False) and value not in self.ACCEPTED:
+            raise forms.ValidationError(_("Use true or false."), code="invalid")
+        return super().to_python(value)
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Sorting where a missing date or amount goes last either way (PostgreSQL puts NULLs first
     when descending), with the primary key as tie-break so pages never overlap."""

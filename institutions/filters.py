@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from catalogue.filters import SearchFilterSet
+from catalogue.filters import SearchFilterSet, StrictBooleanFilter
 from institutions.models import Institution, Region
 
 
@@ -30,7 +30,7 @@ class InstitutionFilter(SearchFilterSet):
     )
     province = filters.CharFilter(field_name="province_id", help_text="GB/T 2260 province code")
     head_office = filters.NumberFilter(field_name="head_office_id", help_text="branches of this head office")
-    head_offices_only = filters.BooleanFilter(
+    head_offices_only = StrictBooleanFilter(
         field_name="parent",
         lookup_expr="isnull",
         label="head offices only",

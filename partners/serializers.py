@@ -15,37 +15,73 @@ CURRENCIES = [
 MAX_AMOUNT = Decimal("1000000000000")  # 1 万亿 in currency units: larger is a unit mistake
 
 
+class StrictText:
+    """Text only: DRF's CharField turns a JSON number or boolean into a string (`"locator": 0`
+    becomes "0"), which the schema (type string) says is invalid."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextField(StrictText, serializers.CharField):
+    pass
+
+
+class SlugField(StrictText, serializers.SlugField):
+    pass
+
+
+class URLField(StrictText, serializers.URLField):
+    pass
+
+
+class AmountField(StrictText, serializers.DecimalField):
+    """A decimal written as a JSON string, as the schema says (a JSON number would pass through
+    binary floating point first)."""
+
+
+class FlagField(serializers.BooleanField):
+    """JSON true or false only: DRF's BooleanField also takes 0/1 and words."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class ProductInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120, help_text="The product's name as the institution writes it.")
-    name_is_descriptive = serializers.BooleanField(
+    name = TextField(max_length=120, help_text="The product's name as the institution writes it.")
+    name_is_descriptive = FlagField(
         default=False, help_text="true when the product has no name and `name` describes it."
     )
-    institution = serializers.CharField(
+    institution = TextField(
         max_length=120,
         help_text="The offering institution: full name, alias or short name of one in the catalogue "
         "(find it with /api/v1/institutions/?q=…).",
     )
-    category = serializers.SlugField(max_length=60, help_text="Category slug (see /api/v1/categories/).")
+    category = SlugField(max_length=60, help_text="Category slug (see /api/v1/categories/).")
     themes = serializers.ListField(
-        child=serializers.SlugField(max_length=60),
+        child=SlugField(max_length=60),
         max_length=5,
         default=list,
         help_text="Theme slugs (see /api/v1/themes/).",
     )
-    target_clients = serializers.CharField(max_length=300, allow_blank=True, default="")
-    collateral = serializers.CharField(max_length=200, allow_blank=True, default="")
-    description = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    target_clients = TextField(max_length=300, allow_blank=True, default="")
+    collateral = TextField(max_length=200, allow_blank=True, default="")
+    description = TextField(max_length=5000, allow_blank=True, default="")
 
 
 class CaseInputSerializer(serializers.Serializer):
-    institution = serializers.CharField(
+    institution = TextField(
         max_length=120,
         allow_blank=True,
         default="",
         help_text="Who did the case (a branch, say); empty means the product's institution.",
     )
     date = serializers.DateField(help_text="Day of the case (YYYY-MM-DD), from 1990-01-01 to today.")
-    amount = serializers.DecimalField(
+    amount = AmountField(
         max_digits=15,
         decimal_places=2,
         min_value=Decimal("0.01"),
@@ -58,36 +94,30 @@ class CaseInputSerializer(serializers.Serializer):
         choices=CURRENCIES, allow_blank=True, default="", help_text="ISO 4217 code of the amount."
     )
     term_months = serializers.IntegerField(min_value=1, max_value=600, allow_null=True, default=None)
-    client = serializers.CharField(
-        max_length=200, allow_blank=True, default="", help_text="The client, described."
-    )
-    province = serializers.CharField(
+    client = TextField(max_length=200, allow_blank=True, default="", help_text="The client, described.")
+    province = TextField(
         max_length=60,
         allow_blank=True,
         default="",
         help_text="GB/T 2260 code or name, e.g. 430000 or 湖南省.",
     )
-    city = serializers.CharField(
+    city = TextField(
         max_length=60, allow_blank=True, default="", help_text="GB/T 2260 code or name; implies its province."
     )
-    district = serializers.CharField(
-        max_length=60, allow_blank=True, default="", help_text="GB/T 2260 code or name."
-    )
-    milestone = serializers.CharField(
+    district = TextField(max_length=60, allow_blank=True, default="", help_text="GB/T 2260 code or name.")
+    milestone = TextField(
         max_length=60, allow_blank=True, default="", help_text="A 'first' claim, e.g. 湖南省首笔."
     )
-    summary = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    summary = TextField(max_length=5000, allow_blank=True, default="")
 
 
 class SourceInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300, help_text="Title of the source (a notice, a report).")
-    url = serializers.URLField(
-        max_length=200, allow_blank=True, default="", help_text="Where it is published."
-    )
-    publisher = serializers.CharField(max_length=200, allow_blank=True, default="")
-    part = serializers.CharField(max_length=40, allow_blank=True, default="", help_text="e.g. 第二节")
-    locator = serializers.CharField(max_length=80, help_text="Where in the source, e.g. paragraph 3.")
-    excerpt = serializers.CharField(min_length=12, max_length=80, help_text="12–80 characters, verbatim.")
+    title = TextField(max_length=300, help_text="Title of the source (a notice, a report).")
+    url = URLField(max_length=200, allow_blank=True, default="", help_text="Where it is published.")
+    publisher = TextField(max_length=200, allow_blank=True, default="")
+    part = TextField(max_length=40, allow_blank=True, default="", help_text="e.g. 第二节")
+    locator = TextField(max_length=80, help_text="Where in the source, e.g. paragraph 3.")
+    excerpt = TextField(min_length=12, max_length=80, help_text="12–80 characters, verbatim.")
 
 
 class SubmissionInputSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ from django.db.models import F
 
 from catalogue.api.filters import NameSearchFilterSet
 from catalogue.api.views import CatalogueViewSet
+from catalogue.filters import StrictBooleanFilter
 from products.filters import CaseFilter, ProductFilter
 from products.history import HistoryMixin
 from products.models import Case, Category, Product, Theme
@@ -34,7 +35,7 @@ class CategoryFilter(NameSearchFilterSet):
         to_field_name="slug",
         help_text="Slug of a category: its sub-categories.",
     )
-    top_level = filters.BooleanFilter(
+    top_level = StrictBooleanFilter(
         field_name="parent", lookup_expr="isnull", help_text="true: only top-level categories."
     )
 

@@ -22,6 +22,8 @@ log() { printf '\n==> %s\n' "$*"; }
 log "migrate and load the catalogue"
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_catalogue
+# DEBUG off: pages need the hashed static files (without them every HTML page, the 404 too, fails).
+$PY manage.py collectstatic --noinput -v0
 key=$($PY manage.py create_api_key --partner "CI fuzz" --name schemathesis --scope submit 2>/dev/null)
 
 port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -42,7 +44,7 @@ log "schemathesis"
 # fuzzer's process, not of the API under test.
 started=$(date +%s)
 status=0
-.venv/bin/schemathesis run "http://127.0.0.1:$port/api/schema/?format=json" \
+.venv/bin/schemathesis --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/api/schema/?format=json" \
   --wait-for-schema 60 \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \

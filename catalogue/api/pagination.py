@@ -146,6 +146,20 @@ class CataloguePagination(pagination.BasePagination):
             raise ValidationError({"page_size": [f"must be from 1 to {MAX_PAGE_SIZE}; got {size}"]})
         return size
 
+    def check_params(self, request: Request) -> None:
+        """Every pagination parameter valid, whatever the mode or format (a bad request is a 400
+        before anything is counted or exported)."""
+        self.get_page_size(request)
+        self.get_mode(request)
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings:
+            try:
+                number = int(raw)
+            except ValueError:
+                number = 0
+            if number < 1:
+                raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]})
+
     def get_mode(self, request: Request) -> str:
         mode = request.query_params.get(self.mode_query_param) or ""
         if mode not in ("", PAGE, CURSOR):
@@ -169,7 +183,8 @@ class CataloguePagination(pagination.BasePagination):
         if getattr(queryset.query, "ranked_slice", None) is not None:
             queryset = RankedList(queryset)
         paginator = CountedPaginator(queryset, self.size, count)
-        raw = self.request.query_params.get(self.page_query_param) or "1"
+        # `page=` (present but empty) is a mistake like `page=abc`, not page 1: the schema says so.
+        raw = self.request.query_params.get(self.page_query_param, "1")
         if raw in self.last_page_strings:
             number = paginator.num_pages
         else:

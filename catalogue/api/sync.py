@@ -18,6 +18,16 @@ PARAM = "modified_since"
 # A "+08:00" offset arrives as " 08:00" when the client forgot to percent-encode the "+".
 _LOST_PLUS = re.compile(r" (\d{2}(?::?\d{2})?)$")
 _CACHE_ATTR = "_catalogue_modified_since"
+# What parse_modified_since accepts, for the schema: a real calendar day (Feb 29
+# left out, as a pattern cannot know leap years), then optionally a time with an offset under 14 h.
+_YEAR = r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_MONTH_DAY = (
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)"
+)
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+_OFFSET = r"(?:Z|[+-](?:0[0-9]|1[0-3])(?::?[0-5][0-9])?)"
+PATTERN = rf"^{_YEAR}-{_MONTH_DAY}(?:{_TIME}{_OFFSET})?$"
 
 
 def parse_modified_since(raw: str) -> dt.datetime:
@@ -84,6 +94,6 @@ class ModifiedSinceFilter(BaseFilterBackend):
                 "in": "query",
                 "required": False,
                 "description": text,
-                "schema": {"type": "string", "example": "2024-05-01T00:00:00+08:00"},
+                "schema": {"type": "string", "pattern": PATTERN, "example": "2024-05-01T00:00:00+08:00"},
             }
         ]
