@@ -9,6 +9,8 @@ from products.models import Category, Theme
 
 
 class PolicyFilter(SearchFilterSet):
+    ranges = (("issued_after", "issued_before"),)
+
     level = filters.MultipleChoiceFilter(choices=Policy.Level.choices, label=_("Level"))
     issuer = filters.ModelChoiceFilter(
         queryset=Institution.objects.all(), label=_("Issuer"), help_text="institution id of the issuer"

@@ -72,6 +72,8 @@ class ByInstitution:
 
 
 class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
+    ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
+
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
@@ -166,6 +168,8 @@ CASE_SCOPED = {
 
 
 class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
+    ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
+
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
