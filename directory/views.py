@@ -75,7 +75,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), code=code)
     field = {"province": "province", "city": "city", "district": "district"}[region.level]
     cases = Case.objects.published().for_listing().filter(**{field: region}).order_by(NEWEST_CASE, "-id")
-    institutions = Institution.objects.for_listing().filter(**{field: region}).order_by("name")
+    institutions = Institution.objects.for_listing().filter(**{field: region}).order_by("name_sort", "name")
     policies = (
         Policy.objects.published()
         .select_related("issuer", "province", "city")

@@ -1,8 +1,9 @@
 """FilterSets for institutions and regions, shared by the web pages and the API."""
 
 import django_filters as filters
+from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import SearchFilterSet
+from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
 from institutions.models import Institution, Region
 
 
@@ -30,6 +31,12 @@ class InstitutionFilter(SearchFilterSet):
     head_office = filters.NumberFilter(field_name="head_office_id", help_text="branches of this head office")
     head_offices_only = filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label="head offices only"
+    )
+
+    ordering = NullsLastOrderingFilter(
+        fields=(("name_sort", "name"), ("kind", "kind"), ("created", "created"), ("modified", "modified")),
+        label=_("Sort"),
+        help_text="name (in pinyin order), kind, created or modified; prefix - for descending",
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from catalogue.pinyin import PinyinSorted
 
 
 class Region(models.Model):
@@ -118,10 +119,12 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Institution(models.Model):
+class Institution(PinyinSorted, models.Model):
     Kind = InstitutionKind
 
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
+    name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     parent = models.ForeignKey(
@@ -158,7 +161,7 @@ class Institution(models.Model):
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_sort", "name"]
         indexes = [
             # Partners sync in (modified, id) order without OFFSET (cursor pagination).
             models.Index(fields=["modified", "id"], name="institution_sync"),

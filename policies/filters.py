@@ -33,7 +33,7 @@ class PolicyFilter(SearchFilterSet):
     issued_after = filters.DateFilter(field_name="issued_date", lookup_expr="gte", label=_("From"))
     issued_before = filters.DateFilter(field_name="issued_date", lookup_expr="lte", label=_("To"))
     ordering = NullsLastOrderingFilter(
-        fields=(("issued_date", "date"), ("heading", "title"), ("modified", "modified")),
+        fields=(("issued_date", "date"), ("name_sort", "title"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date, title or modified; prefix - for descending",
     )

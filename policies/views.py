@@ -46,7 +46,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("institution", "category")
         .filter(Q(policies=policy) | Q(category__in=categories) | Q(category__parent__in=categories))
         .distinct()
-        .order_by("name")[:30]
+        .order_by("name_sort", "name")[:30]
     )
     cases = (
         Case.objects.published()

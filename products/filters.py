@@ -125,7 +125,12 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         field_name="product__collateral", lookup_expr="icontains", max_length=100, label=_("Collateral")
     )
     ordering = NullsLastOrderingFilter(
-        fields=(("date", "date"), ("amount", "amount"), ("product__name", "name"), ("modified", "modified")),
+        fields=(
+            ("date", "date"),
+            ("amount", "amount"),
+            ("product__name_sort", "name"),
+            ("modified", "modified"),
+        ),
         label=_("Sort"),
         help_text="date, amount, name or modified; prefix - for descending",
     )
@@ -201,7 +206,7 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
     target_clients = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Target clients"))
     collateral = filters.CharFilter(lookup_expr="icontains", max_length=100, label=_("Collateral"))
     ordering = NullsLastOrderingFilter(
-        fields=(("latest_case_date", "date"), ("name", "name"), ("modified", "modified")),
+        fields=(("latest_case_date", "date"), ("name_sort", "name"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date (of the latest case), name or modified; prefix - for descending",
     )
