@@ -126,6 +126,9 @@ class Institution(PinyinSorted, models.Model):
     # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
     name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True, db_index=True)
+    # The official English name, only where the institution publishes one (fixtures); empty
+    # otherwise, and English pages then show the Chinese name.
+    name_en = models.CharField(_("English name"), max_length=160, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     parent = models.ForeignKey(
         "self",
@@ -176,6 +179,13 @@ class Institution(PinyinSorted, models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The English name on English pages when there is one, else the Chinese name."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
     def natural_key(self) -> tuple[str]:
