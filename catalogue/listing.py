@@ -19,10 +19,12 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Count, F, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponseBadRequest, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.api.exports import PAGE_EXPORT_FORMATS, export_response
 from catalogue.filters import SearchFilterSet
 from catalogue.versioning import catalogue_version
 
@@ -185,7 +187,7 @@ class ListPage:
 
     @property
     def has_filters(self) -> bool:
-        return any(k not in (*CONTROL_PARAMS, "ordering") and v for k, v in self.params.lists())
+        return any(k not in (*CONTROL_PARAMS, "ordering", "lang") and v for k, v in self.params.lists())
 
     def inputs(self, names: Iterable[str]) -> list[dict[str, Any]]:
         """Free-form filter inputs (dates, amounts, text) for the sidebar form."""
@@ -216,9 +218,17 @@ class ListPage:
         return [(k, v) for k, vs in self.params.lists() if k not in skip for v in vs]
 
     @property
+    def export_query(self) -> str:
+        """The filters and order, for the export buttons (every matching record, so no page)."""
+        q = self.params.copy()
+        for k in (*CONTROL_PARAMS, "lang"):
+            q.pop(k, None)
+        return q.urlencode()
+
+    @property
     def clear_url(self) -> str:
         kept = QueryDict(mutable=True)
-        for k in ("ordering", "page_size"):
+        for k in ("ordering", "page_size", "lang"):
             if k in self.params:
                 kept[k] = self.params[k]
         return "?" + kept.urlencode()
@@ -398,6 +408,39 @@ def _widened_counts(
     return widened
 
 
+def export_list(
+    request: HttpRequest,
+    filterset_class: type[SearchFilterSet],
+    queryset: QuerySet,
+    serializer_class: type,
+    *,
+    fmt: str,
+    name: str,
+    default_ordering: str,
+) -> HttpResponseBase:
+    """A web list's CSV, XLSX or JSON button: every record the list's filters match, in its order,
+    with the API's columns (sources among them: the provenance) under headers in both languages.
+    Parameters a list would ignore with a message make the export a 400 with the same words."""
+    if fmt not in PAGE_EXPORT_FORMATS:
+        raise Http404
+    data = request.GET.copy()
+    for p in (*CONTROL_PARAMS, "lang"):
+        data.pop(p, None)
+    data.setdefault("ordering", default_ordering)
+    fs = filterset_class(data, queryset=queryset, request=request)
+    if not fs.is_valid():
+        lines = [f"{field_label(fs, k)}: {' '.join(str(e) for e in v)}" for k, v in fs.form.errors.items()]
+        return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+    return export_response(
+        queryset=fs.qs,
+        serializer_class=serializer_class,
+        context={"request": request},
+        fmt=fmt,
+        name=name,
+        readable_headers=True,
+    )
+
+
 def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) -> dict[str, Any]:
     """The template context every faceted list page shares."""
     names = list(input_names)
@@ -406,5 +449,6 @@ def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) ->
         "inputs": listing.inputs(names),
         "hidden": listing.hidden(["q", *names]),
         "page_sizes": PAGE_SIZES,
+        "export_formats": PAGE_EXPORT_FORMATS,
         **extra,
     }

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.listing import build_list_page, list_context
+from catalogue.listing import build_list_page, export_list, list_context
 from products.facets import CASE_FACETS, PRODUCT_FACETS
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product, attach_case_counts
 from products.selectors import peer_cases, related_policies
+from products.serializers import CaseSerializer, ProductSerializer
 
 TIMELINE_LIMIT = 30
 INPUTS = ["date_after", "date_before", "amount_min", "amount_max", "currency", "target_clients", "collateral"]
@@ -42,6 +44,26 @@ def case_list(request: HttpRequest) -> HttpResponse:
     listing = build_list_page(request, CaseFilter, queryset, CASE_FACETS, default_ordering="-date")
     context = list_context(listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"), page_title=_("Cases"))
     return render(request, "products/case_list.html", context)
+
+
+def product_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    queryset = Product.objects.published().for_listing()
+    return export_list(
+        request,
+        ProductFilter,
+        queryset,
+        ProductSerializer,
+        fmt=fmt,
+        name="products",
+        default_ordering="-date",
+    )
+
+
+def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    queryset = Case.objects.published().for_listing()
+    return export_list(
+        request, CaseFilter, queryset, CaseSerializer, fmt=fmt, name="cases", default_ordering="-date"
+    )
 
 
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
