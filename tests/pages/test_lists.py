@@ -53,6 +53,8 @@ def test_list_pages_render_with_results_and_facets(client, url):
         "/cases/",
         "/cases/?province=430000",
         "/cases/?category=credit",
+        "/cases/?amount_min=100000",
+        "/cases/?amount_min=100000&currency=USD",
         "/products/",
         "/products/?theme=green-finance",
         "/products/?province=370000",
