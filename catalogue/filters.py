@@ -80,8 +80,47 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, last)
 
 
+class RangeCheckedForm(forms.Form):
+    """Rejects a reversed range (from after to, minimum above maximum), which could only match
+    nothing, with a message that names both bounds; `ranges` comes from the FilterSet."""
+
+    ranges: tuple[tuple[str, str], ...] = ()
+    labels: dict[str, str] = {}
+
+    def clean(self):
+        cleaned = super().clean()
+        for lo, hi in self.ranges:
+            low, high = cleaned.get(lo), cleaned.get(hi)
+            if low is not None and high is not None and low > high:
+                self.add_error(
+                    lo,
+                    forms.ValidationError(
+                        _(
+                            "“%(low)s” (%(low_value)s) is after “%(high)s” (%(high_value)s), so nothing can match; swap them."
+                        ),
+                        code="reversed_range",
+                        params={
+                            "low": self.labels.get(lo, lo),
+                            "high": self.labels.get(hi, hi),
+                            "low_value": low,
+                            "high_value": high,
+                        },
+                    ),
+                )
+        return cleaned
+
+
 class SearchFilterSet(filters.FilterSet):
     """Adds `q`: full-text search, most relevant first unless an explicit ordering is asked for."""
+
+    # (lower bound, upper bound) filter names that must not be reversed.
+    ranges: tuple[tuple[str, str], ...] = ()
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        names = {n for pair in self.ranges for n in pair}
+        attrs = {"ranges": self.ranges, "labels": {n: self.filters[n].label for n in names}}
+        return type(form.__name__, (RangeCheckedForm, form), attrs)
 
     q = filters.CharFilter(
         method="filter_q",

@@ -19,10 +19,12 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Count, F, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponseBadRequest, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.api.exports import PAGE_EXPORT_FORMATS, export_response
 from catalogue.filters import SearchFilterSet
 from catalogue.versioning import catalogue_version
 
@@ -47,6 +49,7 @@ class Facet:
     values: list[FacetValue]
     multiple: bool = False
     clear_url: str = ""
+    note: str = ""  # why the facet shows (a city without its province)
 
     @property
     def selected(self) -> list[FacetValue]:
@@ -150,17 +153,41 @@ class ListPage:
 
     @property
     def active(self) -> list[tuple[str, str, str]]:
-        """(facet label, value label, url without it) for the chips above the results."""
+        """(filter label, value label, url without it) for the chips above the results: every
+        facet value chosen, then every other filter in force (dates, amounts, text inputs). The
+        search words show in the search box instead."""
         chips = []
         for f in self.facets:
             chips += [
                 (f.label, v.label, toggled(self.params, f.name, v.value, f.multiple)) for v in f.selected
             ]
+        shown = {f.name for f in self.facets} | {"q", "ordering"}
+        cleaned = self.filterset.form.cleaned_data
+        for name, flt in self.filterset.filters.items():
+            value = cleaned.get(name)
+            if name in shown or value in (None, "", [], ()):
+                continue
+            chips.append((str(flt.label), self.value_label(name, value), without(self.params, name)))
         return chips
+
+    def value_label(self, name: str, value: Any) -> str:
+        """A filter value as a reader would write it: amounts with their unit."""
+        if isinstance(value, list | tuple | QuerySet):
+            return "、".join(str(v) for v in value)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        if name.startswith("amount_"):
+            return amount_with_unit(value, self.filterset.form.cleaned_data.get("currency") or "CNY")
+        return str(value)
+
+    @property
+    def labelled_errors(self) -> dict[str, list[str]]:
+        """The errors keyed by the words the page uses for each parameter, never its name."""
+        return {field_label(self.filterset, name): messages for name, messages in self.errors.items()}
 
     @property
     def has_filters(self) -> bool:
-        return any(k not in (*CONTROL_PARAMS, "ordering") and v for k, v in self.params.lists())
+        return any(k not in (*CONTROL_PARAMS, "ordering", "lang") and v for k, v in self.params.lists())
 
     def inputs(self, names: Iterable[str]) -> list[dict[str, Any]]:
         """Free-form filter inputs (dates, amounts, text) for the sidebar form."""
@@ -169,7 +196,20 @@ class ListPage:
             f = self.filterset.filters[name]
             kind = type(f).__name__
             typ = "date" if "Date" in kind else "number" if "Number" in kind else "text"
-            out.append({"name": name, "label": f.label, "type": typ, "value": self.params.get(name, "")})
+            unit = ""
+            if name.startswith("amount_"):
+                # Amount bounds apply within one currency: the one chosen, else yuan.
+                currency = self.filterset.form.cleaned_data.get("currency") or "CNY"
+                unit = str(_("yuan")) if currency == "CNY" else currency
+            out.append(
+                {
+                    "name": name,
+                    "label": f.label,
+                    "type": typ,
+                    "value": self.params.get(name, ""),
+                    "unit": unit,
+                }
+            )
         return out
 
     def hidden(self, exclude: Iterable[str]) -> list[tuple[str, str]]:
@@ -178,12 +218,35 @@ class ListPage:
         return [(k, v) for k, vs in self.params.lists() if k not in skip for v in vs]
 
     @property
+    def export_query(self) -> str:
+        """The filters and order, for the export buttons (every matching record, so no page)."""
+        q = self.params.copy()
+        for k in (*CONTROL_PARAMS, "lang"):
+            q.pop(k, None)
+        return q.urlencode()
+
+    @property
     def clear_url(self) -> str:
         kept = QueryDict(mutable=True)
-        for k in ("ordering", "page_size"):
+        for k in ("ordering", "page_size", "lang"):
             if k in self.params:
                 kept[k] = self.params[k]
         return "?" + kept.urlencode()
+
+
+def amount_with_unit(value: Any, currency: str) -> str:
+    """`5,000,000 元` for yuan, `5,000,000 USD` otherwise: an amount never shows without its unit."""
+    number = f"{value:,.2f}".rstrip("0").rstrip(".") if value is not None else ""
+    if currency == "CNY":
+        return str(_("%(amount)s yuan")) % {"amount": number}
+    return f"{number} {currency}"
+
+
+def field_label(filterset: SearchFilterSet, name: str) -> str:
+    """The words a page uses for a parameter (its filter's label), never the parameter's name."""
+    if name in filterset.filters:
+        return str(filterset.filters[name].label)
+    return str({"page": _("Page"), "page_size": _("Per page")}.get(name, name))
 
 
 def build_list_page(
@@ -214,11 +277,14 @@ def build_list_page(
     data.setdefault("ordering", default_ordering)
     fs = filterset_class(data, queryset=queryset, request=request)
     if not fs.is_valid():
-        # Report what was wrong and apply the rest, so the page still answers.
+        # Report what was wrong and apply the rest, so the page still answers. A reversed range
+        # is reported on its lower bound and both bounds are left out.
         errors.update({k: [str(e) for e in v] for k, v in fs.form.errors.items()})
-        for name in fs.form.errors:
-            data.pop(name, None)
-            params.pop(name, None)
+        partners = {lo: hi for lo, hi in fs.ranges} | {hi: lo for lo, hi in fs.ranges}
+        for name in list(fs.form.errors):
+            for n in (name, partners.get(name)):
+                data.pop(n, None)
+                params.pop(n, None)
         fs = filterset_class(data, queryset=queryset, request=request)
         fs.is_valid()
 
@@ -232,7 +298,15 @@ def build_list_page(
         cache.set(cache_key, facet_objs, FACET_SECONDS)
 
     paginator = Paginator(results, page_size)
-    page = paginator.get_page(request.GET.get("page"))
+    asked = (request.GET.get("page") or "").strip()
+    page = paginator.get_page(asked)
+    if asked and asked != str(page.number):
+        # Say so rather than silently showing another page than the one asked for.
+        if asked.isdigit() and int(asked) > page.number:
+            message = _("There are only %(n)s pages; this is the last.") % {"n": paginator.num_pages}
+        else:
+            message = _("A page number is a whole number from 1; this is the first page.")
+        errors["page"] = [str(message)]
     return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
 
 
@@ -255,11 +329,17 @@ def _count_facets(
 ) -> list[Facet]:
     facet_objs = []
     for spec in facets:
-        if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
+        # A facet shown only under another (city under province) still shows when its own value
+        # is in the URL, so a `city=` link without its province is visible and removable.
+        if spec.only_if and not (
+            fs.form.cleaned_data.get(spec.only_if) or fs.form.cleaned_data.get(spec.name)
+        ):
             continue
         base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
         counts = spec.count(base, fs)
-        chosen = set(params.getlist(spec.name))
+        chosen = {v for v in params.getlist(spec.name) if v}
+        if spec.multiple and chosen and fs.form.cleaned_data.get(spec.name):
+            counts = _widened_counts(spec, fs, base, counts, chosen)
         if spec.limit:
             keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
             counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
@@ -289,10 +369,76 @@ def _count_facets(
             values = sorted(
                 (make(k) for k in counts), key=lambda fv: (fv.count is None, -(fv.count or 0), fv.label)
             )
+        note = ""
+        if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
+            only_if = fs.filters[spec.only_if].label
+            note = str(_("Set by the link without a %(parent)s: the list shows only this %(name)s.")) % {
+                "parent": only_if,
+                "name": spec.label,
+            }
         facet_objs.append(
-            Facet(spec.name, str(spec.label), values, spec.multiple, clear_url=without(params, spec.name))
+            Facet(
+                spec.name,
+                str(spec.label),
+                values,
+                spec.multiple,
+                clear_url=without(params, spec.name),
+                note=note,
+            )
         )
     return facet_objs
+
+
+def _widened_counts(
+    spec: FacetSpec, fs: SearchFilterSet, base: QuerySet, counts: dict[Any, int], chosen: set[str]
+) -> dict[Any, int]:
+    """Counts for a multi-value (OR) facet with values already chosen: beside an unchosen value v,
+    the size of the list a click gives, |others ∧ (chosen ∨ v)| = |others ∧ chosen| +
+    |others ∧ v ∧ ¬chosen|. Two queries whatever the number of values: the chosen total, and one
+    GROUP BY over the rows matching none of the chosen values. Chosen values keep their own count
+    (a click removes them)."""
+    matching = fs.filters[spec.name].filter(base, fs.form.cleaned_data[spec.name])
+    chosen_total = matching.order_by().values("pk").distinct().count()
+    rest = base.exclude(pk__in=matching.order_by().values("pk"))
+    extra = spec.count(rest, fs)
+    widened = {k: n for k, n in counts.items() if str(k) in chosen}
+    for k in counts:
+        if str(k) not in chosen:
+            widened[k] = chosen_total + extra.get(k, 0)
+    return widened
+
+
+def export_list(
+    request: HttpRequest,
+    filterset_class: type[SearchFilterSet],
+    queryset: QuerySet,
+    serializer_class: type,
+    *,
+    fmt: str,
+    name: str,
+    default_ordering: str,
+) -> HttpResponseBase:
+    """A web list's CSV, XLSX or JSON button: every record the list's filters match, in its order,
+    with the API's columns (sources among them: the provenance) under headers in both languages.
+    Parameters a list would ignore with a message make the export a 400 with the same words."""
+    if fmt not in PAGE_EXPORT_FORMATS:
+        raise Http404
+    data = request.GET.copy()
+    for p in (*CONTROL_PARAMS, "lang"):
+        data.pop(p, None)
+    data.setdefault("ordering", default_ordering)
+    fs = filterset_class(data, queryset=queryset, request=request)
+    if not fs.is_valid():
+        lines = [f"{field_label(fs, k)}: {' '.join(str(e) for e in v)}" for k, v in fs.form.errors.items()]
+        return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+    return export_response(
+        queryset=fs.qs,
+        serializer_class=serializer_class,
+        context={"request": request},
+        fmt=fmt,
+        name=name,
+        readable_headers=True,
+    )
 
 
 def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) -> dict[str, Any]:
@@ -303,5 +449,6 @@ def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) ->
         "inputs": listing.inputs(names),
         "hidden": listing.hidden(["q", *names]),
         "page_sizes": PAGE_SIZES,
+        "export_formats": PAGE_EXPORT_FORMATS,
         **extra,
     }

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.listing import FacetSpec, build_list_page, group_count, list_context
+from catalogue.listing import FacetSpec, build_list_page, export_list, group_count, list_context
 from catalogue.orderings import NEWEST_CASE, NEWEST_POLICY
 from institutions import selectors as institution_selectors
 from institutions.facets import kind_labels, region_labels
 from institutions.filters import InstitutionFilter
 from institutions.models import Institution, Metric, Region
+from institutions.serializers import InstitutionSerializer
 from policies.models import Policy
 from products import selectors as product_selectors
 from products.models import Case
@@ -37,6 +39,19 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         listing, [], sorts=INSTITUTION_SORTS, noun=_("institutions"), page_title=_("Institutions")
     )
     return render(request, "institutions/institution_list.html", context)
+
+
+def institution_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    queryset = Institution.objects.for_listing().prefetch_related("aliases")
+    return export_list(
+        request,
+        InstitutionFilter,
+        queryset,
+        InstitutionSerializer,
+        fmt=fmt,
+        name="institutions",
+        default_ordering="name",
+    )
 
 
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -75,7 +90,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.select_related("parent", "parent__parent"), code=code)
     field = {"province": "province", "city": "city", "district": "district"}[region.level]
     cases = Case.objects.published().for_listing().filter(**{field: region}).order_by(NEWEST_CASE, "-id")
-    institutions = Institution.objects.for_listing().filter(**{field: region}).order_by("name")
+    institutions = Institution.objects.for_listing().filter(**{field: region}).order_by("name_sort", "name")
     policies = (
         Policy.objects.published()
         .select_related("issuer", "province", "city")

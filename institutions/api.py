@@ -20,8 +20,8 @@ class InstitutionViewSet(CatalogueViewSet):
     serializer_class = InstitutionSerializer
     detail_serializer_class = InstitutionDetailSerializer
     filterset_class = InstitutionFilter
-    queryset = Institution.objects.for_listing().prefetch_related("aliases").order_by("name")
-    ordering_fields = {"name": "name", "kind": "kind", "created": "created", "modified": "modified"}
+    queryset = Institution.objects.for_listing().prefetch_related("aliases").order_by("name_sort", "name")
+    ordering_fields = {"name": "name_sort", "kind": "kind", "created": "created", "modified": "modified"}
 
     def get_detail_queryset(self) -> QuerySet:
         return self.get_queryset().prefetch_related("branches")

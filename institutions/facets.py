@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.text import capfirst
+
 from institutions.models import Institution, Region
 
 
@@ -13,9 +15,10 @@ def region_labels(codes: Iterable[Any]) -> dict[Any, str]:
 
 
 def institution_labels(ids: Iterable[Any]) -> dict[Any, str]:
-    return {i.pk: i.name for i in Institution.objects.filter(pk__in=list(ids)).only("id", "name")}
+    rows = Institution.objects.filter(pk__in=list(ids)).only("id", "name", "name_en")
+    return {i.pk: i.display_name for i in rows}
 
 
 def kind_labels(kinds: Iterable[Any]) -> dict[Any, str]:
     names = dict(Institution.Kind.choices)
-    return {k: str(names.get(k, k)) for k in kinds}
+    return {k: capfirst(str(names.get(k, k))) for k in kinds}

@@ -1,8 +1,9 @@
 """FilterSets for institutions and regions, shared by the web pages and the API."""
 
 import django_filters as filters
+from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import SearchFilterSet, StrictBooleanFilter
+from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet, StrictBooleanFilter
 from institutions.models import Institution, Region
 
 
@@ -35,6 +36,12 @@ class InstitutionFilter(SearchFilterSet):
         lookup_expr="isnull",
         label="head offices only",
         help_text="true: only head offices (institutions without a parent)",
+    )
+
+    ordering = NullsLastOrderingFilter(
+        fields=(("name_sort", "name"), ("kind", "kind"), ("created", "created"), ("modified", "modified")),
+        label=_("Sort"),
+        help_text="name (in pinyin order), kind, created or modified; prefix - for descending",
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from catalogue.pinyin import PinyinSorted
 from institutions.places import check_places
 
 
@@ -124,11 +125,16 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Institution(models.Model):
+class Institution(PinyinSorted, models.Model):
     Kind = InstitutionKind
 
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
+    name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True, db_index=True)
+    # The official English name, only where the institution publishes one (fixtures); empty
+    # otherwise, and English pages then show the Chinese name.
+    name_en = models.CharField(_("English name"), max_length=160, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     parent = models.ForeignKey(
         "self",
@@ -164,7 +170,7 @@ class Institution(models.Model):
     objects = InstitutionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name_sort", "name"]
         indexes = [
             # Partners sync in (modified, id) order without OFFSET (cursor pagination).
             models.Index(fields=["modified", "id"], name="institution_sync"),
@@ -185,6 +191,13 @@ class Institution(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The English name on English pages when there is one, else the Chinese name."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
     def natural_key(self) -> tuple[str]:

@@ -71,6 +71,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "name_en",
             "short_name",
             "aliases",
             "kind",
@@ -82,7 +83,11 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "created",
             "modified",
         ]
-        extra_kwargs = {"name": {"help_text": "Full name; unique."}, **TIMESTAMPS}
+        extra_kwargs = {
+            "name": {"help_text": "Full name; unique."},
+            "name_en": {"help_text": "Official English name where the institution has one; else empty."},
+            **TIMESTAMPS,
+        }
 
 
 class InstitutionDetailSerializer(InstitutionSerializer):

@@ -395,6 +395,7 @@ def _load_institutions(defs: list[dict[str, Any]], resolver: Resolver, report: L
                     {
                         "name": d["name"],
                         "short_name": d.get("short_name") or "",
+                        "name_en": d.get("name_en") or "",
                         "kind": d["kind"],
                         "parent": parent,
                         **places,

@@ -9,6 +9,8 @@ from products.models import Category, Theme
 
 
 class PolicyFilter(SearchFilterSet):
+    ranges = (("issued_after", "issued_before"),)
+
     level = filters.MultipleChoiceFilter(
         choices=Policy.Level.choices, label=_("Level"), help_text="level(s) of the issuer; repeat for several"
     )
@@ -52,7 +54,7 @@ class PolicyFilter(SearchFilterSet):
         help_text="issued on or before (YYYY-MM-DD)",
     )
     ordering = NullsLastOrderingFilter(
-        fields=(("issued_date", "date"), ("heading", "title"), ("modified", "modified")),
+        fields=(("issued_date", "date"), ("name_sort", "title"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date, title or modified; prefix - for descending",
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
+from catalogue.pinyin import PinyinSorted
 from institutions.models import Institution, Region
 from institutions.places import check_places
 from products.models import Category, Product, Theme
@@ -28,7 +29,9 @@ class PolicyQuerySet(PublishableQuerySet):
         )
 
 
-class Policy(Publishable):
+class Policy(PinyinSorted, Publishable):
+    sort_source = "heading"
+
     class Level(models.TextChoices):
         CENTRAL = "central", _("central")
         PROVINCIAL = "provincial", _("provincial")
@@ -36,6 +39,8 @@ class Policy(Publishable):
         DISTRICT = "district", _("district")
 
     heading = models.CharField(_("heading"), max_length=300)
+    # Pinyin sort key of the heading, derived on save (catalogue.pinyin): "Name" sorts use it.
+    name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     document_title = models.CharField(_("document title"), max_length=300, blank=True, db_index=True)
     issuer = models.ForeignKey(
         Institution,
@@ -66,7 +71,7 @@ class Policy(Publishable):
 
     objects = PolicyQuerySet.as_manager()
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
-    history = HistoricalRecords(excluded_fields=["modified"])
+    history = HistoricalRecords(excluded_fields=["modified", "name_sort"])
 
     class Meta:
         ordering = ["-issued_date", "key"]

@@ -2,15 +2,17 @@
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.listing import build_list_page, list_context
+from catalogue.listing import build_list_page, export_list, list_context
 from catalogue.orderings import NEWEST_CASE
 from policies.facets import POLICY_FACETS
 from policies.filters import PolicyFilter
 from policies.models import Policy
+from policies.serializers import PolicySerializer
 from products.models import Case, Product
 
 POLICY_SORTS = [
@@ -33,6 +35,13 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/policy_list.html", context)
 
 
+def policy_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    queryset = Policy.objects.published().for_listing()
+    return export_list(
+        request, PolicyFilter, queryset, PolicySerializer, fmt=fmt, name="policies", default_ordering="-date"
+    )
+
+
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     policy = get_object_or_404(
         Policy.objects.published()
@@ -46,7 +55,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("institution", "category")
         .filter(Q(policies=policy) | Q(category__in=categories) | Q(category__parent__in=categories))
         .distinct()
-        .order_by("name")[:30]
+        .order_by("name_sort", "name")[:30]
     )
     cases = (
         Case.objects.published()

@@ -16,7 +16,7 @@ class ProductViewSet(HistoryMixin, CatalogueViewSet):
 
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
-    queryset = Product.objects.for_listing().with_terms().order_by("name", "id")
+    queryset = Product.objects.for_listing().with_terms().order_by("name_sort", "name", "id")
 
 
 class CaseViewSet(HistoryMixin, CatalogueViewSet):

@@ -7,7 +7,8 @@ from typing import Any
 
 import django_filters as filters
 from django.core.validators import RegexValidator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as CaseWhen
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
@@ -17,6 +18,32 @@ from institutions.models import Institution, family_q
 from products.models import TERM_VOCABULARY, Case, Category, Product, ProductTerm, TermField, TermWord, Theme
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as CNY."))
+
+
+DEFAULT_CURRENCY = "CNY"
+AMOUNT_HELP = "in units of `currency` (CNY when none is given); amounts in other currencies are left out"
+
+
+def amount_currency(cleaned: dict[str, Any]) -> str:
+    """The currency amount bounds and amount sorts work in: the chosen one, else CNY."""
+    return cleaned.get("currency") or DEFAULT_CURRENCY
+
+
+class AmountOrderingFilter(NullsLastOrderingFilter):
+    """Sorting by amount never ranks one currency's number against another's: amounts in the
+    chosen currency (CNY when none is chosen) come first in the asked order, then the other
+    currencies' amounts, then cases without an amount."""
+
+    def filter(self, qs: QuerySet, value):
+        qs = super().filter(qs, value)
+        if not value or value[0].lstrip("-") != "amount":
+            return qs
+        rank = CaseWhen(
+            When(amount__isnull=True, then=Value(2)),
+            When(currency=amount_currency(self.parent.form.cleaned_data), then=Value(0)),
+            default=Value(1),
+        )
+        return qs.order_by(rank, *qs.query.order_by)
 
 
 def _category_filter(**kwargs) -> filters.ModelChoiceFilter:
@@ -91,6 +118,8 @@ class ByInstitution:
 
 
 class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
+    ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
+
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
@@ -115,18 +144,10 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         field_name="date", lookup_expr="lte", label=_("To"), help_text="on or before (YYYY-MM-DD)"
     )
     amount_min = filters.NumberFilter(
-        field_name="amount",
-        lookup_expr="gte",
-        min_value=0,
-        label=_("Minimum amount"),
-        help_text="in currency units",
+        method="filter_amount", min_value=0, label=_("Minimum amount"), help_text=AMOUNT_HELP
     )
     amount_max = filters.NumberFilter(
-        field_name="amount",
-        lookup_expr="lte",
-        min_value=0,
-        label=_("Maximum amount"),
-        help_text="in currency units",
+        method="filter_amount", min_value=0, label=_("Maximum amount"), help_text=AMOUNT_HELP
     )
     currency = filters.CharFilter(
         field_name="currency",
@@ -148,10 +169,16 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         label=_("Collateral"),
         help_text="words in the product's collateral",
     )
-    ordering = NullsLastOrderingFilter(
-        fields=(("date", "date"), ("amount", "amount"), ("product__name", "name"), ("modified", "modified")),
+    ordering = AmountOrderingFilter(
+        fields=(
+            ("date", "date"),
+            ("amount", "amount"),
+            ("product__name_sort", "name"),
+            ("modified", "modified"),
+        ),
         label=_("Sort"),
-        help_text="date, amount, name or modified; prefix - for descending",
+        help_text="date, amount, name or modified; prefix - for descending. Amounts sort within "
+        "the chosen currency (CNY when none is chosen) first, other currencies after: never converted",
     )
 
     class Meta:
@@ -177,6 +204,22 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(product__category_id__in=self.category_ids(value)) if value else qs
 
+    def filter_queryset(self, queryset: QuerySet, exclude: Collection[str] = ()) -> QuerySet:
+        self._excluded = set(exclude)
+        return super().filter_queryset(queryset, exclude)
+
+    def filter_amount(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+        """A bound on the amount holds within one currency (the chosen one, else CNY): there is
+        no cited exchange-rate table, and 5000万 of one currency is not 5000万 of another. When
+        the currency facet is being counted, each currency is counted under the bound in its own
+        units, which is the list a click on it gives."""
+        if value is None:
+            return qs
+        qs = qs.filter(**{"amount__gte" if name == "amount_min" else "amount__lte": value})
+        if "currency" in getattr(self, "_excluded", ()):
+            return qs
+        return qs.filter(currency=amount_currency(self.form.cleaned_data))
+
 
 # Product filters about where, when and how much are answered by the product's cases; they are
 # combined into ONE subquery so "湖南 and May 2024" means one case that is both.
@@ -192,6 +235,8 @@ CASE_SCOPED = {
 
 
 class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
+    ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
+
     category = _category_filter(method="filter_category")
     theme = filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
@@ -221,13 +266,13 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
         method="via_cases",
         min_value=0,
         label=_("Minimum amount"),
-        help_text="a case of at least this amount, in currency units (e.g. 270000 for 27万)",
+        help_text=f"a case's amount, {AMOUNT_HELP}",
     )
     amount_max = filters.NumberFilter(
         method="via_cases",
         min_value=0,
         label=_("Maximum amount"),
-        help_text="a case of at most this amount, in currency units",
+        help_text=f"a case's amount, {AMOUNT_HELP}",
     )
     currency = filters.CharFilter(
         method="via_cases",
@@ -259,7 +304,7 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
         "bank_product, government_programme, policy_tool or platform_service",
     )
     ordering = NullsLastOrderingFilter(
-        fields=(("latest_case_date", "date"), ("name", "name"), ("modified", "modified")),
+        fields=(("latest_case_date", "date"), ("name_sort", "name"), ("modified", "modified")),
         label=_("Sort"),
         help_text="date (of the latest case), name or modified; prefix - for descending",
     )
@@ -310,11 +355,15 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
     def case_conditions(self, exclude: Collection[str] = ()) -> dict[str, Any]:
         """The case-level lookups asked for (what one of the product's cases must satisfy)."""
         data = self.form.cleaned_data
-        return {
+        wanted = {
             lookup: data[name]
             for name, lookup in CASE_SCOPED.items()
             if name not in exclude and data.get(name) not in (None, "")
         }
+        # An amount bound holds within one currency, as on the case list.
+        if {"amount__gte", "amount__lte"} & set(wanted) and "currency" not in exclude:
+            wanted["currency"] = amount_currency(data)
+        return wanted
 
     def via_cases(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
         return qs  # applied together in filter_queryset

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
+from catalogue.pinyin import PinyinSorted
 from institutions.models import Institution, Region
 from institutions.places import check_places
 
@@ -81,10 +82,12 @@ def attach_case_counts(products: list[Product]) -> list[Product]:
     return products
 
 
-class Product(Publishable):
+class Product(PinyinSorted, Publishable):
     """What an institution offers, named as the document writes it."""
 
     name = models.CharField(_("name"), max_length=120, db_index=True)
+    # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
+    name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     name_is_descriptive = models.BooleanField(
         _("descriptive name"),
         default=False,
@@ -108,10 +111,10 @@ class Product(Publishable):
 
     objects = ProductQuerySet.as_manager()
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
-    history = HistoricalRecords(excluded_fields=["modified"])
+    history = HistoricalRecords(excluded_fields=["modified", "name_sort"])
 
     class Meta:
-        ordering = ["name", "id"]
+        ordering = ["name_sort", "name", "id"]
         indexes = [
             # Partners sync in (modified, id) order without OFFSET (cursor pagination).
             models.Index(fields=["modified", "id"], name="product_sync"),

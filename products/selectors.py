@@ -74,7 +74,7 @@ def products_at(institution_ids: Collection[int]) -> QuerySet:
         Product.objects.published()
         .select_related("category", "institution")
         .filter(Q(institution_id__in=institution_ids) | Q(pk__in=cases.values("product_id")))
-        .order_by("name")
+        .order_by("name_sort", "name")
     )
 
 

@@ -7,16 +7,18 @@ from typing import Any
 
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalogue.listing import build_list_page, list_context
+from catalogue.listing import ListPage, build_list_page, export_list, list_context
 from catalogue.templatetags.catalogue_tags import money
 from products.facets import CASE_FACETS, PRODUCT_FACETS
-from products.filters import CaseFilter, ProductFilter
+from products.filters import DEFAULT_CURRENCY, CaseFilter, ProductFilter, amount_currency
 from products.models import Case, Product, TermField, attach_case_counts
 from products.selectors import peer_cases, related_policies
+from products.serializers import CaseSerializer, ProductSerializer
 from products.terms import display_rows
 
 TIMELINE_LIMIT = 30
@@ -29,24 +31,77 @@ PRODUCT_SORTS = [
 CASE_SORTS = [
     ("-date", gettext_lazy("Newest")),
     ("date", gettext_lazy("Oldest")),
-    ("-amount", gettext_lazy("Largest amount")),
+    ("-amount", gettext_lazy("Largest amount, yuan first")),
     ("name", gettext_lazy("Product name")),
 ]
+
+
+def amount_notes(listing: ListPage) -> list[str]:
+    """What the page must say about amounts: bounds and sorts work within one currency."""
+    cleaned = listing.filterset.form.cleaned_data
+    currency = amount_currency(cleaned)
+    unit = _("yuan") if currency == DEFAULT_CURRENCY else currency
+    notes = []
+    if cleaned.get("amount_min") is not None or cleaned.get("amount_max") is not None:
+        notes.append(
+            _(
+                "The amount bounds are in %(unit)s and apply to amounts in %(unit)s only; choose a currency to bound others."
+            )
+            % {"unit": unit}
+        )
+    ordering = cleaned.get("ordering") or []
+    if ordering and ordering[0].lstrip("-") == "amount":
+        notes.append(
+            _(
+                "Sorted by amounts in %(unit)s; amounts in other currencies follow, never converted (there is no cited exchange-rate table)."
+            )
+            % {"unit": unit}
+        )
+    return notes
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
     queryset = Product.objects.published().for_listing()
     listing = build_list_page(request, ProductFilter, queryset, PRODUCT_FACETS, default_ordering="-date")
     attach_case_counts(listing.page.object_list)
-    context = list_context(listing, INPUTS, sorts=PRODUCT_SORTS, noun=_("products"), page_title=_("Products"))
+    context = list_context(
+        listing,
+        INPUTS,
+        sorts=PRODUCT_SORTS,
+        noun=_("products"),
+        page_title=_("Products"),
+        notes=amount_notes(listing),
+    )
     return render(request, "products/product_list.html", context)
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
     queryset = Case.objects.published().for_listing()
     listing = build_list_page(request, CaseFilter, queryset, CASE_FACETS, default_ordering="-date")
-    context = list_context(listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"), page_title=_("Cases"))
+    context = list_context(
+        listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"), page_title=_("Cases"), notes=amount_notes(listing)
+    )
     return render(request, "products/case_list.html", context)
+
+
+def product_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    queryset = Product.objects.published().for_listing()
+    return export_list(
+        request,
+        ProductFilter,
+        queryset,
+        ProductSerializer,
+        fmt=fmt,
+        name="products",
+        default_ordering="-date",
+    )
+
+
+def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    queryset = Case.objects.published().for_listing()
+    return export_list(
+        request, CaseFilter, queryset, CaseSerializer, fmt=fmt, name="cases", default_ordering="-date"
+    )
 
 
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -76,7 +76,15 @@ class Vocabulary:
         wanted = {i for i in ids if i and i not in self._institutions}
         while wanted:
             rows = Institution.objects.filter(pk__in=wanted).values(
-                "id", "name", "short_name", "parent_id", "head_office_id", "kind", "province_id", "city_id"
+                "id",
+                "name",
+                "short_name",
+                "name_en",
+                "parent_id",
+                "head_office_id",
+                "kind",
+                "province_id",
+                "city_id",
             )
             aliases = defaultdict(list)
             for inst_id, alias in InstitutionAlias.objects.filter(institution_id__in=wanted).values_list(
@@ -84,7 +92,7 @@ class Vocabulary:
             ):
                 aliases[inst_id].append(alias)
             for r in rows:
-                r["own_names"] = [r["name"], r["short_name"], *sorted(aliases[r["id"]])]
+                r["own_names"] = [r["name"], r["short_name"], r["name_en"], *sorted(aliases[r["id"]])]
                 self._institutions[r["id"]] = r
             wanted = {
                 x

@@ -12,27 +12,34 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from rest_framework import renderers, serializers
 
-CSV, XLSX = "csv", "xlsx"
+CSV, XLSX, JSON = "csv", "xlsx", "json"
 EXPORT_FORMATS = (CSV, XLSX)
+PAGE_EXPORT_FORMATS = (CSV, XLSX, JSON)  # the web lists' buttons: JSON as one array of every record
 CSV_MEDIA_TYPE = "text/csv"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
 MAX_CELL = 32767  # Excel's limit on characters in a cell
 
 NUMBER_FIELDS = (serializers.DecimalField, serializers.IntegerField, serializers.FloatField)
+DATE_FIELDS = (serializers.DateField,)
+DATETIME_FIELDS = (serializers.DateTimeField,)
 LIST_FIELDS = (serializers.ManyRelatedField, serializers.ListField, serializers.JSONField)
 
 
@@ -40,24 +47,46 @@ LIST_FIELDS = (serializers.ManyRelatedField, serializers.ListField, serializers.
 class Column:
     header: str
     path: tuple[str, ...]
-    kind: str  # "value", "number", "list" (of scalars) or "objects" (list of dicts)
+    kind: str  # "value", "number", "date", "datetime", "list" (of scalars) or "objects" (list of dicts)
+    labels: tuple[str, ...] = ()  # the field labels along the path, for readable headers
 
 
-def columns(serializer: serializers.Serializer, prefix: tuple[str, ...] = ()) -> list[Column]:
+def columns(
+    serializer: serializers.Serializer, prefix: tuple[str, ...] = (), labels: tuple = ()
+) -> list[Column]:
     """The flat columns of a serializer's output, nested serializers expanded."""
     out = []
     for name, field in serializer.fields.items():
         path = (*prefix, name)
+        named = (*labels, field.label or name)
         if isinstance(field, serializers.ListSerializer):
-            out.append(Column(".".join(path), path, "objects"))
+            out.append(Column(".".join(path), path, "objects", named))
         elif isinstance(field, serializers.BaseSerializer):
-            out += columns(field, path)
+            out += columns(field, path, named)
         elif isinstance(field, LIST_FIELDS):
-            out.append(Column(".".join(path), path, "list"))
+            out.append(Column(".".join(path), path, "list", named))
         elif isinstance(field, NUMBER_FIELDS):
-            out.append(Column(".".join(path), path, "number"))
+            out.append(Column(".".join(path), path, "number", named))
+        elif isinstance(field, DATETIME_FIELDS):
+            out.append(Column(".".join(path), path, "datetime", named))
+        elif isinstance(field, DATE_FIELDS):
+            out.append(Column(".".join(path), path, "date", named))
         else:
-            out.append(Column(".".join(path), path, "value"))
+            out.append(Column(".".join(path), path, "value", named))
+    return out
+
+
+def bilingual(cols: list[Column]) -> list[Column]:
+    """Headers a reader can use in either language, e.g. `机构 · 名称 / Institution · name`, from the
+    serializer's field labels (the models' verbose names) rendered in Chinese and in English."""
+    out = []
+    for col in cols:
+        with translation.override("zh-hans"):
+            zh = " · ".join(str(label) for label in col.labels)
+        with translation.override("en"):
+            en = " · ".join(capfirst(str(label)) for label in col.labels)
+        header = zh if zh == en else f"{zh} / {en}"
+        out.append(Column(header, col.path, col.kind, col.labels))
     return out
 
 
@@ -131,13 +160,40 @@ def _xlsx_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
+def _xlsx_typed(ws: Any, value: Any, kind: str) -> Any:
+    """Dates and times as spreadsheet dates (sortable, filterable), the rest as _xlsx_cell."""
+    if kind in ("date", "datetime") and isinstance(value, str) and value:
+        if kind == "date":
+            parsed: Any = parse_date(value)
+            number_format = "yyyy-mm-dd"
+        else:
+            parsed = parse_datetime(value)
+            # Excel has no time zones: the moment in the site's zone, without an offset.
+            parsed = timezone.localtime(parsed).replace(tzinfo=None) if parsed and parsed.tzinfo else parsed
+            number_format = "yyyy-mm-dd hh:mm:ss"
+        if parsed is not None:
+            cell = WriteOnlyCell(ws, parsed)
+            cell.number_format = number_format
+            return cell
+    return _xlsx_cell(ws, value)
+
+
 def write_xlsx(rows: Iterable[dict[str, Any]], cols: list[Column], sheet: str, target: Any) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet[:31])
+    ws.freeze_panes = "A2"  # the header stays in view while scrolling
     ws.append([c.header for c in cols])
     for row in rows:
-        ws.append([_xlsx_cell(ws, v) for v in cell_values(row, cols)])
+        ws.append([_xlsx_typed(ws, v, c.kind) for v, c in zip(cell_values(row, cols), cols, strict=True)])
     wb.save(target)
+
+
+def json_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One JSON array of every record, streamed a record at a time."""
+    yield "["
+    for i, row in enumerate(rows):
+        yield ("," if i else "") + json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False)
+    yield "]"
 
 
 def export_response(
@@ -147,10 +203,19 @@ def export_response(
     context: dict[str, Any],
     fmt: str,
     name: str,
+    readable_headers: bool = False,
 ) -> StreamingHttpResponse | FileResponse:
+    """The export of every record of `queryset`; `readable_headers` (the web lists' buttons) heads
+    each column in both languages instead of the API's field paths."""
     cols = columns(serializer_class(context=context))
+    if readable_headers:
+        cols = bilingual(cols)
     rows = serialized_rows(queryset, serializer_class, context)
     filename = f"{name}-{timezone.localdate():%Y%m%d}.{fmt}"
+    if fmt == JSON:
+        response = StreamingHttpResponse(json_chunks(rows), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
     if fmt == CSV:
         response = StreamingHttpResponse(
             csv_lines(rows, cols), content_type=f"{CSV_MEDIA_TYPE}; charset=utf-8"

@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -50,10 +51,9 @@ class OrderingFilter(filters.OrderingFilter):
             else:
                 unknown.append(term)
         if unknown or not ordering:
-            offered = ", ".join(valid) or "nothing"
-            raise ValidationError(
-                {self.ordering_param: [f"unknown ordering {raw!r}; use {offered} (- for descending)"]}
-            )
+            offered = ", ".join(valid) or "—"
+            message = _("Unknown ordering “%(raw)s”; use %(offered)s (- for descending).")
+            raise ValidationError({self.ordering_param: [message % {"raw": raw, "offered": offered}]})
         return ordering
 
     def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:

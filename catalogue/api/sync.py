@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
@@ -42,12 +43,20 @@ def parse_modified_since(raw: str) -> dt.datetime:
         moment = day = None
     if moment is None and day is None:
         raise ValidationError(
-            {PARAM: ["use an ISO 8601 date (2024-05-01) or datetime with offset (2024-05-01T08:00:00+08:00)"]}
+            {
+                PARAM: [
+                    _(
+                        "Use an ISO 8601 date (2024-05-01) or a date and time with its offset (2024-05-01T08:00:00+08:00)."
+                    )
+                ]
+            }
         )
     if moment is None:
         return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     if timezone.is_naive(moment):
-        raise ValidationError({PARAM: ["give the time zone offset, e.g. 2024-05-01T08:00:00+08:00 or …Z"]})
+        raise ValidationError(
+            {PARAM: [_("Give the time zone offset, e.g. 2024-05-01T08:00:00+08:00 or …Z.")]}
+        )
     return moment
 
 

@@ -54,3 +54,13 @@ def figure(value: Decimal | None, unit: str = "") -> str:
         return money(value, unit)
     labels = {"%": "%", "pct-point": " pp" if not (get_language() or "").startswith("zh") else "个百分点"}
     return f"{_trim(Decimal(value))}{labels.get(unit, ' ' + unit)}"
+
+
+@register.simple_tag(takes_context=True)
+def language_url(context: template.Context, code: str) -> str:
+    """This page's URL in language `code`: the same query with `lang=code`, so the language is
+    in the link a reader shares."""
+    request = context["request"]
+    query = request.GET.copy()
+    query["lang"] = code
+    return f"{request.path}?{query.urlencode()}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from catalogue.models import Status
+from catalogue.pinyin import pinyin_key
 from institutions.models import Institution, Metric, Region
 from policies.models import Policy, Topic
 from products.models import Case, Category, Product, Theme
@@ -195,8 +196,10 @@ def test_q_search_on_every_list(api, name, query):
 def test_ordering(api, name, ordering, key):
     rows = get(api, f"/api/v1/{name}/?ordering={ordering}&page_size=500").json()["results"]
     values = [r[key] for r in rows if r[key] is not None]
-    if key == "amount":
-        values = [float(v) for v in values]
+    if key == "amount":  # amounts sort within CNY first, other currencies after (never converted)
+        values = [float(r[key]) for r in rows if r[key] is not None and r["currency"] == "CNY"]
+    if key == "name":  # names sort by their pinyin (catalogue.pinyin)
+        values = [pinyin_key(v) for v in values]
     assert values == sorted(values, reverse=ordering.startswith("-"))
 
 

@@ -47,7 +47,9 @@ def site_url(django_db_setup, django_db_blocker):
     from django.test.testcases import LiveServerThread
 
     with django_db_blocker.unblock():
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        # LIVE_SERVER_PORT pins the port (sessions sharing a machine are given ranges); 0: any free one.
+        port = int(os.environ.get("LIVE_SERVER_PORT", "0"))
+        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=port)
         thread.daemon = True
         thread.start()
         thread.is_ready.wait(timeout=30)

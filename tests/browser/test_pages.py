@@ -64,9 +64,10 @@ def test_switch_to_english(page, site_url, shots):
     page.goto(f"{site_url}/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     page.screenshot(path=str(shots / "home.png"), full_page=False)
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+    assert "lang=en" in page.url  # the language is in the link a reader shares
     assert "Products by category" in page.content()
     page.goto(f"{site_url}/cases/?province=430000")
     assert "Hunan" in page.content()
