@@ -53,7 +53,8 @@ def write_products(products: list[Product], version: str) -> list[dict[str, Any]
     ):
         themes.setdefault(product, []).append(slug)
     sources = sources_by_record(Product, ids)
-    institutions, categories = institution_refs.get(version), category_refs.get(version)
+    institutions = institution_refs.get(version, {p.institution_id for p in products})
+    categories = category_refs.get(version, {p.category_id for p in products})
     plain = product_plain()
     out = []
     for p in products:
@@ -72,15 +73,15 @@ def write_cases(cases: list[Case], version: str) -> list[dict[str, Any]]:
     """Cases as CaseSerializer writes them (rows.py says why), from the cases' own rows plus one
     query for their products' names and one for their sources."""
     ids = [c.pk for c in cases]
-    categories = category_refs.get(version)
+    named = Product.objects.filter(pk__in={c.product_id for c in cases}).order_by()
+    named = list(named.values_list("pk", "name", "category_id"))
+    categories = category_refs.get(version, {category for _pk, _name, category in named})
     products = {
-        pk: {"id": pk, "name": name, "category": categories[category]}
-        for pk, name, category in Product.objects.filter(pk__in={c.product_id for c in cases})
-        .order_by()
-        .values_list("pk", "name", "category_id")
+        pk: {"id": pk, "name": name, "category": categories[category]} for pk, name, category in named
     }
     sources = sources_by_record(Case, ids)
-    institutions, regions = institution_refs.get(version), region_refs.get(version)
+    institutions = institution_refs.get(version, {c.institution_id for c in cases})
+    regions = region_refs.get(version, {c.province_id for c in cases} | {c.city_id for c in cases})
     plain = case_plain()
     out = []
     for c in cases:

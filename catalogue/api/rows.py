@@ -54,10 +54,14 @@ class VersionedMap:
         self._map: dict[Any, Any] = {}
         self._lock = threading.Lock()
 
-    def get(self, version: str) -> dict[Any, Any]:
-        if self._version != version:
+    def get(self, version: str, needed: Iterable[Any] = ()) -> dict[Any, Any]:
+        """The map for `version`, holding every key of `needed` (None is skipped). A key can be
+        missing under the right version when a row was added between this request reading the
+        version and reading its page: then the map is read again rather than answering a 500."""
+        current = self._map
+        if self._version != version or any(k not in current for k in needed if k is not None):
             with self._lock:
-                if self._version != version:
+                if self._version != version or any(k not in self._map for k in needed if k is not None):
                     self._map = self._build()
                     self._version = version
         return self._map

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db.models import F
 
+from catalogue.api.rows import VersionedMap
 from institutions.models import Institution, Region
 from products.models import Case, Category, Product
 from products.serializers import CaseSerializer, ProductSerializer
@@ -81,3 +82,19 @@ def test_vocabulary_maps_follow_a_rename(api):
     assert body["product"]["category"]["name"] == "改名类别"
     listed = {r["id"]: r for r in walk(api, "/api/v1/cases/?page_size=500")}
     assert listed[case.pk]["institution"]["name"] == "改名后的银行"
+
+
+def test_a_versioned_map_is_read_again_for_a_key_added_under_the_same_version():
+    rows = {1: "a"}
+    builds = []
+
+    def build():
+        builds.append(1)
+        return dict(rows)
+
+    refs = VersionedMap(build)
+    assert refs.get("v1", {1, None}) == {1: "a"}
+    assert refs.get("v1", {1}) == {1: "a"} and len(builds) == 1  # same version: no rebuild
+    rows[2] = "b"  # added after this request read the version
+    assert refs.get("v1", {1, 2})[2] == "b" and len(builds) == 2
+    assert refs.get("v2")[2] == "b" and len(builds) == 3
