@@ -22,6 +22,7 @@ from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, XLSXRenderer, exp
 from catalogue.api.pagination import PAGE, CataloguePagination
 from catalogue.api.sync import has_timestamps, modified_since
 from catalogue.models import Publishable, Status
+from catalogue.versioning import catalogue_version
 
 
 def is_publishable(model: type[Model]) -> bool:
@@ -85,6 +86,26 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.NotFound("unknown format ''; use json, csv or xlsx")
         return super().perform_content_negotiation(request, force)
 
+    # --- how it is written (resources on hot paths override these; see rows.py) -------------------
+
+    def rows_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The list's queryset as the page is read from it (exports keep the serializer's joins)."""
+        return queryset
+
+    def write_page(self, page: list[Model]) -> list[dict[str, Any]]:
+        return self.get_serializer(page, many=True).data
+
+    def write_object(self, instance: Model) -> dict[str, Any]:
+        return self.get_serializer(instance).data
+
+    def catalogue_version(self) -> str:
+        """The catalogue's version, for maps of vocabularies held in process (rows.VersionedMap):
+        taken from the response-cache key's lookup when this request made one, else one query."""
+        version = getattr(self, "_version", None)
+        if version is not None:
+            return version[0].rsplit("|", 1)[-1]  # model_version(): "<api>|<model>|<digest>"
+        return catalogue_version()
+
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
         # No action: a method the route does not map (POST on a list); offering the export
@@ -109,6 +130,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
                 fmt=fmt,
                 name=self.basename,
             )
+        queryset = self.rows_queryset(queryset)
         paginator: CataloguePagination = self.paginator
         state = None
         if paginator.get_mode(request) == PAGE and has_timestamps(queryset.model):
@@ -120,7 +142,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
                 return self._precondition(request, early)
         count = cond.cached_count(queryset, request, state) if state else None
         page = paginator.paginate_queryset(queryset, request, view=self, count=count)
-        response = paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = paginator.get_paginated_response(self.write_page(page))
         if state is not None:
             cond.set_validators(response, etag=state.etag, last_modified=state.last_modified)
         elif page and has_timestamps(queryset.model):
@@ -132,7 +154,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         if hit is not None:
             return hit
         instance = self.get_object()
-        response = Response(self.get_serializer(instance).data)
+        response = Response(self.write_object(instance))
         cond.set_validators(response, last_modified=getattr(instance, "modified", None))
         return response
 
