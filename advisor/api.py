@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from advisor.forms import MatchForm
 from advisor.matching import Match, match, most_excluding
+from catalogue.api.schema import problem_response
 from institutions.serializers import InstitutionRefSerializer
 from products.serializers import CategoryRefSerializer
 from products.terms import source
@@ -79,18 +80,21 @@ class MatchView(APIView):
 
     @extend_schema(
         parameters=PARAMS,
-        responses=inline_serializer(
-            "MatchResponse",
-            {
-                "results": serializers.ListField(child=serializers.DictField()),
-                "excluded": serializers.DictField(
-                    child=serializers.IntegerField(), help_text="Products excluded, per criterion."
-                ),
-                "excluded_most": serializers.CharField(
-                    allow_null=True, help_text="The criterion that excluded most products."
-                ),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "MatchResponse",
+                {
+                    "results": serializers.ListField(child=serializers.DictField()),
+                    "excluded": serializers.DictField(
+                        child=serializers.IntegerField(), help_text="Products excluded, per criterion."
+                    ),
+                    "excluded_most": serializers.CharField(
+                        allow_null=True, help_text="The criterion that excluded most products."
+                    ),
+                },
+            ),
+            400: problem_response("400"),
+        },
     )
     def get(self, request: Request) -> Response:
         form = MatchForm(request.query_params)
