@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from advisor.forms import MatchForm
 from advisor.matching import Match, match, most_excluding
-from catalogue.api.schema import problem_response
 from institutions.serializers import InstitutionRefSerializer
 from products.serializers import CategoryRefSerializer
 from products.terms import source
@@ -78,6 +77,9 @@ class MatchView(APIView):
     `unknown`, with the source of the term that decided it), nearest peer cases (same province
     first) and the policy support that applies. The rules are those written on /match/."""
 
+    # A profile naming an unknown region or vocabulary is a 400 problem; the schema documents it.
+    validates_query = True
+
     @extend_schema(
         parameters=PARAMS,
         responses={
@@ -93,7 +95,6 @@ class MatchView(APIView):
                     ),
                 },
             ),
-            400: problem_response("400"),
         },
     )
     def get(self, request: Request) -> Response:

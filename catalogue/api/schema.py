@@ -297,7 +297,7 @@ class CatalogueAutoSchema(AutoSchema):
         codes = ["401", "406", "429"]
         if self.method == "POST":
             codes += ["400", "413", "415"]
-        if self._is_list():
+        if self._is_list() or getattr(self.view, "validates_query", False):
             codes += ["400"]
         if self.method == "GET":
             codes += ["404"]

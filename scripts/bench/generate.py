@@ -97,6 +97,7 @@ def build(n_cases: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from catalogue.pinyin import pinyin_key
     from loader.fixtures import load_catalogue
 
     t0 = time.monotonic()
@@ -110,7 +111,7 @@ def build(n_cases: int) -> None:
         c.execute(
             f"""
             INSERT INTO products_product (key, status, created, modified, name, name_is_descriptive,
-                institution_id, category_id, target_clients, collateral, description)
+                institution_id, category_id, target_clients, collateral, description, name_sort)
             SELECT 'bench-p' || g, 'published', now(), now() - (g || ' seconds')::interval,
                    n.names[1 + (g * 7919) %% array_length(n.names, 1)]
                      || n.suffixes[1 + (g * 31) %% array_length(n.suffixes, 1)],
@@ -121,7 +122,8 @@ def build(n_cases: int) -> None:
                    '',
                    '面向' || n.industries[1 + floor(random() * array_length(n.industries, 1))::int]
                      || '企业的' || n.purposes[1 + floor(random() * array_length(n.purposes, 1))::int]
-                     || '产品,线上申请,随借随还。'
+                     || '产品,线上申请,随借随还。',
+                   ''
             FROM generate_series(1, %s) g,
                  (SELECT {names} AS names, {suffixes} AS suffixes, {industries} AS industries,
                          {purposes} AS purposes) n,
@@ -129,6 +131,12 @@ def build(n_cases: int) -> None:
                  (SELECT array_agg(id) AS ids FROM products_category) k
             """,
             [n_products],
+        )
+        # The pinyin sort key the models keep on save (catalogue/pinyin.py), one UPDATE per name.
+        c.execute("SELECT DISTINCT name FROM products_product WHERE key LIKE 'bench-p%%' AND name_sort = ''")
+        c.executemany(
+            "UPDATE products_product SET name_sort = %s WHERE key LIKE 'bench-p%%' AND name = %s",
+            [(pinyin_key(name), name) for (name,) in c.fetchall()],
         )
         print(f"  {n_products} synthetic products", flush=True)
         c.execute(
