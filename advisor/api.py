@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from advisor.forms import MatchForm
 from advisor.matching import Match, match, most_excluding
+from catalogue.api.views import refuse_empty_params
 from institutions.serializers import InstitutionRefSerializer
 from products.serializers import CategoryRefSerializer
 from products.terms import source
@@ -79,6 +80,10 @@ class MatchView(APIView):
 
     # A profile naming an unknown region or vocabulary is a 400 problem; the schema documents it.
     validates_query = True
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        refuse_empty_params(request)  # as every API list does: `size=` is a mistake, not "any"
 
     @extend_schema(
         parameters=PARAMS,

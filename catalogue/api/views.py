@@ -29,6 +29,15 @@ def is_publishable(model: type[Model]) -> bool:
     return issubclass(model, Publishable)
 
 
+def refuse_empty_params(request: Request) -> None:
+    """A parameter given with no value is refused, not read as absent: the schema says every value
+    has at least one character, and `date_before=` is more likely a bug than a wish. (The HTML
+    pages share the FilterSets and keep reading empty form fields as absent.)"""
+    empty = sorted({k for k, values in request.query_params.lists() if "" in values})
+    if empty:
+        raise exceptions.ValidationError({k: ["give a value or leave the parameter out"] for k in empty})
+
+
 class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     """List and detail of one resource. Subclasses set `queryset` (from the model's listing
     verbs), `serializer_class`, `filterset_class` and, where the FilterSet has no `ordering`,
@@ -68,12 +77,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        # A parameter given with no value is refused, not read as absent: the schema says every
-        # value has at least one character, and `date_before=` is more likely a bug than a wish.
-        # (The HTML pages share the FilterSets and keep reading empty form fields as absent.)
-        empty = sorted({k for k, values in request.query_params.lists() if "" in values})
-        if empty:
-            raise exceptions.ValidationError({k: ["give a value or leave the parameter out"] for k in empty})
+        refuse_empty_params(request)
         if getattr(self, "action", None) == "list" and isinstance(self.paginator, CataloguePagination):
             # Pagination parameters are checked before an export or a 304 can skip them.
             self.paginator.check_params(request)
