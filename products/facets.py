@@ -79,6 +79,25 @@ def _word_labels(field: str) -> Callable[[Iterable[Any]], dict[Any, str]]:
     return labels
 
 
+# Products and cases both count by the head office (a branch counts as its bank) and its kind.
+INSTITUTION_FACETS = [
+    FacetSpec(
+        "institution_kind",
+        gettext_lazy("Institution kind"),
+        group_count(HEAD_OFFICE_KIND),
+        kind_labels,
+        multiple=True,
+    ),
+    FacetSpec(
+        "institution",
+        gettext_lazy("Institution"),
+        group_count(HEAD_OFFICE),
+        institution_labels,
+        limit=12,
+        key_type=int,
+    ),
+]
+
 TERM_FACETS = [
     FacetSpec(
         name,
@@ -109,21 +128,7 @@ PRODUCT_FACETS = [
         region_labels,
         only_if="province",
     ),
-    FacetSpec(
-        "institution_kind",
-        gettext_lazy("Institution kind"),
-        group_count(HEAD_OFFICE_KIND),
-        kind_labels,
-        multiple=True,
-    ),
-    FacetSpec(
-        "institution",
-        gettext_lazy("Institution"),
-        group_count(HEAD_OFFICE),
-        institution_labels,
-        limit=12,
-        key_type=int,
-    ),
+    *INSTITUTION_FACETS,
     *TERM_FACETS,
 ]
 
@@ -144,20 +149,6 @@ CASE_FACETS = [
     ),
     FacetSpec("province", gettext_lazy("Province"), group_count("province_id"), region_labels),
     FacetSpec("city", gettext_lazy("City"), group_count("city_id"), region_labels, only_if="province"),
-    FacetSpec(
-        "institution_kind",
-        gettext_lazy("Institution kind"),
-        group_count(HEAD_OFFICE_KIND),
-        kind_labels,
-        multiple=True,
-    ),
-    FacetSpec(
-        "institution",
-        gettext_lazy("Institution"),
-        group_count(HEAD_OFFICE),
-        institution_labels,
-        limit=12,
-        key_type=int,
-    ),
+    *INSTITUTION_FACETS,
     FacetSpec("currency", gettext_lazy("Currency"), group_count("currency"), plain_labels),
 ]
