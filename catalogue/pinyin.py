@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
 MAX_KEY = 255
 
 
@@ -16,6 +14,10 @@ def pinyin_key(text: str) -> str:
     other characters kept as they are: `三` → `san1`, `上` → `shang4`. The digit ends every
     syllable, and digits sort before letters in every collation (SQLite's binary order and
     PostgreSQL's locales alike, which would skip a space), so `shan…` comes before `shang…`."""
+    # Imported here, not at module level: pypinyin's phrase dictionary costs ~50 MB per process,
+    # and only processes that write names need it, not every web worker that reads them.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(text or "", style=Style.TONE3, neutral_tone_with_five=True)
     return "".join(syllables).lower()[:MAX_KEY]
 

@@ -81,3 +81,19 @@ def test_product_and_policy_name_sorts_are_pinyin(client):
     policy.heading = "中测排序通知"
     policy.save()
     assert Policy.objects.get(pk=policy.pk).name_sort.startswith("zhong1")
+
+
+def test_serving_does_not_load_the_pinyin_dictionary():
+    """pypinyin's phrase dictionary is ~50 MB per process; a web worker that only reads names must
+    not load it (issue 10's memory target), only a process that writes one."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django; django.setup(); "
+        "from catalogue.wsgi import application; import catalogue.urls; "
+        "print('pypinyin' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    assert pinyin_key("银行").startswith("yin2")  # and writing a name still loads it on demand
