@@ -24,7 +24,7 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.api.exports import PAGE_EXPORT_FORMATS, export_response
+from catalogue.api.exports import PAGE_EXPORT_FORMATS, RowWriter, export_response
 from catalogue.filters import SearchFilterSet
 from catalogue.versioning import catalogue_version
 
@@ -417,6 +417,7 @@ def export_list(
     fmt: str,
     name: str,
     default_ordering: str,
+    write: RowWriter | None = None,
 ) -> HttpResponseBase:
     """A web list's CSV, XLSX or JSON button: every record the list's filters match, in its order,
     with the API's columns (sources among them: the provenance) under headers in both languages.
@@ -431,13 +432,17 @@ def export_list(
     if not fs.is_valid():
         lines = [f"{field_label(fs, k)}: {' '.join(str(e) for e in v)}" for k, v in fs.form.errors.items()]
         return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+    queryset = fs.qs
+    if write is not None:  # a row writer reads the records' own rows (catalogue/api/rows.py)
+        queryset = queryset.select_related(None).prefetch_related(None)
     return export_response(
-        queryset=fs.qs,
+        queryset=queryset,
         serializer_class=serializer_class,
         context={"request": request},
         fmt=fmt,
         name=name,
         readable_headers=True,
+        write=write,
     )
 
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from catalogue.listing import ListPage, build_list_page, export_list, list_context
 from catalogue.templatetags.catalogue_tags import money
+from catalogue.versioning import catalogue_version
+from products.api import write_cases, write_products
 from products.facets import CASE_FACETS, PRODUCT_FACETS
 from products.filters import DEFAULT_CURRENCY, CaseFilter, ProductFilter, amount_currency
 from products.models import Case, Product, TermField, attach_case_counts
@@ -94,13 +96,21 @@ def product_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         fmt=fmt,
         name="products",
         default_ordering="-date",
+        write=lambda chunk: write_products(chunk, catalogue_version()),
     )
 
 
 def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     queryset = Case.objects.published().for_listing()
     return export_list(
-        request, CaseFilter, queryset, CaseSerializer, fmt=fmt, name="cases", default_ordering="-date"
+        request,
+        CaseFilter,
+        queryset,
+        CaseSerializer,
+        fmt=fmt,
+        name="cases",
+        default_ordering="-date",
+        write=lambda chunk: write_cases(chunk, catalogue_version()),
     )
 
 

@@ -4,7 +4,8 @@
 
 Memory stays flat however large the export: records are read with `iterator(chunk_size=…)`, which
 runs the queryset's prefetches once per chunk, so queries grow with the number of chunks, never
-per row. CSV is streamed as it is written (UTF-8 with a BOM so spreadsheet software reads Chinese);
+per row. Lists that have a row writer (catalogue/api/rows.py) write each chunk with it, the
+serializer's JSON at a fraction of its cost: a million cases is minutes of serializer work. CSV is streamed as it is written (UTF-8 with a BOM so spreadsheet software reads Chinese);
 XLSX is written by openpyxl's write-only workbook to a temporary file, which is then streamed.
 """
 
@@ -14,7 +15,7 @@ import csv
 import itertools
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -127,6 +128,16 @@ def serialized_rows(
         yield from serializer_class(chunk, many=True, context=context).data
 
 
+RowWriter = Callable[[list[Any]], list[dict[str, Any]]]
+
+
+def written_rows(queryset: QuerySet, write: RowWriter) -> Iterator[dict[str, Any]]:
+    """Records written a chunk at a time by a list's row writer (the same JSON as its serializer)."""
+    records = queryset.iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(itertools.islice(records, CHUNK_SIZE)):
+        yield from write(chunk)
+
+
 class _Echo:
     """csv.writer wants a file; this one hands each line back to the generator."""
 
@@ -204,13 +215,19 @@ def export_response(
     fmt: str,
     name: str,
     readable_headers: bool = False,
+    write: RowWriter | None = None,
 ) -> StreamingHttpResponse | FileResponse:
     """The export of every record of `queryset`; `readable_headers` (the web lists' buttons) heads
-    each column in both languages instead of the API's field paths."""
+    each column in both languages instead of the API's field paths. With `write` (a row writer
+    writing what `serializer_class` would) the records are written by it; the columns still come
+    from the serializer."""
     cols = columns(serializer_class(context=context))
     if readable_headers:
         cols = bilingual(cols)
-    rows = serialized_rows(queryset, serializer_class, context)
+    if write is not None:
+        rows = written_rows(queryset, write)
+    else:
+        rows = serialized_rows(queryset, serializer_class, context)
     filename = f"{name}-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == JSON:
         response = StreamingHttpResponse(json_chunks(rows), content_type="application/json; charset=utf-8")

@@ -128,11 +128,12 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         fmt = getattr(request.accepted_renderer, "format", None)
         if fmt in EXPORT_FORMATS:
             return export_response(
-                queryset=queryset,
+                queryset=self.rows_queryset(queryset),
                 serializer_class=self.get_serializer_class(),
                 context=self.get_serializer_context(),
                 fmt=fmt,
                 name=self.basename,
+                write=self.write_page,
             )
         queryset = self.rows_queryset(queryset)
         paginator: CataloguePagination = self.paginator
