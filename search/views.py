@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import MAX_QUERY_LENGTH
-from search.results import search
+from search.results import cached_search
 
 
 class SearchForm(forms.Form):
@@ -22,7 +22,7 @@ def results(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     found = None
     if form.is_valid() and form.cleaned_data["q"].strip():
-        found = search(form.cleaned_data["q"])
+        found = cached_search(form.cleaned_data["q"])
     return render(
         request,
         "catalogue/search.html",
