@@ -39,15 +39,14 @@ run: migrate ## set everything up and serve on 127.0.0.1:$(PORT) (development: D
 	$(DEV) $(PY) manage.py load_catalogue --if-changed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Production: gunicorn with WEB_CONCURRENCY workers (default 2), persistent database connections
+# Production: gunicorn (gunicorn.conf.py: WEB_CONCURRENCY workers of GUNICORN_THREADS threads), persistent database connections
 # (CONN_MAX_AGE), static files collected with hashed names and compressed copies (WhiteNoise).
 # Access logs come from the app (JSON, with the request id), not from gunicorn.
 BIND ?= 127.0.0.1:$(PORT)
 serve: migrate ## production mode: collectstatic, then gunicorn on $(BIND) (needs SECRET_KEY)
 	$(PY) manage.py load_catalogue --if-changed
 	$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/gunicorn catalogue.wsgi --bind $(BIND) --workers $${WEB_CONCURRENCY:-2} \
-	  --timeout $${GUNICORN_TIMEOUT:-60} --graceful-timeout 20 --max-requests 5000 --max-requests-jitter 500
+	$(VENV)/bin/gunicorn catalogue.wsgi --bind $(BIND)  # workers, threads, timeouts: gunicorn.conf.py
 
 
 test: install ## run the test suite (SQLite unless DATABASE_URL is set)

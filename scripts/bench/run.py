@@ -5,7 +5,7 @@
 1. Generates BENCH_CASES synthetic cases (scripts/bench/generate.py) into a dedicated database on
    the server of DATABASE_URL, named catalogue_bench_<N>; an existing complete one is reused.
 2. Exports the same published rows to SQLite for Datasette (export.py).
-3. Starts both servers on loopback: ours as production serves it (gunicorn, 2 sync workers,
+3. Starts both servers on loopback: ours as production serves it (gunicorn, 2 workers of 4 threads,
    DEBUG off, the anonymous throttle lifted so it does not refuse the load generator), Datasette
    in immutable mode with facet suggestions off and its SQL time limit raised so it counts in full.
 4. Single client, BENCH_ROUNDS (30) interleaved rounds (ours, Datasette, ours, …) per query, in two
@@ -18,7 +18,8 @@
    ours twice: as above (response cache on) and a second gunicorn with API_RESPONSE_CACHE_SECONDS=0
    on the same URLs (every request a miss).
 6. The floor: EXPLAIN ANALYZE of the statements our endpoint runs (floor.py, a subprocess).
-7. Memory: RSS of each gunicorn worker (and Datasette's) after the load.
+7. Memory: RSS of each gunicorn worker (and Datasette's) after the load, then an export of every
+   published case as CSV streamed from each, with the peak RSS of the serving process.
 Prints a Markdown report (the README takes its table verbatim). Row totals of both sides are
 compared for every query and a mismatch is printed loudly. Nothing is asserted: CI prints ratios.
 
@@ -28,6 +29,7 @@ its user would make; Datasette gets the same bigram tokens, so `_search` finds w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -40,6 +42,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -260,6 +263,36 @@ def throughput(port: int, paths, clients: int, seconds: float) -> tuple[float, i
 # --- servers ---------------------------------------------------------------------------------
 
 
+def stream_export(port: int, path: str, pids: Callable[[], list[int]]) -> dict[str, float]:
+    """Read a whole streamed export, sampling the serving processes' RSS as it runs: seconds,
+    MB received, newlines, peak RSS (the largest process) and its status."""
+    peak = [max((rss_mb(pid) for pid in pids()), default=0.0)]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            for pid in pids():
+                with contextlib.suppress(OSError):  # a worker recycled meanwhile
+                    peak[0] = max(peak[0], rss_mb(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    size = lines = 0
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1800) as r:
+            status = r.status
+            while chunk := r.read(1 << 20):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+    except (urllib.error.URLError, OSError) as e:  # a server that cut the stream short
+        status = getattr(e, "code", 0) or 0
+    seconds = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    return {"status": status, "seconds": seconds, "mb": size / 2**20, "lines": lines, "peak_rss": peak[0]}
+
+
 def wait_for(port: int, path: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -297,10 +330,12 @@ def start_ours(db_url: str, port: int = OUR_PORT, **env: str) -> subprocess.Pope
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "catalogue.wsgi:application",
-        "--workers=2",
+        "--workers=2",  # the issue's setup; threads and the rest as production (gunicorn.conf.py)
         f"--bind=127.0.0.1:{port}",
-        "--timeout=300",
         "--log-level=warning",
+        # No recycling mid-measurement: a restarting worker would be timed, and the memory
+        # figure must come from a worker that served the load.
+        "--max-requests=0",
     ]
     return subprocess.Popen(cmd, cwd=ROOT, env={**server_env(db_url), **env}, start_new_session=True)
 
@@ -330,6 +365,10 @@ def start_datasette(sqlite_path: Path) -> subprocess.Popen:
         "--setting",
         "facet_time_limit_ms",
         "60000",
+        # Its CSV stream stops at 100 MB by default; the export comparison reads every row.
+        "--setting",
+        "max_csv_mb",
+        "0",
     ]
     log = (WORKDIR / "datasette.log").open("ab")  # its access log would drown the report
     return subprocess.Popen(cmd, cwd=WORKDIR, stdout=log, stderr=log, start_new_session=True)
@@ -533,6 +572,13 @@ def main() -> None:
                     )
         workers = [rss_mb(pid) for pid in children(ours.pid)]
         ds_rss = rss_mb(theirs.pid)
+        # Every published case as CSV, streamed (the issue's "< 200 MB" target), from the server
+        # with the response cache off, and Datasette's full CSV stream of the same table.
+        print("exporting every case as CSV from both", flush=True)
+        exports = {
+            "ours": stream_export(NOCACHE_PORT, "/api/v1/cases/?format=csv", lambda: children(nocache.pid)),
+            "theirs": stream_export(DS_PORT, "/bench/cases.csv?_stream=on&_size=max", lambda: [theirs.pid]),
+        }
     finally:
         stop(ours)
         stop(nocache)
@@ -541,7 +587,7 @@ def main() -> None:
     floors = run_floor(
         db_url, {p.label: p.varied("ours", 29, params["case_pool"]) for p in plist if p.count != "walk"}
     )
-    report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss)
+    report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports)
 
 
 def export_once(db_url: str, sqlite_path: Path) -> dict[str, int]:
@@ -593,7 +639,7 @@ def _rows(p: Pair, totals: tuple) -> tuple[str, str | None]:
     return f"**MISMATCH {a} ≠ {b}**", f"{p.label}: ours {a}, Datasette {b}"
 
 
-def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss) -> None:
+def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports) -> None:
     lines = [
         f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
         f"Machine: {header}.  ",
@@ -654,6 +700,14 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
     lines.append(
         f"\nMemory after the load: gunicorn workers {', '.join(f'{w:.0f}' for w in workers)} MB RSS; "
         f"Datasette {ds_rss:.0f} MB.\n"
+    )
+    o, t = exports["ours"], exports["theirs"]
+    lines.append(
+        "Export of every published case as CSV, streamed (ours `?format=csv`, every column with "
+        "sources; Datasette `?_stream=on`, its table's columns), peak RSS of the serving process:\n\n"
+        "| | HTTP | seconds | MB | lines | peak RSS (MB) |\n|---|---|---:|---:|---:|---:|\n"
+        f"| ours | {o['status']} | {o['seconds']:.1f} | {o['mb']:.1f} | {o['lines']:,} | {o['peak_rss']:.0f} |\n"
+        f"| Datasette | {t['status']} | {t['seconds']:.1f} | {t['mb']:.1f} | {t['lines']:,} | {t['peak_rss']:.0f} |\n"
     )
     if floors:
         lines.append("Floor detail (statements per request; slowest statement):\n")
