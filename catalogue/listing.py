@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.api.exports import PAGE_EXPORT_FORMATS, RowWriter, export_response
 from catalogue.filters import SearchFilterSet
+from catalogue.planner import joins_as_written
 from catalogue.versioning import catalogue_version
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -292,14 +293,19 @@ def build_list_page(
     searched = fs.filters["q"].filter(fs.queryset, fs.form.cleaned_data.get("q"))
     results = fs.filter_queryset(searched, exclude={"q"})
     cache_key = _facet_cache_key(request, params, known=fs.filters.keys())
-    facet_objs = cache.get(cache_key)
-    if facet_objs is None:
-        facet_objs = _count_facets(facets, fs, searched, params)
-        cache.set(cache_key, facet_objs, FACET_SECONDS)
+    counted = cache.get(cache_key)
+    if counted is None:
+        # The list's total with its facets: both depend on the filters and the catalogue only.
+        counted = (_count_facets(facets, fs, searched, params), results.count())
+        cache.set(cache_key, counted, FACET_SECONDS)
+    facet_objs, total = counted
 
     paginator = Paginator(results, page_size)
+    paginator.count = total  # a cached_property: set, it is not counted again
     asked = (request.GET.get("page") or "").strip()
     page = paginator.get_page(asked)
+    with joins_as_written():  # the rows' select_related chain (planner.py says why)
+        page.object_list = list(page.object_list)
     if asked and asked != str(page.number):
         # Say so rather than silently showing another page than the one asked for.
         if asked.isdigit() and int(asked) > page.number:
@@ -321,7 +327,7 @@ def _facet_cache_key(request: HttpRequest, params: QueryDict, known: Iterable[st
     names = {*known, "page_size"}
     state = sorted((k, v) for k, vs in params.lists() if k in names for v in vs)
     raw = f"{request.path}|{get_language()}|{catalogue_version()}|{state}"
-    return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "facets+count:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _count_facets(
