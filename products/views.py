@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.listing import ListPage, build_list_page, export_list, list_context
+from catalogue.planner import joins_as_written
 from catalogue.templatetags.catalogue_tags import money
 from catalogue.versioning import catalogue_version
 from products.api import write_cases, write_products
@@ -114,6 +115,7 @@ def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     )
 
 
+@joins_as_written()  # the product's and its cases' select_related chains: catalogue/planner.py
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(
         Product.objects.published()
@@ -142,6 +144,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@joins_as_written()  # a case with its product, institutions and places: catalogue/planner.py
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(
         Case.objects.published().for_listing().select_related("district", "product__institution"), pk=pk
