@@ -197,8 +197,9 @@ def test_list_pages_run_a_constant_number_of_queries(client, url, many_cases):
     assert small == large
     # 30: the product list's programme-kind, collateral-type and eligible-firm facets cost a count
     # and a label query each, and a chosen "any of" facet two more (its chosen total and one
-    # GROUP BY for the values not chosen) whatever the number of values.
-    assert large <= 30, f"{url} runs {large} queries"
+    # GROUP BY for the values not chosen) whatever the number of values. On PostgreSQL two more
+    # set and reset the planner's join order around the rows (catalogue/planner.py).
+    assert large <= 30 + (2 if connection.vendor == "postgresql" else 0), f"{url} runs {large} queries"
     # A repeat of the same state reads the facets from the cache.
     assert queries(client, url + "&page_size=100", cold=False) < large
 
