@@ -100,6 +100,8 @@ def response_cache_key(request: HttpRequest, version: str, media_type: str) -> s
 
 
 def cached_response(key: str) -> HttpResponse | None:
+    if not settings.API_RESPONSE_CACHE_SECONDS:  # off means not read either (a shared cache may hold some)
+        return None
     hit = cache.get(key)
     if hit is None:
         return None

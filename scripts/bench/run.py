@@ -61,6 +61,7 @@ OUR_PORT = int(os.environ.get("BENCH_OUR_PORT", "8201"))
 DS_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8202"))
 NOCACHE_PORT = int(os.environ.get("BENCH_NOCACHE_PORT", "8203"))
 WORKDIR = Path(os.environ.get("BENCH_DIR", ROOT / ".bench"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
 CURSOR_PAGES = 20
 
 
@@ -325,8 +326,12 @@ def server_env(db_url: str) -> dict[str, str]:
         # The anonymous throttle (120/min) would refuse the load generator; Datasette has none.
         API_RATE_ANON="100000000/min",
     )
-    # One cache per process (locmem), so "varied" URLs of an earlier run can never be hits here.
+    # The cache: BENCH_REDIS_URL, as production shares one Redis between its workers (emptied
+    # when the benchmark starts, so nothing of an earlier run is a hit); without it one locmem
+    # cache per process, where each worker's first request of a kind finds its caches cold.
     env.pop("REDIS_URL", None)
+    if REDIS_URL:
+        env["REDIS_URL"] = REDIS_URL
     return env
 
 
@@ -541,6 +546,10 @@ def main() -> None:
     header = machine(db_url)
     connection.close()
 
+    if REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
     ours = theirs = nocache = None
     try:
         ours, theirs = start_ours(db_url), start_datasette(sqlite_path)
@@ -649,7 +658,13 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
         f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
         f"Machine: {header}.  ",
         f"One client, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds, p50 / p95. "
-        "Ours: gunicorn, 2 workers, DEBUG off. Datasette: immutable, facet suggestions off, FTS5 over "
+        "Ours: gunicorn, 2 workers of 4 threads, DEBUG off, caches in "
+        + (
+            "one Redis shared by the workers (BENCH_REDIS_URL, emptied at the start)"
+            if REDIS_URL
+            else "each process (locmem: no BENCH_REDIS_URL)"
+        )
+        + ". Datasette: immutable, facet suggestions off, FTS5 over "
         "our bigrams, category subtree as `category_slug__in` — the fair setup of issue 10. "
         "**Repeated**: the same URL every round (ours: answered from the whole-response cache, as a "
         "cache serves repeated queries). **Varied**: a new equivalent URL every round (page_size 51, "

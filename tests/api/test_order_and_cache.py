@@ -71,3 +71,22 @@ def test_a_cached_response_still_answers_304(api, settings):
     first = get(api, "/api/v1/cases/?page_size=3")
     again = get(api, "/api/v1/cases/?page_size=3", status=304, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again["ETag"] == first["ETag"]
+
+
+def test_a_response_cache_turned_off_is_not_read_either(api, settings, monkeypatch):
+    # Servers sharing one Redis may run with the cache on and off (the benchmark's second server);
+    # off must not answer from what another process stored there.
+    from catalogue.api import conditional
+
+    real = get(api, "/api/v1/cases/?page_size=4").json()
+    forged = (b'{"forged": true}', {"Content-Type": "application/json"})
+    original_get = conditional.cache.get
+    monkeypatch.setattr(
+        conditional.cache,
+        "get",
+        lambda key, *a, **k: forged if key.startswith("api-response:") else original_get(key, *a, **k),
+    )
+    settings.API_RESPONSE_CACHE_SECONDS = 600
+    assert get(api, "/api/v1/cases/?page_size=4").json() == {"forged": True}  # what another stored
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    assert get(api, "/api/v1/cases/?page_size=4").json() == real
