@@ -81,7 +81,7 @@ def cached_count(queryset: QuerySet, request: HttpRequest, state: ListState) -> 
     count = cache.get(key)
     if count is None:
         count = queryset.count()
-        cache.set(key, count, settings.API_RESPONSE_CACHE_SECONDS or 300)
+        cache.set(key, count, settings.API_COUNT_CACHE_SECONDS)
     return count
 
 
