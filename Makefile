@@ -39,8 +39,9 @@ run: migrate ## set everything up and serve on 127.0.0.1:$(PORT) (development: D
 	$(DEV) $(PY) manage.py load_catalogue --if-changed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Production: gunicorn (gunicorn.conf.py: WEB_CONCURRENCY workers of GUNICORN_THREADS threads), persistent database connections
-# (CONN_MAX_AGE), static files collected with hashed names and compressed copies (WhiteNoise).
+# Production: gunicorn (gunicorn.conf.py: WEB_CONCURRENCY workers of GUNICORN_THREADS threads),
+# persistent database connections (CONN_MAX_AGE), static files collected with hashed names and
+# compressed copies (WhiteNoise).
 # Access logs come from the app (JSON, with the request id), not from gunicorn.
 BIND ?= 127.0.0.1:$(PORT)
 serve: migrate ## production mode: collectstatic, then gunicorn on $(BIND) (needs SECRET_KEY)

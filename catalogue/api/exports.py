@@ -5,8 +5,9 @@
 Memory stays flat however large the export: records are read with `iterator(chunk_size=…)`, which
 runs the queryset's prefetches once per chunk, so queries grow with the number of chunks, never
 per row. Lists that have a row writer (catalogue/api/rows.py) write each chunk with it, the
-serializer's JSON at a fraction of its cost: a million cases is minutes of serializer work. CSV is streamed as it is written (UTF-8 with a BOM so spreadsheet software reads Chinese);
-XLSX is written by openpyxl's write-only workbook to a temporary file, which is then streamed.
+serializer's JSON at a fraction of its cost: a million cases is minutes of serializer work. CSV
+is streamed as it is written (UTF-8 with a BOM so spreadsheet software reads Chinese); XLSX is
+written by openpyxl's write-only workbook to a temporary file, which is then streamed.
 """
 
 from __future__ import annotations
@@ -119,23 +120,21 @@ def cell_values(row: dict[str, Any], cols: list[Column]) -> list[Any]:
     return out
 
 
-def serialized_rows(
-    queryset: QuerySet, serializer_class: type[serializers.Serializer], context: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
-    """Serialized records, a chunk at a time (prefetches run once per chunk)."""
-    records = queryset.iterator(chunk_size=CHUNK_SIZE)
-    while chunk := list(itertools.islice(records, CHUNK_SIZE)):
-        yield from serializer_class(chunk, many=True, context=context).data
-
-
 RowWriter = Callable[[list[Any]], list[dict[str, Any]]]
 
 
 def written_rows(queryset: QuerySet, write: RowWriter) -> Iterator[dict[str, Any]]:
-    """Records written a chunk at a time by a list's row writer (the same JSON as its serializer)."""
+    """Records written a chunk at a time (prefetches run once per chunk): by a list's row writer,
+    or by its serializer (`serialized_rows`); the same JSON either way."""
     records = queryset.iterator(chunk_size=CHUNK_SIZE)
     while chunk := list(itertools.islice(records, CHUNK_SIZE)):
         yield from write(chunk)
+
+
+def serialized_rows(
+    queryset: QuerySet, serializer_class: type[serializers.Serializer], context: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    return written_rows(queryset, lambda chunk: serializer_class(chunk, many=True, context=context).data)
 
 
 class _Echo:
