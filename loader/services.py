@@ -35,7 +35,7 @@ from institutions.services import institution_set_parent
 from loader.models import ImportItem, ReportImport
 from loader.report import Report, ReportFormatError, parse_report, report_preview
 from loader.report.preview import Resolve
-from loader.report.source import ReportFileError, report_text
+from loader.report.source import ReportFileError, read_issue
 from loader.report.text import collapse
 from loader.resolve import Resolver
 from policies.models import Policy, PolicySource
@@ -79,8 +79,8 @@ def preview_resolver(resolver: Resolver) -> Resolve:
 def read_report(data: bytes) -> tuple[str, Report]:
     """Text and parsed report of an uploaded file, or ReportImportError naming the problem."""
     try:
-        text = report_text(data, max_bytes=max_upload_bytes())
-        return text, parse_report(text)
+        layout = read_issue(data, max_bytes=max_upload_bytes())
+        return layout.text, parse_report(layout)
     except (ReportFileError, ReportFormatError) as exc:
         raise ReportImportError(str(exc)) from None
 

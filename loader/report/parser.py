@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .errors import ReportFormatError
+from .layout import Layout
 from .places import Gazetteer, gazetteer
 from .text import (
     PAGE_NUMBER,
@@ -28,10 +30,6 @@ from .text import (
     norm,
     squash,
 )
-
-
-class ReportFormatError(ValueError):
-    """The text is not an issue of the monthly report in the expected layout."""
 
 
 @dataclass
@@ -127,8 +125,10 @@ class _Line:
     text: str  # normalised
 
 
-def parse_report(text: str) -> Report:
-    """Parse the text of one issue; raises ReportFormatError when it is not that layout."""
+def parse_report(source: str | Layout) -> Report:
+    """Parse one issue (its text, or a reader's Layout); raises ReportFormatError when it is not
+    that layout."""
+    text = source if isinstance(source, str) else source.text
     if not text.strip():
         raise ReportFormatError("the file is empty")
     lines = [_Line(i + 1, raw, norm(raw).strip()) for i, raw in enumerate(text.splitlines())]

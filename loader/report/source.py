@@ -1,14 +1,18 @@
-"""From an uploaded file's bytes to the report's text, or a clear error naming what is wrong.
+"""From an uploaded file's bytes to the issue as read (readers/), or a clear error naming what is wrong.
 
 Checks run before anything is parsed or written: size, emptiness, the encoding, a PDF's text layer,
-and signs of a truncated file. Text is extracted from PDFs with pypdfium2 (PDFium's own text
-layer), a well-kept binding that needs no system packages."""
+and signs of a truncated file. A PDF goes to the PDF reader (tables by their geometry), anything else
+must be UTF-8 text and goes to the text reader (rows by what they say)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 
+from .errors import ReportFileError
+from .layout import Layout
+from .readers.pdf import read_pdf
+from .readers.text import read_text
 from .text import norm
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -16,21 +20,33 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 CHAPTER_HEAD = re.compile(r"^第\s*([一二三四五六七八九十]+)\s*章")
 
 
-class ReportFileError(ValueError):
-    """The file cannot be read as an issue of the report; the message names the problem."""
+def is_pdf(data: bytes) -> bool:
+    return data.lstrip()[:5] == b"%PDF-"
 
 
-def report_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """The text of an uploaded report (UTF-8 text or a PDF)."""
+def check_report_file(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """The cheap checks (size, emptiness, encoding) that an upload form runs before storing a file."""
     if len(data) > max_bytes:
         raise ReportFileError(
             f"the file is {len(data) / 1048576:.1f} MB, over the upload limit of {max_bytes / 1048576:.0f} MB"
         )
     if not data.strip():
         raise ReportFileError("the file is empty")
-    text = pdf_text(data) if data.lstrip()[:5] == b"%PDF-" else _decode(data)
-    _check_complete(text)
-    return text
+    if not is_pdf(data):
+        _decode(data)
+
+
+def read_issue(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Layout:
+    """An uploaded issue (UTF-8 text or a PDF) as read: running text and tables of rows."""
+    check_report_file(data, max_bytes=max_bytes)
+    layout = read_pdf(data) if is_pdf(data) else read_text(_decode(data))
+    _check_complete(layout.text)
+    return layout
+
+
+def report_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The text of an uploaded report as its reader reads it (what excerpts are checked against)."""
+    return read_issue(data, max_bytes=max_bytes).text
 
 
 def _decode(data: bytes) -> str:
@@ -45,32 +61,6 @@ def _decode(data: bytes) -> str:
     raise ReportFileError(
         "the file is encoded in GBK/GB18030, not UTF-8: save it as UTF-8 (or upload the PDF) and try again"
     )
-
-
-def pdf_text(data: bytes) -> str:
-    """Every page's text layer, pages separated by a form feed's worth of blank line."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise ReportFileError(f"the PDF cannot be opened; it is damaged or truncated ({exc})") from None
-    try:
-        pages = []
-        for page in pdf:
-            textpage = page.get_textpage()
-            pages.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-    finally:
-        pdf.close()
-    text = "\n\n".join(p.replace("\r\n", "\n").replace("\r", "\n") for p in pages)
-    if not text.strip():
-        raise ReportFileError(
-            f"the PDF has {len(pages)} page(s) but no text layer (a scan?): run OCR on it first, "
-            "or upload the extracted text"
-        )
-    return text
 
 
 def _check_complete(text: str) -> None:
