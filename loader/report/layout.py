@@ -34,6 +34,9 @@ class Row:
     cells: list[str]
     line: int  # 1-based line number in Layout.text where the row starts
     page: int | None = None
+    # A verbatim piece of Layout.text (one line's part of the description) to cut the row's excerpt
+    # from; empty: the description cell itself, which is then verbatim (a PDF row's own line).
+    excerpt_from: str = ""
 
 
 @dataclass

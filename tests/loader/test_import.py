@@ -160,15 +160,15 @@ def test_curator_edit_survives_reimport_and_shows_as_conflict(empty_catalogue, r
     case._history_user = user  # as the admin does through HistoryRequestMiddleware
     case.save()
 
-    # A corrected edition: the same issue with one client written differently.
-    corrected = report_bytes.decode().replace(item.parsed["client"], item.parsed["client"] + "甲", 1)
+    # A corrected edition: the same issue with one client written differently (still a firm's name).
+    corrected = report_bytes.decode().replace(item.parsed["client"], "甲" + item.parsed["client"], 1)
     again = _import(corrected.encode(), name="003-corrected.txt")
     assert again.status == ReportImport.Status.DONE, again.log
     case.refresh_from_db()
     assert case.client == "某科技公司(馆员更正)"
     conflicts = [c for c in again.conflicts if c["record"] == f"case {case.key}" and c["field"] == "client"]
     assert conflicts and conflicts[0]["current"] == "某科技公司(馆员更正)"
-    assert conflicts[0]["imported"] == item.parsed["client"] + "甲"
+    assert conflicts[0]["imported"] == "甲" + item.parsed["client"]
     assert "conflict" in again.log
 
 
@@ -177,13 +177,13 @@ def test_corrected_edition_shows_as_changes_to_review(empty_catalogue, report_by
     item = ImportItem.objects.filter(report_import=imp, kind="case").exclude(parsed__client=None).first()
     import_item_accept(item=item)
     old = item.parsed["client"]
-    corrected = report_bytes.decode().replace(old, old + "乙", 1)
+    corrected = report_bytes.decode().replace(old, "乙" + old, 1)
     again = _import(corrected.encode(), name="003-v2.txt")
     (change,) = again.items.all()
     assert change.action == ImportItem.Action.UPDATE and change.record_id == item.record_id
-    assert change.diff == {"client": [old, old + "乙"]}
+    assert change.diff == {"client": [old, "乙" + old]}
     import_item_accept(item=change)
-    assert Case.objects.get(pk=item.record_id).client == old + "乙"
+    assert Case.objects.get(pk=item.record_id).client == "乙" + old
 
 
 def test_dry_run_prints_the_preview_and_writes_nothing(empty_catalogue, seeds_dir):

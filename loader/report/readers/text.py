@@ -1,10 +1,603 @@
-"""Reading an issue from its extracted text."""
+"""Reading an issue from its extracted text: table rows by what they say, not by tabs.
+
+Exports of the same PDF differ in what they put between cells (tabs, one space, runs of spaces as
+`pdftotext -layout` writes, line breaks) and in the order cells come out (a cell centred vertically
+comes out after the first lines of its neighbour). So a row is found by its institution, wherever it
+stands: the first cell of a line, a line of its own, or after the sentence that ended the row
+before. The description text of a table is then split among its institutions, in order, at sentence
+starts: each row takes the text that starts like a description (a date, a finished sentence before
+it) and names its institution, so a description set before its bank line still finds its bank.
+"""
 
 from __future__ import annotations
 
-from ..layout import Layout, Line
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from ..errors import ReportFormatError
+from ..layout import Layout, Line, Row, Table
+from ..sections import (
+    CAPTION,
+    CHAPTER,
+    ITEM,
+    SECTION,
+    caption_number,
+    column_roles,
+    is_heading,
+    issue_meta,
+    last_occurrences,
+    page_noise,
+)
+from ..text import SENTENCE_END, SOURCE_LINE, STARTS_WITH_DATE, norm, squash
+
+# What an institution's name ends in: a bank (written out or short), a credit union, a guarantor,
+# an insurer or securities firm, an exchange or a platform; then optionally its branch.
+INST_WORD = (
+    r"(?:银行|农发行|农行|建行|工行|中行|交行|邮储|农商行|信用社|信用联社|联社|"
+    r"担保(?:股份)?(?:有限)?(?:责任)?公司|担保集团|保险(?:股份)?(?:有限)?公司|证券(?:股份)?(?:有限)?公司|"
+    r"信托(?:有限)?公司|金融租赁(?:股份)?(?:有限)?公司|消费金融(?:股份)?(?:有限)?公司|财务公司|"
+    r"小额贷款(?:股份)?(?:有限)?公司|交易所|交易中心|服务平台)"
+)
+BRANCH_END = r"(?:分行|支行|营业部|分公司|管理部|营业室)"
+INSTITUTION = re.compile(
+    rf"[\u4e00-\u9fff()·]{{0,16}}?{INST_WORD}(?:股份有限公司|有限责任公司|有限公司)?"
+    rf"(?:[\u4e00-\u9fff()]{{0,16}}?{BRANCH_END})?"
+)
+NAME_CHARS = re.compile(r"^[\u4e00-\u9fff()·]+$")
+# A name followed by one of these (after a single space) is a sentence's subject, not a cell.
+SUBJECT_VERB = re.compile(
+    r"^(为|在|与|和|向|以|通过|成功|携手|联合|的|是|将|已|于|对|根据|依托|获|按照|等|及|、|,|:|。)"
+)
+STRONG_SEP = re.compile(r"\t| {2,}|\u3000")
+CLAUSE = re.compile(r"[,;:。!?、]")
+SERIAL = re.compile(r"^\s*(\d{1,3})(?:[.、)]|\s)\s*")
+AFTER_END = re.compile(r"[。!?;][\"”’)]*\s*$")
+DATE_SOON = re.compile(r"^[^,;:。]{1,14}?(\d{4}年)?\d{1,2}月\d{1,2}[日号]")
+NEW_FIGURES = re.compile(r"^截至\s*\d{4}\s*年")
 
 
 def read_text(text: str) -> Layout:
+    """Running text (every line outside the tables, captions included) and the tables' rows."""
     lines = [Line(no=i + 1, raw=raw) for i, raw in enumerate(text.splitlines())]
-    return Layout(kind="text", text=text, lines=lines, tables=[])
+    try:
+        title, _year, _month, publisher = issue_meta(lines)
+        fixed = {squash(title), squash(publisher)}
+    except ReportFormatError:
+        fixed = set()  # the parser says what is wrong; the reader still reads what it can
+    noise = page_noise(lines, fixed)
+    body = [ln for ln in lines if ln.text and not noise(ln)]
+    captions = last_occurrences(body, CAPTION, key=caption_number)
+    inside: set[int] = set()
+    tables = []
+    for number, start in sorted(captions.items(), key=lambda kv: kv[1]):
+        end = _region_end(body, start + 1)
+        region = body[start + 1 : end]
+        tables.append(_table(body[start], number, region))
+        inside.update(ln.no for ln in region)
+    running = [ln for ln in lines if ln.no not in inside]
+    return Layout(kind="text", text=text, lines=running, tables=tables)
+
+
+def _region_end(body: list[Line], start: int) -> int:
+    """A table runs to its source line, the next caption or heading, or a numbered heading."""
+    for i in range(start, len(body)):
+        t = body[i].text
+        if SOURCE_LINE.match(squash(t)) or CAPTION.match(t) or is_heading(t) or SECTION.match(t):
+            return i
+        if ITEM.match(t) and "\t" not in body[i].raw and len(t) < 60 and i > start + 2:
+            prev = body[i - 1].text
+            if SENTENCE_END.search(prev) or CHAPTER.match(prev):
+                return i
+    return len(body)
+
+
+# ---------------------------------------------------------------- one table
+
+
+@dataclass
+class _Anchor:
+    """Where a row starts: its institution cell (empty for a row known only by a dated sentence)."""
+
+    name: str
+    line: Line
+    pos: int  # offset in the table's description text where the anchor stands
+    product: list[str] = field(default_factory=list)
+    fixed: bool = False  # a row that starts exactly at `pos` (a dated figure without its bank cell)
+
+
+@dataclass
+class _Desc:
+    """The description text of one table, every fragment in reading order, with where it came from."""
+
+    parts: list[tuple[int, str, Line]] = field(default_factory=list)  # (offset, raw fragment, line)
+    text: str = ""
+
+    def add(self, raw: str, line: Line) -> None:
+        raw = raw.strip()
+        if not raw:
+            return
+        if self.text:
+            self.text += " "
+        self.parts.append((len(self.text), raw, line))
+        self.text += raw
+
+
+def _table(caption: Line, number: int, region: list[Line]) -> Table:
+    table = Table(number=number, caption=caption.raw.strip(), header=[], line=caption.no, page=caption.page)
+    table.source_lines = len(region)
+    header_at = next((i for i, ln in enumerate(region[:6]) if _header_cells(ln)), None)
+    if header_at is None:
+        table.unplaced = list(region)
+        return table
+    table.unplaced = list(region[:header_at])
+    head = region[header_at]
+    table.header = [squash(c) for c in _header_cells(head) or []]
+    roles = column_roles(table.header)
+    columns = _column_starts(head) if "\t" not in head.raw else None
+    anchors, desc, products = _scan(region[header_at + 1 :], table, roles, columns)
+    if not anchors:
+        table.unplaced.extend(ln for _o, _r, ln in desc.parts)
+        return table
+    bounds = _split(anchors, desc)
+    _assign_products(anchors, products, desc, bounds)
+    for k, anchor in enumerate(anchors):
+        start, end = bounds[k], bounds[k + 1]
+        pieces = [(o, r, ln) for o, r, ln in desc.parts if start <= o < end or (o < start < o + len(r))]
+        text = desc.text[start:end].strip()
+        if "product" in roles and not anchor.product:
+            # A product cell set just before its description's date (`e 钱庄 7. 0 2024年5月24日,…`)
+            product, rest = _product_prefix(text)
+            if product and STARTS_WITH_DATE.match(squash(norm(rest))):
+                anchor.product.append(product)
+                text = rest.strip()
+        cells = []
+        for role in roles:
+            if role == "institution":
+                cells.append(anchor.name)
+            elif role == "product":
+                cells.append(" ".join(anchor.product))
+            elif role == "description":
+                cells.append(text)
+            else:
+                cells.append("")
+        first = min([anchor.line.no] + [ln.no for _o, _r, ln in pieces if _o >= start])
+        excerpt = next((r for o, r, _ln in pieces if o >= start and len(squash(r)) >= 12), "")
+        table.rows.append(Row(cells=cells, line=first, page=anchor.line.page, excerpt_from=excerpt))
+    return table
+
+
+def _header_cells(ln: Line) -> list[str] | None:
+    """A header: two or more short cells, one naming the institution column. Cells are split where
+    the line shows its columns (tabs, runs of spaces), else at single spaces."""
+    text = ln.text
+    if "\t" in ln.raw:
+        cells = [norm(c).strip() for c in ln.raw.split("\t")]
+    elif re.search(r"\S {2,}\S", ln.raw.strip()):
+        cells = [norm(c).strip() for c in STRONG_SEP.split(ln.raw.strip())]
+    else:
+        cells = text.split()
+    cells = [c for c in cells if c]
+    ok = 2 <= len(cells) <= 6 and all(len(squash(c)) <= 14 for c in cells) and re.search(r"银行|机构", text)
+    if ok and not any(STARTS_WITH_DATE.match(c) for c in cells):
+        return cells
+    return None
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _column_starts(head: Line) -> list[int] | None:
+    """Display columns where `pdftotext -layout` set each header cell (runs of 2+ spaces between)."""
+    raw = head.raw.rstrip()
+    if not re.search(r"\S {2,}\S", raw):
+        return None
+    starts = [_width(raw[: m.start()]) for m in re.finditer(r"(?:^|(?<= {2}))\S", raw)]
+    return starts if len(starts) >= 2 else None
+
+
+def _cut_columns(raw: str, starts: list[int]) -> list[str]:
+    """A `-layout` line cut at the header's columns (a cell may start a little left of its header)."""
+    cells = [""] * len(starts)
+    for m in re.finditer(r"\S+(?: \S+)*", raw):
+        at = _width(raw[: m.start()])
+        k = max((i for i, s in enumerate(starts) if at >= s - 2), default=0)
+        cells[k] = (cells[k] + " " + m.group(0)).strip()
+    return cells
+
+
+def _scan(lines: list[Line], table: Table, roles: list[str], columns: list[int] | None):
+    """Walk the table's lines: institutions become anchors, product fragments are kept with their
+    line, everything else is description text in reading order."""
+    anchors: list[_Anchor] = []
+    desc = _Desc()
+    products: list[tuple[Line, str]] = []
+    has_product = "product" in roles
+    inst_col = roles.index("institution")
+    desc_col = roles.index("description")
+    header_flat = "".join(table.header)
+    pending: tuple[str, Line, int] | None = None  # an institution cell still being written (wrapped)
+    want_product: _Anchor | None = None  # a bank alone on its line: its product may follow
+    split_name: tuple[str, Line, int] | None = None  # the head of a name the next line may finish
+    for ln in lines:
+        flat = squash(ln.text)
+        if flat == header_flat:
+            continue  # the header repeated on a new page
+        if _garbage(ln):
+            table.unplaced.append(ln)
+            continue
+        cells = _cells(ln, columns, len(roles))
+        inst = norm(squash(cells[inst_col])) if cells is not None else ""
+        if pending is not None and not inst:
+            _settle(pending, anchors, table)  # nothing more of the name comes: keep what there is
+            pending = None
+        if cells is not None:
+            ln_first, pos = ln, len(desc.text) + (1 if desc.text else 0)
+            if pending is not None:
+                inst = pending[0] + inst  # the rest of a wrapped institution cell
+                ln_first, pos = pending[1], pending[2]
+            pending = None
+            last = anchors[-1] if anchors else None
+            if (
+                inst
+                and not INSTITUTION.fullmatch(inst)
+                and last is not None
+                and last.line.no in (ln.no - 1, ln.no - 2)
+                and re.fullmatch(INSTITUTION.pattern, last.name + inst)
+                and re.search(BRANCH_END + "$", inst)
+            ):
+                last.name += inst  # `北京银行` / `城市副中心分行`: the branch wrapped to a new line
+            elif inst and INSTITUTION.fullmatch(inst):
+                anchors.append(_Anchor(inst, ln_first, pos))
+            elif inst and NAME_CHARS.match(inst) and len(inst) <= 16:
+                pending = (inst, ln_first, pos)  # part of a name: the next line may finish it
+            elif inst:
+                desc.add(cells[inst_col], ln)
+            for k, role in enumerate(roles):
+                if role == "product" and cells[k].strip():
+                    products.append((ln, cells[k].strip()))
+                elif k == desc_col or (role == "other" and k != inst_col):
+                    _add_text(desc, cells[k], ln, anchors)
+            want_product = None
+            continue
+        raw = ln.raw
+        head = _leading_fragment(raw)
+        if split_name is not None:
+            name, first_ln, first_pos = split_name
+            split_name = None
+            if head and INSTITUTION.fullmatch(name + head[0]):
+                # `北京农商银` / `行`: a name wrapped across two lines of a cell
+                anchors.append(_Anchor(name + head[0], first_ln, first_pos))
+                raw = raw[head[1] :]
+                head = None
+        elif (
+            head
+            and len(head[0]) <= 12
+            and not re.search(rf"({BRANCH_END}|{INST_WORD})$", head[0])
+            and _name_at(raw, 0) is None
+        ):
+            split_name = (head[0], ln, len(desc.text) + (1 if desc.text else 0))
+            raw = raw[head[1] :]
+        for part_raw, anchor in _split_line(raw):
+            if anchor is None:
+                if want_product is not None and has_product:
+                    product, rest = _product_prefix(part_raw)
+                    if product:
+                        want_product.product.append(product)
+                    part_raw = rest
+                want_product = None
+                if part_raw.strip():
+                    _add_text(desc, part_raw, ln, anchors)
+                continue
+            name, rest = anchor
+            pos = len(desc.text) + (1 if desc.text else 0)
+            a = _Anchor(name, ln, pos)
+            anchors.append(a)
+            want_product = None
+            if has_product:
+                product, rest = _product_prefix(rest)
+                if product:
+                    a.product.append(product)
+                elif not rest.strip():
+                    want_product = a
+            if rest.strip():
+                desc.add(rest, ln)
+    if pending is not None:
+        _settle(pending, anchors, table)
+    return anchors, desc, products
+
+
+def _settle(pending: tuple[str, Line, int], anchors: list[_Anchor], table: Table) -> None:
+    """Part of a name that nothing completes: the tail of a cell whose first line was lost
+    (`津分行`) still starts a row (the parser completes it from the description); anything else is
+    reported."""
+    name, ln, pos = pending
+    if re.search(rf"({BRANCH_END}|{INST_WORD})$", name):
+        anchors.append(_Anchor(name, ln, pos))
+    else:
+        table.unplaced.append(ln)
+
+
+def _garbage(ln: Line) -> bool:
+    """Text drawn in an image and read back by OCR: many tiny cells (`业为 , 秋`)."""
+    cells = [c for c in ln.raw.split("\t") if c.strip()]
+    return len(cells) >= 4 and sum(len(c.strip()) for c in cells) / len(cells) <= 3
+
+
+def _cells(ln: Line, columns: list[int] | None, ncols: int) -> list[str] | None:
+    """A line's cells when its layout shows them: as many tab-separated cells as the header has
+    columns (an empty first cell continues the row above), or `-layout` columns."""
+    if columns is not None:
+        cut = _cut_columns(ln.raw, columns)
+        return cut if sum(1 for c in cut if c) >= 1 else None
+    if "\t" not in ln.raw:
+        return None
+    cells = [c.strip() for c in ln.raw.split("\t")]
+    while len(cells) > ncols and not cells[-1]:
+        cells.pop()
+    if len(cells) < ncols:
+        return None  # a lost separator: read by what the text says
+    return cells[: ncols - 1] + [" ".join(c for c in cells[ncols - 1 :] if c)]
+
+
+SENTENCE_BREAK = re.compile(r"[。!?;!?;][\"”’)]*\s+")
+
+
+def _leading_fragment(raw: str) -> tuple[str, int] | None:
+    """A line's first cell when the line shows it (a run of spaces or the line's end after it) and
+    it is made of name characters only: (its text without spaces, where it ends in raw)."""
+    m = re.match(r"\s*(\S+?)(?: {2,}|\u3000|$)", raw)
+    if m is None:
+        return None
+    frag = norm(m.group(1))
+    if not NAME_CHARS.match(frag) or len(frag) > 16:
+        return None
+    return frag, m.end()
+
+
+def _split_line(raw: str) -> list[tuple[str, tuple[str, str] | None]]:
+    """A line's parts in order: (text, None) for description text, ("", (name, rest)) where an
+    institution starts a row: at the line's start (after a serial number) or after a finished
+    sentence; `rest` is the row's text up to the next institution on the line."""
+    found = []
+    for at in [0, *(m.end() for m in SENTENCE_BREAK.finditer(raw))]:
+        serial = SERIAL.match(raw) if at == 0 else None
+        hit = _name_at(raw, serial.end()) if serial else None
+        hit = hit or _name_at(raw, at)
+        if hit is not None:
+            found.append((at, *hit))
+    if not found:
+        return [(raw, None)]
+    out: list[tuple[str, tuple[str, str] | None]] = []
+    if raw[: found[0][0]].strip():
+        out.append((raw[: found[0][0]], None))
+    for i, (_at, name, end) in enumerate(found):
+        stop = found[i + 1][0] if i + 1 < len(found) else len(raw)
+        out.append(("", (name, raw[end:stop])))
+    return out
+
+
+def _name_at(raw: str, at: int) -> tuple[str, int] | None:
+    """An institution's name starting at raw[at], ending where the text has a break (whitespace,
+    a quote, the line's end), and not the subject of a sentence running on."""
+    kept: list[tuple[str, int]] = []  # (normalised char, raw index after it)
+    ends: list[int] = []
+    i = at
+    while i < len(raw) and len(kept) < 34:
+        c = raw[i]
+        if c.isspace():
+            if kept and (not ends or ends[-1] != len(kept)):
+                ends.append(len(kept))
+        else:
+            n = norm(c)
+            if not n or not NAME_CHARS.match(n):
+                if kept:
+                    ends.append(len(kept))
+                break
+            kept.append((n, i + 1))
+        i += 1
+    else:
+        if kept and i >= len(raw):
+            ends.append(len(kept))
+    ends = sorted(set(e for e in ends if e >= 2))
+    valid = [e for e in ends if INSTITUTION.fullmatch("".join(c for c, _ in kept[:e]))]
+    if not valid and at == 0 and ends and ends[0] <= 8:
+        # The tail of a name whose first line was lost (`津分行`), alone before a run of spaces:
+        # still a row of its own; the parser completes the name from the description.
+        e = ends[0]
+        rest = raw[kept[e - 1][1] :]
+        if re.fullmatch(rf"[\u4e00-\u9fff]{{1,6}}{BRANCH_END}", "".join(c for c, _ in kept[:e])) and (
+            not rest.strip() or STRONG_SEP.match(rest)
+        ):
+            valid = [e]
+    if not valid:
+        return None
+    branch = [e for e in valid if re.search(BRANCH_END + "$", "".join(c for c, _ in kept[:e]))]
+    e = max(branch) if branch else min(valid)
+    raw_end = kept[e - 1][1]
+    after = raw[raw_end:]
+    if after[:1] and not after[:1].isspace() and after[:1] not in '"“「《(':
+        return None  # runs straight on: the name is part of a longer word or sentence
+    if after[:1] == " " and not STRONG_SEP.match(after) and SUBJECT_VERB.match(norm(after.strip())):
+        return None
+    return "".join(c for c, _ in kept[:e]), raw_end
+
+
+def _product_prefix(text: str) -> tuple[str, str]:
+    """A product cell written before the description on the same line: the leading words that are
+    short and not a clause (no comma, no date); the rest is description."""
+    stripped = text.strip()
+    if not stripped:
+        return "", ""
+    pieces = STRONG_SEP.split(stripped)
+    if len(pieces) > 1 and _product_like(pieces[0]):
+        return pieces[0].strip(), text[text.index(pieces[0]) + len(pieces[0]) :]
+    words = stripped.split(" ")
+    taken: list[str] = []
+    for w in words:
+        if not _product_like(w) or len(squash("".join(taken + [w]))) > 30:
+            break
+        taken.append(w)
+    if not taken or len(taken) == len(words) and len(words) > 1 and not CLAUSE.search(norm(stripped)):
+        # every word is short: a product alone on its line, or nothing to tell them apart by
+        if not CLAUSE.search(norm(stripped)) and len(squash(stripped)) <= 30:
+            return stripped, ""
+        return "", text
+    rest = stripped[len(" ".join(taken)) :]
+    return " ".join(taken), rest
+
+
+def _product_like(word: str) -> bool:
+    flat = squash(norm(word))
+    return bool(flat) and not CLAUSE.search(flat) and not STARTS_WITH_DATE.match(flat) and len(flat) <= 30
+
+
+def _add_text(desc: _Desc, raw: str, ln: Line, anchors: list[_Anchor]) -> None:
+    """Description text; a dated figure sentence (`截至2023年末,华夏银行…`) naming another
+    institution than the row above starts a row of its own even without its bank cell."""
+    flat = norm(raw.strip())
+    if anchors and NEW_FIGURES.match(flat) and (not desc.text or AFTER_END.search(desc.text)):
+        named = INSTITUTION.search(squash(flat)[:40])
+        if named and not _same_bank(named.group(0), anchors[-1].name):
+            pos = len(desc.text) + (1 if desc.text else 0)
+            anchors.append(_Anchor("", ln, pos, fixed=True))
+    desc.add(raw, ln)
+
+
+def _same_bank(a: str, b: str) -> bool:
+    a, b = squash(a), squash(b)
+    return bool(a and b) and (a in b or b in a)
+
+
+def _assign_products(
+    anchors: list[_Anchor], products: list[tuple[Line, str]], desc: _Desc, bounds: list[int]
+) -> None:
+    """Product fragments of column layouts go to the row whose description runs on the same line
+    (a cell centred vertically starts above or below its institution), else to the nearest row."""
+    row_of_line: dict[int, int] = {}
+    for offset, _raw, ln in desc.parts:
+        k = next((k for k in range(len(anchors)) if bounds[k] <= offset < bounds[k + 1]), None)
+        if k is not None:
+            row_of_line.setdefault(ln.no, k)
+    for ln, text in products:
+        k = row_of_line.get(ln.no)
+        if k is None:
+            k = min(range(len(anchors)), key=lambda i: (abs(anchors[i].line.no - ln.no), anchors[i].line.no))
+        anchors[k].product.append(text)
+
+
+# ---------------------------------------------------------------- splitting the description text
+
+
+def _split(anchors: list[_Anchor], desc: _Desc) -> list[int]:
+    """Offsets [0, b1, …, len] cutting the description text into one piece per anchor, in order.
+
+    Each cut is a sentence start between an anchor and a little past the next one; a row scores for
+    naming its own institution first, for starting as a description starts (a date, a finished
+    sentence before it), and loses for holding the start of another row's description."""
+    text = desc.text
+    n = len(anchors)
+    cands = _candidates(desc)
+    line_at = {o: ln.no for o, _r, ln in desc.parts}
+    windows: list[list[int]] = []
+    for k in range(n - 1):
+        nxt = anchors[k + 1]
+        if nxt.fixed:
+            windows.append([nxt.pos])
+            continue
+        lo, hi = anchors[k].pos, _slide(text, nxt.pos)
+        w = [c for c in cands if lo <= c <= hi] or [min(max(nxt.pos, lo), len(text))]
+        windows.append(w)
+    starts = [[0]] + windows
+    ends = windows + [[len(text)]]
+    # best[k][e]: best score of rows 0..k with row k ending at e
+    best: list[dict[int, tuple[float, int]]] = []
+    for k in range(n):
+        row: dict[int, tuple[float, int]] = {}
+        for e in ends[k]:
+            choices = []
+            for s in starts[k]:
+                if s > e:
+                    continue
+                before = 0.0 if k == 0 else best[k - 1].get(s, (float("-inf"), 0))[0]
+                choices.append((before + _score(anchors, k, text, s, e, line_at), s))
+            if choices:
+                row[e] = max(choices)
+        best.append(row)
+    bounds = [len(text)]
+    e = len(text)
+    for k in range(n - 1, -1, -1):
+        if e not in best[k]:
+            e = max(best[k], key=lambda x: best[k][x][0])
+        s = best[k][e][1]
+        bounds.append(s)
+        e = s
+    bounds.reverse()
+    bounds[0] = 0
+    return bounds
+
+
+def _candidates(desc: _Desc) -> list[int]:
+    text = desc.text
+    out = {0, len(text)}
+    out.update(o for o, _r, _ln in desc.parts)
+    for m in re.finditer(r"[。!?;!?;][\"”’)]*\s*", text):
+        out.add(m.end())
+    return sorted(out)
+
+
+def _slide(text: str, pos: int) -> int:
+    """How far past an anchor its row may start: to the end of the sentence running on from the
+    row above (a tail of the previous description set on the anchor's line)."""
+    m = re.compile(r"[。!?;!?;][\"”’)]*\s*").search(text, pos)
+    return m.end() if m and m.end() - pos <= 160 else pos
+
+
+def _score(anchors: list[_Anchor], k: int, text: str, s: int, e: int, line_at: dict[int, int]) -> float:
+    seg = text[s:e]
+    flat = squash(norm(seg))
+    if not flat:
+        return -10.0
+    score = 0.0
+    if len(flat) < 8:
+        score -= 3.0
+    head = flat[:24]
+    prev = text[:s].rstrip()
+    ended = s == 0 or bool(AFTER_END.search(prev))
+    if STARTS_WITH_DATE.match(head) or NEW_FIGURES.match(head):
+        score += 1.0
+    elif DATE_SOON.match(head):
+        score += 0.7  # a product's words set before the description's date (`e钱庄7.0 2024年5月…`)
+    score += 0.5 if ended else -1.5
+    if not anchors[k].fixed and ended and line_at.get(s) == anchors[k].line.no:
+        score += 1.5  # a finished sentence before it and the row's own line: its cells start here
+    elif s == anchors[k].pos and not anchors[k].fixed:
+        score += 0.5  # a row usually starts where its institution stands
+    name = anchors[k].name
+    if name:
+        score += 2.0 * _names(name, flat[:250])
+    # another row's description starting inside this one
+    for j in (k - 1, k + 1):
+        if 0 <= j < len(anchors) and anchors[j].name and j != k:
+            other = anchors[j].name
+            for m in re.finditer(r"[。!?;][\"”’)]*", flat):
+                tail = flat[m.end() : m.end() + 60]
+                starts = STARTS_WITH_DATE.match(tail) or NEW_FIGURES.match(tail)
+                if starts and _names(other, tail) >= 0.8 and (not name or _names(name, tail) < 0.8):
+                    score -= 2.0
+                    break
+    return score
+
+
+def _names(name: str, text: str) -> float:
+    """How well `text` names the institution: 1 when it writes the name, else the longest shared
+    run of characters over the name's length (short forms and wrapped spellings differ a little)."""
+    if not name or not text:
+        return 0.0
+    if name in text:
+        return 1.0
+    m = SequenceMatcher(None, name, text, autojunk=False).find_longest_match(0, len(name), 0, len(text))
+    ratio = m.size / len(name)
+    return ratio if m.size >= 4 else 0.0

@@ -1,0 +1,208 @@
+"""Parsers per kind of table, reading a reader's Table rows: case tables (表1–表7: who did what,
+when, for how much) become Cases, figure tables (表8: a bank's reported figures) become Metrics.
+
+What a row's cells say is read here, whatever the layout was: the institution (completed from the
+description when its cell lost a part), the product (the quoted name in the description when the
+cell is empty), the date, the deal's amount and currency, the client (an organisation's name or
+nothing) and the place."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .layout import Row, Table
+from .places import Gazetteer
+from .records import Case, Metric, Report
+from .sections import column_roles
+from .text import collapse, deal_amount, excerpt, first_date, norm, squash
+
+# A bank, written out or short (建行, 农发行), optionally with its branch.
+BANK = re.compile(
+    r"[\u4e00-\u9fff]{0,12}?(?:银行|农发行|农行|建行|工行|中行|交行|邮储|农商行|信用社|联社)"
+    r"(?:[\u4e00-\u9fff]{1,10}?(?:分行|支行|营业部))?"
+)
+PRODUCT_NAME = re.compile(r"[\"“]([^\"“”]{2,16})[\"”]")
+PRODUCT_END = re.compile(r"(贷|贷款|通|卡|宝|保|融|险|票|债|账户|存|汇|付|链|盈|利|e|E)$")
+CLIENT = re.compile(r"为(.{2,40}?)(?:发放|提供|办理|投放|开立|量身定制|授信|成功办理|开通)")
+# A client is an organisation (or a named person's business): what its name ends in.
+CLIENT_END = re.compile(
+    r"(公司|集团|企业|医院|学校|大学|学院|合作社|中心|工厂|厂|商行|商店|门店|店|协会|研究院|研究所|"
+    r"银行|政府|管委会|平台|农场|牧场|养殖场|民宿|酒店|项目|园区|基地|商户|个体工商户|供应商|客户)$"
+)
+FIGURES_CAPTION = re.compile(r"(规模|动态|指标|数据|发展情况)")
+
+
+def is_figures(table: Table) -> bool:
+    """A table of reported figures (表8) rather than of cases: its caption or header says so."""
+    return bool(FIGURES_CAPTION.search(squash(table.caption))) or any("情况" in h for h in table.header)
+
+
+def table_cases(report: Report, table: Table, places: Gazetteer) -> None:
+    roles = column_roles(table.header)
+    for k, row in enumerate(table.rows, start=1):
+        cell = _cells_by_role(row, roles)
+        description = collapse(cell.get("description", ""))
+        institution = institution_as_written(cell.get("institution", ""), description)
+        if not institution and not description:
+            report.unparsed.append((row.line, " ".join(row.cells).strip()))
+            continue
+        product = _product(cell.get("product", ""), description) if "product" in roles else ""
+        amount, currency = deal_amount(cell.get("amount") or description)
+        province, city = case_places(places, institution, squash(description))
+        report.cases.append(
+            Case(
+                locator=f"表{table.number} row {k}",
+                line=row.line,
+                institution=institution,
+                product=product,
+                description=description,
+                date=first_date(cell.get("date") or description, report.year),
+                amount=amount,
+                currency=currency,
+                client=client_name(description),
+                province=province,
+                city=city,
+                excerpt=_row_excerpt(row, cell.get("description", "")),
+            )
+        )
+
+
+def _cells_by_role(row: Row, roles: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for role, value in zip(roles, row.cells, strict=False):
+        if value and role not in out:
+            out[role] = value
+    return out
+
+
+def _row_excerpt(row: Row, description: str) -> str:
+    ex = excerpt(row.excerpt_from or description)
+    if len(squash(ex)) < 12:
+        ex = excerpt(description) if len(squash(excerpt(description))) >= 12 else excerpt(" ".join(row.cells))
+    return ex
+
+
+def institution_as_written(cell: str, description: str) -> str:
+    """The institution as written, spaces removed. A cell broken so that only its tail survived
+    (`津分行`) or an empty one is completed from the bank the description names; a cell one
+    character off a name the description writes (an OCR slip: 江苏官兴 for 江苏宜兴) takes the
+    description's spelling."""
+    name = squash(norm(cell))
+    flat = squash(description)
+    candidates = [m.group(0) for m in BANK.finditer(flat)]
+    if name and BANK.fullmatch(name):
+        return name if name in flat else _spelled_in(name, flat[:400])
+    if name:
+        for c in candidates:
+            if c.endswith(name) or c.startswith(name):
+                return c
+        return name
+    return candidates[0] if candidates else ""
+
+
+def _spelled_in(name: str, flat: str) -> str:
+    """The description's spelling of a name it writes one character differently (5+ characters)."""
+    n = len(name)
+    if n < 5:
+        return name
+    for i in range(len(flat) - n + 1):
+        window = flat[i : i + n]
+        if sum(x != y for x, y in zip(name, window, strict=True)) == 1 and BANK.fullmatch(window):
+            return window
+    return name
+
+
+def _product(cell: str, description: str) -> str:
+    """The product cell, quotes and spaces removed; an empty cell takes the product the description
+    names in quotes (`“民宿贷”`), if it names one that reads like a product."""
+    name = re.sub(r"[\"“”]", "", squash(norm(cell)))
+    if name:
+        return name
+    for m in PRODUCT_NAME.finditer(squash(norm(description))):
+        if PRODUCT_END.search(m.group(1)):
+            return m.group(1)
+    return ""
+
+
+def client_name(description: str) -> str:
+    """The client the description names as an organisation (`为宿迁市某运动用品有限公司办理…`),
+    or nothing: a clause (`授信依据,惠及…户,合计`) is not a client."""
+    m = CLIENT.search(squash(norm(description)))
+    if not m:
+        return ""
+    name = m.group(1)
+    if re.search(r"[,;:。、()]", name) or not CLIENT_END.search(name):
+        return ""
+    return name
+
+
+def case_places(places: Gazetteer, institution: str, description: str) -> tuple[str | None, str | None]:
+    """Where the deal happened: the branch's place (`南京银行徐州分行` → 徐州, not 南京), then
+    a city the description names inside that province, then the bank's own name (长沙银行)."""
+    bank, sep, branch = institution.rpartition("行")
+    branch_place = places.province_city(branch) if sep else (None, None)
+    province = branch_place[0]
+    desc_province, desc_city = places.province_city(description)
+    if province is None:
+        province, city = places.province_city(bank)
+        if province is None:
+            return desc_province, desc_city
+        if desc_city and desc_province == province:
+            return province, desc_city
+        return province, city
+    if desc_city and desc_province == province:
+        return province, desc_city
+    return branch_place
+
+
+# ---------------------------------------------------------------- figure tables (表8)
+
+FIGURE = re.compile(
+    r"(\d+(?:,\d{3})*(?:\.\d+)?)(万亿|亿|万|千)?(元|美元|个百分点|%|BP|bp|个基点|户|家|笔|万户)"
+)
+UNIT_OF = {
+    "元": "CNY",
+    "美元": "USD",
+    "个百分点": "pct-point",
+    "%": "%",
+    "BP": "bp",
+    "bp": "bp",
+    "个基点": "bp",
+}
+PERIOD = re.compile(r"(截至\d{4}年(?:\d{1,2}月|[一二三四]季度)?末|截至\d{1,2}月末|[一二三四]季度末?|全年)")
+
+
+def table_metrics(report: Report, table: Table) -> None:
+    """Figures of a figure table: each number with its unit, the words before it as the indicator."""
+    roles = column_roles(table.header)
+    for row in table.rows:
+        cell = _cells_by_role(row, roles)
+        text = squash(norm(cell.get("description", "")))
+        institution = institution_as_written(cell.get("institution", ""), text)
+        period_m = PERIOD.search(text)
+        period = period_m.group(1) if period_m else ""
+        k = 0
+        prev_end = 0
+        for m in FIGURE.finditer(text):
+            if re.search(r"\d{4}年$", text[: m.start()]) or text[m.end() : m.end() + 1] in ("年", "月"):
+                continue
+            value = Decimal(m.group(1).replace(",", ""))
+            if m.group(2):
+                value *= {"万亿": 10**12, "亿": 10**8, "万": 10**4, "千": 10**3}[m.group(2)]
+            unit = UNIT_OF.get(m.group(3), "count")
+            clause = re.split(r"[,;。:、]", text[prev_end : m.start()])[-1]
+            prev_end = m.end()
+            k += 1
+            report.metrics.append(
+                Metric(
+                    locator=f"表{table.number} {institution} {k}",
+                    line=row.line,
+                    institution=institution,
+                    indicator=clause,
+                    value=value.quantize(Decimal(1)) if value == value.to_integral() else value,
+                    unit=unit,
+                    period=period,
+                    excerpt=_row_excerpt(row, cell.get("description", "")),
+                )
+            )
