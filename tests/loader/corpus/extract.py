@@ -197,8 +197,18 @@ def _table(lines: list[str], number: int, start: int, end: int) -> Table:
     if centred is not None:
         table.rows = _centre_rows(centred)
     for row in table.rows:
+        row.cells = [_unwrap(c) for c in row.cells]
         row.cells[0] = _complete_bank(row.cells[0], row.cells[-1])
     return table
+
+
+CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\"“”]"
+
+
+def _unwrap(cell: str) -> str:
+    """003's cells carry a space wherever the original PDF wrapped a line (交通银行湖南 省分行);
+    a renderer wraps them anew, so a space between two Chinese characters goes."""
+    return re.sub(rf"(?<={CJK}) +(?={CJK})", "", cell)
 
 
 def _complete_bank(cell: str, description: str) -> str:

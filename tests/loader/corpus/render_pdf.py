@@ -5,11 +5,13 @@ the running text as paragraphs, captions above the tables and source lines below
 a running header and "第 N 页" as a footer on every page. Only the tables differ:
 
 - grid: every cell boxed, narrow institution and product columns so names wrap, the header
-  repeated on each page, rows split across page breaks;
-- booktabs: rules above and below the table and under its header only, no vertical rules;
-- serial: a 序号 column first, ruled;
-- centred: cells centred vertically and the description first (产品创新点 | 银行名称 | 新推金融产品);
-- plain: no rules at all, columns apart by white space only.
+  repeated on each page (as in every style), rows split across page breaks;
+- booktabs: rules above and below the table and under its header only, no vertical rules; rows
+  split across page breaks;
+- serial: a 序号 column first, ruled, rows split across page breaks;
+- centred: cells centred vertically and the description first (产品创新点 | 银行名称 | 新推金融产品),
+  ruled, rows kept whole;
+- plain: no rules at all, columns apart by white space only, rows kept whole.
 """
 
 from __future__ import annotations
@@ -136,13 +138,27 @@ def _table(table: Table, style: str, st: dict[str, ParagraphStyle]) -> list:
         commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
     elif style == "booktabs":
         commands += [
+            # Wider gutters than the grid's, as such tables are usually set: without them the
+            # two styles' text would be the same to a reader that ignores rules.
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
             ("LINEABOVE", (0, 0), (-1, 0), 1.2, colors.black),
             ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
             ("LINEBELOW", (0, -1), (-1, -1), 1.2, colors.black),
         ]
     else:  # plain: white space between the columns is all a reader has
         commands += [("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8)]
-    grid = RLTable(data, colWidths=widths, repeatRows=1, splitInRow=1, style=TableStyle(commands))
+    # Rows split at page breaks (the rest of a row continues under the repeated header) in the
+    # ruled styles and booktabs; reportlab splits between rows first unless splitByRow is off.
+    split_rows = style in ("grid", "booktabs", "serial")
+    grid = RLTable(
+        data,
+        colWidths=widths,
+        repeatRows=1,
+        splitByRow=0 if split_rows else 1,
+        splitInRow=1 if split_rows else 0,
+        style=TableStyle(commands),
+    )
     caption = Paragraph(escape(table.caption), st["caption"])
     caption.keepWithNext = True
     out = [caption, grid]
