@@ -10,6 +10,12 @@ The rules, all about 003's extraction (cells separated by tabs, one text line pe
   centred lower in its cell (表5), and then the institution fragments below fill that row;
 - other lines extend the cells of the row above (a cell broken across lines or pages);
 - page noise is dropped: blank lines, garbage with more cells than the header, stray bits.
+
+Four tables need more than that, each handled by a rule named for what 003 does, not by row:
+表6 centres every institution mid-row (_centre_rows); 表8 loses two institution cells, whose rows
+open with 截至…; 表2 and 表4 lose their tabs near the end (_plain_line: an institution alone on a
+line, its description before or after it); an institution cut to its tail (表5 津分行) or lost is
+completed from the description (_complete_bank).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ NEW_DATED_SENTENCE = re.compile(r"[。!?;]\s*(?=(\d{4}年)?\d{1,2}月\d{1,2}[日
 
 @dataclass
 class Row:
-    cells: list[str]  # one per header column, whitespace inside kept as in 003
+    cells: list[str]  # one per header column; 003's own line-wrap spaces between Chinese removed
     line: int  # 003's 1-based line where the row starts
 
 
@@ -81,13 +87,12 @@ def read_003(seeds_dir: Path) -> str:
 @lru_cache(maxsize=2)
 def extract_issue(seeds_dir: Path, *, abridge: bool = True) -> Issue:
     """003's running text and tables. With `abridge`, long analysis is cut so that a rendered
-    issue stays near 25 pages (see _abridge); tables and policy headings are always whole."""
+    issue stays under 40 pages (see _abridge); tables and policy headings are always whole."""
     lines = read_003(seeds_dir).split("\n")
     spans = _table_spans(lines)
     blocks: list[str | Table] = []
     i = 0
     starts = {s: (e, n) for n, (s, e) in spans.items()}
-    title_lines: list[str] = []
     while i < len(lines):
         if i in starts:
             end, number = starts[i]
@@ -274,7 +279,7 @@ def _plain_line(table: Table, text: str, i: int) -> None:
         at = text.find(flat(row.cells[0])[:4])
         if 0 < at <= 16:
             row.cells[1], text = text[:at].strip(), text[at:].strip()
-    # Paragraphs of one cell kept apart by a newline (see _plain_line above, the 表2 case).
+    # Paragraphs of one cell are kept apart by a newline: a renderer sets them as paragraphs.
     row.cells[-1] = f"{row.cells[-1]}\n{text}" if row.cells[-1] else text
 
 
