@@ -23,7 +23,7 @@ BANK = re.compile(
     r"(?:[\u4e00-\u9fff]{1,10}?(?:分行|支行|营业部))?"
 )
 PRODUCT_NAME = re.compile(r"[\"“]([^\"“”]{2,16})[\"”]")
-PRODUCT_END = re.compile(r"(贷|贷款|通|卡|宝|保|融|险|票|债|账户|存|汇|付|链|盈|利|e|E)$")
+PRODUCT_END = re.compile(r"(贷|贷款|通|卡|宝|保|融|险|票|票据|债|账户|存|汇|付|链|盈|利|e|E)$")
 CLIENT = re.compile(r"为(.{2,40}?)(?:发放|提供|办理|投放|开立|量身定制|授信|成功办理|开通)")
 # A client is an organisation (or a named person's business): what its name ends in.
 CLIENT_END = re.compile(
@@ -113,10 +113,37 @@ def _spelled_in(name: str, flat: str) -> str:
     return name
 
 
+# Words about the deal, not the product: 首笔/首个… (the first of it), 上线/落地 (it happened).
+DEAL_HEAD = re.compile(
+    r"^(?:全国|全省|全市|辖内|该行|分行)?(?:首笔|首个|首单|首张|首台|首批|首款|首次|多笔|发放|上线|落地|推出)"
+)
+DEAL_TAIL = re.compile(r"(?:成功落地|成功上线|正式上线|落地|上线)$")
+QUOTED = re.compile(r"[\"“]([^\"“”]{2,24})[\"”]")
+
+
+def product_name(cell: str) -> str:
+    """A product's name from its cell: spaces and quotes removed, and what the cell says about the
+    deal rather than the product dropped (`首笔“临担-助业贷”业务` → 临担-助业贷, `首个养老机构资金监管
+    平台` → 养老机构资金监管平台, `大零号湾专属科技金融品牌——“零动智融”` → 零动智融)."""
+    flat = squash(norm(cell))
+    if "——" in flat:
+        flat = flat.rsplit("——", 1)[1]
+    if "暨" in flat:
+        flat = flat.rsplit("暨", 1)[1]
+    quoted = QUOTED.search(flat)
+    if quoted and re.fullmatch(r"(?:首笔|首个|首单|首款)?[\"“][^\"“”]+[\"”](?:业务|产品)?", flat):
+        return quoted.group(1)  # the name in quotes, with words about the deal around it
+    name = re.sub(r"[\"“”]", "", flat)
+    name = DEAL_TAIL.sub("", DEAL_HEAD.sub("", name)) or name
+    if name.endswith("业务") and re.search(r"(贷|贷款|通|卡|宝|保|票据|账户|链)$", name[:-2]):
+        name = name[:-2]  # 银商保业务 is 银商保; 外卡取现业务 stays what it is
+    return name
+
+
 def _product(cell: str, description: str) -> str:
-    """The product cell, quotes and spaces removed; an empty cell takes the product the description
-    names in quotes (`“民宿贷”`), if it names one that reads like a product."""
-    name = re.sub(r"[\"“”]", "", squash(norm(cell)))
+    """The product cell's name; an empty cell takes the product the description names in quotes
+    (`“民宿贷”`), if it names one that reads like a product."""
+    name = product_name(cell)
     if name:
         return name
     for m in PRODUCT_NAME.finditer(squash(norm(description))):

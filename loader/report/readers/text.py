@@ -12,7 +12,6 @@ it) and names its institution, so a description set before its bank line still f
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -67,14 +66,17 @@ def read_text(text: str) -> Layout:
     except ReportFormatError:
         fixed = set()  # the parser says what is wrong; the reader still reads what it can
     noise = page_noise(lines, fixed)
-    body = [ln for ln in lines if ln.text and not noise(ln)]
+    # A table's header repeats on every page it spans, like a running header; it is kept (the
+    # table skips its repeats) because it says what each column holds.
+    body = [ln for ln in lines if ln.text and (not noise(ln) or _header_cells(ln))]
     captions = last_occurrences(body, CAPTION, key=caption_number)
+    blank_before = {ln.no for prev, ln in zip(lines, lines[1:], strict=False) if not prev.text}
     inside: set[int] = set()
     tables = []
     for number, start in sorted(captions.items(), key=lambda kv: kv[1]):
         end = _region_end(body, start + 1)
         region = body[start + 1 : end]
-        tables.append(_table(body[start], number, region))
+        tables.append(_table(body[start], number, region, blank_before))
         inside.update(ln.no for ln in region)
     running = [ln for ln in lines if ln.no not in inside]
     return Layout(kind="text", text=text, lines=running, tables=tables)
@@ -124,7 +126,7 @@ class _Desc:
         self.text += raw
 
 
-def _table(caption: Line, number: int, region: list[Line]) -> Table:
+def _table(caption: Line, number: int, region: list[Line], blank_before: set[int]) -> Table:
     table = Table(number=number, caption=caption.raw.strip(), header=[], line=caption.no, page=caption.page)
     table.source_lines = len(region)
     header_at = next((i for i, ln in enumerate(region[:6]) if _header_cells(ln)), None)
@@ -134,9 +136,14 @@ def _table(caption: Line, number: int, region: list[Line]) -> Table:
     table.unplaced = list(region[:header_at])
     head = region[header_at]
     table.header = [squash(c) for c in _header_cells(head) or []]
+    more = region[header_at + 1] if header_at + 1 < len(region) else None
+    if more is not None and "\t" not in head.raw and _header_wrap(head, more, table.header):
+        region = region[: header_at + 1] + region[header_at + 2 :]
     roles = column_roles(table.header)
-    columns = _column_starts(head) if "\t" not in head.raw else None
-    anchors, desc, products = _scan(region[header_at + 1 :], table, roles, columns)
+    layout = _is_layout(region)
+    anchors, desc, products = _scan(
+        region[header_at + 1 :], table, roles, layout, blank_before, squash(head.text)
+    )
     if not anchors:
         table.unplaced.extend(ln for _o, _r, ln in desc.parts)
         return table
@@ -169,15 +176,10 @@ def _table(caption: Line, number: int, region: list[Line]) -> Table:
 
 
 def _header_cells(ln: Line) -> list[str] | None:
-    """A header: two or more short cells, one naming the institution column. Cells are split where
-    the line shows its columns (tabs, runs of spaces), else at single spaces."""
+    """A header: two or more short cells, one naming the institution column. Cells are split at
+    tabs where the line has them, else at every space (`-layout` may set two cells one space apart)."""
     text = ln.text
-    if "\t" in ln.raw:
-        cells = [norm(c).strip() for c in ln.raw.split("\t")]
-    elif re.search(r"\S {2,}\S", ln.raw.strip()):
-        cells = [norm(c).strip() for c in STRONG_SEP.split(ln.raw.strip())]
-    else:
-        cells = text.split()
+    cells = [norm(c).strip() for c in ln.raw.split("\t")] if "\t" in ln.raw else text.split()
     cells = [c for c in cells if c]
     ok = 2 <= len(cells) <= 6 and all(len(squash(c)) <= 14 for c in cells) and re.search(r"银行|机构", text)
     if ok and not any(STARTS_WITH_DATE.match(c) for c in cells):
@@ -185,30 +187,76 @@ def _header_cells(ln: Line) -> list[str] | None:
     return None
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def _header_wrap(head: Line, more: Line, header: list[str]) -> bool:
+    """A header set on two lines (`新推金融产` / `品`): the second line's words join the header cell
+    standing nearest above them. True when `more` was such a line."""
+    flat = squash(more.text)
+    if not flat or len(flat) > 8 or re.search(r"\d", flat) or not more.raw.startswith(" "):
+        return False
+    starts = [m.start() for m in re.finditer(r"\S+", head.raw)]
+    if len(starts) != len(header):
+        return False
+    for m in re.finditer(r"\S+", more.raw):
+        k = min(range(len(starts)), key=lambda i: abs(starts[i] - m.start()))
+        header[k] += norm(m.group(0))
+    return True
 
 
-def _column_starts(head: Line) -> list[int] | None:
-    """Display columns where `pdftotext -layout` set each header cell (runs of 2+ spaces between)."""
-    raw = head.raw.rstrip()
-    if not re.search(r"\S {2,}\S", raw):
+def _is_layout(region: list[Line]) -> bool:
+    """`pdftotext -layout` output: cells side by side, set apart by spaces, continuation lines
+    indented to their column."""
+    if any("\t" in ln.raw for ln in region):
+        return False
+    spaced = sum(1 for ln in region if re.search(r"\S {2,}\S", ln.raw) or re.match(r" {4,}\S", ln.raw))
+    return spaced >= max(3, len(region) // 4)
+
+
+def _layout_cells(raw: str, roles: list[str], desc_at: list[int]) -> list[str] | None:
+    """A `-layout` line's cells: the institution's fragment at the line's start, the description
+    from its first long or clause-like word (or from where this row's description column stands),
+    the product from the words between. `desc_at` keeps the column the row's description uses."""
+    words = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", raw)]
+    if not words:
         return None
-    starts = [_width(raw[: m.start()]) for m in re.finditer(r"(?:^|(?<= {2}))\S", raw)]
-    return starts if len(starts) >= 2 else None
-
-
-def _cut_columns(raw: str, starts: list[int]) -> list[str]:
-    """A `-layout` line cut at the header's columns (a cell may start a little left of its header)."""
-    cells = [""] * len(starts)
-    for m in re.finditer(r"\S+(?: \S+)*", raw):
-        at = _width(raw[: m.start()])
-        k = max((i for i, s in enumerate(starts) if at >= s - 2), default=0)
-        cells[k] = (cells[k] + " " + m.group(0)).strip()
+    cells = [""] * len(roles)
+    i = 0
+    if words[0][0] <= 1 and not _desc_like(words[0][1]) and "institution" in roles:
+        cells[roles.index("institution")] = words[0][1]
+        i = 1
+    if i and re.search(INST_WORD, norm(words[0][1])):
+        desc_at.clear()  # a new row: its columns may stand elsewhere than the last row's
+    j = next(
+        (
+            k
+            for k in range(i, len(words))
+            if _desc_like(words[k][1]) or (desc_at and words[k][0] >= desc_at[0] - 1)
+        ),
+        len(words),
+    )
+    if j < len(words):
+        desc_at[:] = [words[j][0]]
+        cells[roles.index("description")] = raw[words[j][0] :].strip()
+    between = " ".join(w for _p, w in words[i:j])
+    if between:
+        role = "product" if "product" in roles else "description"
+        k = roles.index(role)
+        cells[k] = (between + " " + cells[k]).strip() if role == "description" else between
     return cells
 
 
-def _scan(lines: list[Line], table: Table, roles: list[str], columns: list[int] | None):
+def _desc_like(word: str) -> bool:
+    flat = squash(norm(word))
+    return len(flat) >= 14 or bool(CLAUSE.search(flat)) or bool(STARTS_WITH_DATE.match(flat))
+
+
+def _continues(fragment: str) -> bool:
+    """A fragment that cannot start a name of its own: no bank or other institution word in it."""
+    return bool(NAME_CHARS.match(fragment)) and not re.search(INST_WORD, fragment)
+
+
+def _scan(
+    lines: list[Line], table: Table, roles: list[str], layout: bool, blank_before: set[int], head_flat: str
+):
     """Walk the table's lines: institutions become anchors, product fragments are kept with their
     line, everything else is description text in reading order."""
     anchors: list[_Anchor] = []
@@ -217,19 +265,33 @@ def _scan(lines: list[Line], table: Table, roles: list[str], columns: list[int] 
     has_product = "product" in roles
     inst_col = roles.index("institution")
     desc_col = roles.index("description")
-    header_flat = "".join(table.header)
+    header_flats = {"".join(table.header), head_flat}
+    skipped_header = False
     pending: tuple[str, Line, int] | None = None  # an institution cell still being written (wrapped)
     want_product: _Anchor | None = None  # a bank alone on its line: its product may follow
     split_name: tuple[str, Line, int] | None = None  # the head of a name the next line may finish
+    desc_at: list[int] = []  # where a `-layout` row's description column stands
+    open_cell: _Anchor | None = None  # a `-layout` institution cell that may go on on the next line
+    more = ""
     for ln in lines:
         flat = squash(ln.text)
-        if flat == header_flat:
-            continue  # the header repeated on a new page
+        if flat in header_flats or (skipped_header and len(flat) <= 8 and ln.raw.startswith(" ")):
+            skipped_header = flat in header_flats
+            continue  # the header repeated on a new page (and its second line)
+        skipped_header = False
         if _garbage(ln):
             table.unplaced.append(ln)
             continue
-        cells = _cells(ln, columns, len(roles))
+        cells = _layout_cells(ln.raw, roles, desc_at) if layout else _cells(ln, len(roles))
         inst = norm(squash(cells[inst_col])) if cells is not None else ""
+        if layout and ln.no in blank_before:
+            open_cell, more = None, ""  # a blank line between rows closes the institution cell
+        if layout and open_cell is not None and pending is None and inst and _continues(inst):
+            # `工商银行` / `浙江省衢` / `州市江山` / `支行`: one cell set on several lines
+            more += inst
+            if INSTITUTION.fullmatch(open_cell.name + more) and re.search(BRANCH_END + "$", more):
+                open_cell.name, more = open_cell.name + more, ""
+            inst = ""
         if pending is not None and not inst:
             _settle(pending, anchors, table)  # nothing more of the name comes: keep what there is
             pending = None
@@ -251,6 +313,7 @@ def _scan(lines: list[Line], table: Table, roles: list[str], columns: list[int] 
                 last.name += inst  # `北京银行` / `城市副中心分行`: the branch wrapped to a new line
             elif inst and INSTITUTION.fullmatch(inst):
                 anchors.append(_Anchor(inst, ln_first, pos))
+                open_cell, more = anchors[-1], ""
             elif inst and NAME_CHARS.match(inst) and len(inst) <= 16:
                 pending = (inst, ln_first, pos)  # part of a name: the next line may finish it
             elif inst:
@@ -274,6 +337,8 @@ def _scan(lines: list[Line], table: Table, roles: list[str], columns: list[int] 
                 head = None
         elif (
             head
+            and want_product is None
+            and head[1] < len(raw.rstrip())  # the row's other cells follow on the line
             and len(head[0]) <= 12
             and not re.search(rf"({BRANCH_END}|{INST_WORD})$", head[0])
             and _name_at(raw, 0) is None
@@ -326,23 +391,17 @@ def _garbage(ln: Line) -> bool:
     return len(cells) >= 4 and sum(len(c.strip()) for c in cells) / len(cells) <= 3
 
 
-def _cells(ln: Line, columns: list[int] | None, ncols: int) -> list[str] | None:
-    """A line's cells when its layout shows them: as many tab-separated cells as the header has
-    columns (an empty first cell continues the row above), or `-layout` columns."""
-    if columns is not None:
-        cut = _cut_columns(ln.raw, columns)
-        return cut if sum(1 for c in cut if c) >= 1 else None
+def _cells(ln: Line, ncols: int) -> list[str] | None:
+    """A line's cells when its tabs show them: as many cells as the header has columns (an empty
+    first cell continues the row above); fewer means a lost separator, read by what it says."""
     if "\t" not in ln.raw:
         return None
     cells = [c.strip() for c in ln.raw.split("\t")]
     while len(cells) > ncols and not cells[-1]:
         cells.pop()
     if len(cells) < ncols:
-        return None  # a lost separator: read by what the text says
+        return None
     return cells[: ncols - 1] + [" ".join(c for c in cells[ncols - 1 :] if c)]
-
-
-SENTENCE_BREAK = re.compile(r"[。!?;!?;][\"”’)]*\s+")
 
 
 def _leading_fragment(raw: str) -> tuple[str, int] | None:
@@ -355,6 +414,9 @@ def _leading_fragment(raw: str) -> tuple[str, int] | None:
     if not NAME_CHARS.match(frag) or len(frag) > 16:
         return None
     return frag, m.end()
+
+
+SENTENCE_BREAK = re.compile(r"[。!?;!?;][\"”’)]*\s+")
 
 
 def _split_line(raw: str) -> list[tuple[str, tuple[str, str] | None]]:
@@ -481,8 +543,9 @@ def _assign_products(
         k = next((k for k in range(len(anchors)) if bounds[k] <= offset < bounds[k + 1]), None)
         if k is not None:
             row_of_line.setdefault(ln.no, k)
+    own_line = {a.line.no: k for k, a in enumerate(anchors)}
     for ln, text in products:
-        k = row_of_line.get(ln.no)
+        k = own_line.get(ln.no, row_of_line.get(ln.no))
         if k is None:
             k = min(range(len(anchors)), key=lambda i: (abs(anchors[i].line.no - ln.no), anchors[i].line.no))
         anchors[k].product.append(text)
