@@ -30,7 +30,7 @@ CLIENT_END = re.compile(
     r"(公司|集团|企业|医院|学校|大学|学院|合作社|中心|工厂|厂|商行|商店|门店|店|协会|研究院|研究所|"
     r"银行|政府|管委会|平台|农场|牧场|养殖场|民宿|酒店|项目|园区|基地|商户|个体工商户|供应商|客户)$"
 )
-FIGURES_CAPTION = re.compile(r"(规模|动态|指标|数据|发展情况)")
+FIGURES_CAPTION = re.compile(r"(规模动态|业务规模|经营数据|指标|发展情况)")
 
 
 def is_figures(table: Table) -> bool:
@@ -186,7 +186,8 @@ def case_places(places: Gazetteer, institution: str, description: str) -> tuple[
 # ---------------------------------------------------------------- figure tables (表8)
 
 FIGURE = re.compile(
-    r"(\d+(?:,\d{3})*(?:\.\d+)?)(万亿|亿|万|千)?(元|美元|个百分点|%|BP|bp|个基点|户|家|笔|万户)"
+    r"(\d+(?:,\d{3})*(?:\.\d+)?|(?<=[超破近逾达])[百千])(万亿|亿|万|千)?(元|美元|个百分点|%|BP|bp|个基点|户|家|笔|个)"
+    r"|(?<=[超破近逾达])([百千])(万亿|亿|万)(?![元户家笔])"
 )
 UNIT_OF = {
     "元": "CNY",
@@ -197,7 +198,24 @@ UNIT_OF = {
     "bp": "bp",
     "个基点": "bp",
 }
+MAGNITUDE = {"万亿": 10**12, "亿": 10**8, "万": 10**4, "千": 10**3}
 PERIOD = re.compile(r"(截至\d{4}年(?:\d{1,2}月|[一二三四]季度)?末|截至\d{1,2}月末|[一二三四]季度末?|全年)")
+
+
+def _figure(m: re.Match, clause: str) -> tuple[Decimal, str]:
+    """A figure's value in base units and its unit: 户 counts households, or accounts where the
+    clause opens them (开户, 账户); 家/笔/个 count; 突破百万 is a million."""
+    number, magnitude, unit = (
+        (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), "")
+    )
+    value = Decimal({"百": "100", "千": "1000"}.get(number) or number.replace(",", ""))
+    if magnitude:
+        value *= MAGNITUDE[magnitude]
+    if unit == "户" or (not unit and re.search(r"(户|账户)", clause)):
+        return value, "accounts" if re.search(r"(开户|账户)", clause) else "households"
+    if not unit:
+        return value, "count"
+    return value, UNIT_OF.get(unit, "count")
 
 
 def table_metrics(report: Report, table: Table) -> None:
@@ -214,22 +232,22 @@ def table_metrics(report: Report, table: Table) -> None:
         for m in FIGURE.finditer(text):
             if re.search(r"\d{4}年$", text[: m.start()]) or text[m.end() : m.end() + 1] in ("年", "月"):
                 continue
-            value = Decimal(m.group(1).replace(",", ""))
-            if m.group(2):
-                value *= {"万亿": 10**12, "亿": 10**8, "万": 10**4, "千": 10**3}[m.group(2)]
-            unit = UNIT_OF.get(m.group(3), "count")
-            clause = re.split(r"[,;。:、]", text[prev_end : m.start()])[-1]
+            clause = re.split(r"[,;。:]", text[prev_end : m.start()])[-1]
+            value, unit = _figure(m, clause)
             prev_end = m.end()
-            k += 1
-            report.metrics.append(
-                Metric(
-                    locator=f"表{table.number} {institution} {k}",
-                    line=row.line,
-                    institution=institution,
-                    indicator=clause,
-                    value=value.quantize(Decimal(1)) if value == value.to_integral() else value,
-                    unit=unit,
-                    period=period,
-                    excerpt=_row_excerpt(row, cell.get("description", "")),
+            # `制造业中长期贷款、战略性新兴产业贷款、绿色信贷余额均突破1,000亿元`: one figure each
+            subjects = re.split(r"[、和及]", clause.split("均")[0]) if "均" in clause else [clause]
+            for subject in subjects if len(subjects) > 1 else [clause]:
+                k += 1
+                report.metrics.append(
+                    Metric(
+                        locator=f"表{table.number} {institution} {k}",
+                        line=row.line,
+                        institution=institution,
+                        indicator=subject,
+                        value=value.quantize(Decimal(1)) if value == value.to_integral() else value,
+                        unit=unit,
+                        period=period,
+                        excerpt=_row_excerpt(row, cell.get("description", "")),
+                    )
                 )
-            )
