@@ -2,8 +2,14 @@
 
 Each variant goes the way an upload goes: bytes → read_issue → parse_report → report_preview,
 then against the curated fixtures (measure.py). One line per variant is printed, so CI logs
-carry the figures. Variants fail until a reader handles their layout: that is the point. The
-"tabs" variant is the control: the corpus set back in 003's own layout must score as 003 does."""
+carry the figures. The "tabs" variant is the control: the corpus set back in 003's own layout
+scores as 003 does.
+
+What each variant must reach: table rows right on head office, date, amount and currency ≥ 0.98
+(recall and precision); with the product's name too, no more than three rows below what 003's own
+text gives (the curators named some products otherwise than their cells, so 003 itself is the
+ceiling there); policy items ≥ 0.95 and no fewer than 003's own less one; 表8 figures no fewer than
+003's text gives, less two; read and parsed in under 30 seconds."""
 
 from __future__ import annotations
 
@@ -19,9 +25,18 @@ from tests.loader.corpus.variants import VARIANTS
 from tests.loader.measure import curated, measure
 
 
+@pytest.fixture
+def baseline(report_text, resolve):
+    """003's own text, measured the same way: what a layout of the same issue can reach."""
+    report = parse_report(read_issue(report_text.encode("utf-8")))
+    return measure(
+        report_preview(report, resolve=resolve), curated(settings.FIXTURES_DIR), resolve.head_office
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", VARIANTS)
-def test_layout(name, corpus, seeds_dir, resolve, capsys):
+def test_layout(name, corpus, seeds_dir, resolve, baseline, capsys):
     data = corpus(name)
     started = time.perf_counter()
     try:
@@ -43,7 +58,9 @@ def test_layout(name, corpus, seeds_dir, resolve, capsys):
     with capsys.disabled():
         print(f"\n{m.line(name, elapsed)}, {rows}")
     misses = "\n".join(m.misses)
-    assert m.case_recall >= 0.98, misses
-    assert m.case_precision >= 0.98, misses
-    assert m.policy_recall >= 0.98, misses
+    assert m.row_recall >= 0.98, misses
+    assert m.row_precision >= 0.98, misses
+    assert m.cases_right >= baseline.cases_right - 3, misses
+    assert m.policy_recall >= 0.95 and m.policies_right >= baseline.policies_right - 1, misses
+    assert m.figures_right >= baseline.figures_right - 2
     assert elapsed < 30

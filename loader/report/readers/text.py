@@ -564,6 +564,7 @@ def _split(anchors: list[_Anchor], desc: _Desc) -> list[int]:
     n = len(anchors)
     cands = _candidates(desc)
     line_at = {o: ln.no for o, _r, ln in desc.parts}
+    first = _descriptions_first(anchors, text)
     windows: list[list[int]] = []
     for k in range(n - 1):
         nxt = anchors[k + 1]
@@ -585,7 +586,7 @@ def _split(anchors: list[_Anchor], desc: _Desc) -> list[int]:
                 if s > e:
                     continue
                 before = 0.0 if k == 0 else best[k - 1].get(s, (float("-inf"), 0))[0]
-                choices.append((before + _score(anchors, k, text, s, e, line_at), s))
+                choices.append((before + _score(anchors, k, text, s, e, line_at, first), s))
             if choices:
                 row[e] = max(choices)
         best.append(row)
@@ -600,6 +601,22 @@ def _split(anchors: list[_Anchor], desc: _Desc) -> list[int]:
     bounds.reverse()
     bounds[0] = 0
     return bounds
+
+
+def _descriptions_first(anchors: list[_Anchor], text: str) -> bool:
+    """Whether this table sets each description before its bank: most banks are named in the text
+    just before their line rather than just after it."""
+    before = after = 0
+    for a in anchors:
+        if not a.name or a.fixed:
+            continue
+        ahead = _names(a.name, squash(norm(text[a.pos : a.pos + 160])))
+        behind = _names(a.name, squash(norm(text[max(0, a.pos - 300) : a.pos])))
+        if behind >= 0.8 and ahead < 0.5:
+            before += 1
+        elif ahead >= 0.8:
+            after += 1
+    return before > max(2, 2 * after)
 
 
 def _candidates(desc: _Desc) -> list[int]:
@@ -618,7 +635,9 @@ def _slide(text: str, pos: int) -> int:
     return m.end() if m and m.end() - pos <= 160 else pos
 
 
-def _score(anchors: list[_Anchor], k: int, text: str, s: int, e: int, line_at: dict[int, int]) -> float:
+def _score(
+    anchors: list[_Anchor], k: int, text: str, s: int, e: int, line_at: dict[int, int], first: bool
+) -> float:
     seg = text[s:e]
     flat = squash(norm(seg))
     if not flat:
@@ -634,7 +653,11 @@ def _score(anchors: list[_Anchor], k: int, text: str, s: int, e: int, line_at: d
     elif DATE_SOON.match(head):
         score += 0.7  # a product's words set before the description's date (`e钱庄7.0 2024年5月…`)
     score += 0.5 if ended else -1.5
-    if not anchors[k].fixed and ended and line_at.get(s) == anchors[k].line.no:
+    if first and not anchors[k].fixed:
+        # Descriptions set before their banks: a row's text starts right after the row above's.
+        if s == (anchors[k - 1].pos if k else 0):
+            score += 1.5
+    elif not anchors[k].fixed and ended and line_at.get(s) == anchors[k].line.no:
         score += 1.5  # a finished sentence before it and the row's own line: its cells start here
     elif s == anchors[k].pos and not anchors[k].fixed:
         score += 0.5  # a row usually starts where its institution stands
