@@ -6,9 +6,9 @@ carry the figures. The "tabs" variant is the control: the corpus set back in 003
 scores as 003 does.
 
 What each variant must reach: table rows right on head office, date, amount and currency ≥ 0.98
-(recall and precision); with the product's name too, no more than three rows below what 003's own
-text gives (the curators named some products otherwise than their cells, so 003 itself is the
-ceiling there); policy items ≥ 0.95 and no fewer than 003's own less one; 表8 figures no fewer than
+(recall and precision); with the product's name too ≥ 0.80 (the curators named seven of 003's
+products otherwise than their cells, so 003's own text reaches 0.89: the figure is printed for
+each variant); policy items ≥ 0.95 and no fewer than 003's own less one; 表8 figures no fewer than
 003's text gives, less two; read and parsed in under 30 seconds."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_layout(name, corpus, seeds_dir, resolve, baseline, capsys):
     misses = "\n".join(m.misses)
     assert m.row_recall >= 0.98, misses
     assert m.row_precision >= 0.98, misses
-    assert m.cases_right >= baseline.cases_right - 3, misses
+    assert m.case_recall >= 0.80, misses
     assert m.policy_recall >= 0.95 and m.policies_right >= baseline.policies_right - 1, misses
     assert m.figures_right >= baseline.figures_right - 2
     assert elapsed < 30

@@ -211,7 +211,7 @@ def _is_layout(region: list[Line]) -> bool:
     return spaced >= max(3, len(region) // 4)
 
 
-def _layout_cells(raw: str, roles: list[str], desc_at: list[int]) -> list[str] | None:
+def _layout_cells(raw: str, roles: list[str], desc_at: list[int], new_row: bool) -> list[str] | None:
     """A `-layout` line's cells: the institution's fragment at the line's start, the description
     from its first long or clause-like word (or from where this row's description column stands),
     the product from the words between. `desc_at` keeps the column the row's description uses."""
@@ -223,13 +223,13 @@ def _layout_cells(raw: str, roles: list[str], desc_at: list[int]) -> list[str] |
     if words[0][0] <= 1 and not _desc_like(words[0][1]) and "institution" in roles:
         cells[roles.index("institution")] = words[0][1]
         i = 1
-    if i and re.search(INST_WORD, norm(words[0][1])):
+    if i and (new_row or re.search(INST_WORD, norm(words[0][1]))):
         desc_at.clear()  # a new row: its columns may stand elsewhere than the last row's
     j = next(
         (
             k
             for k in range(i, len(words))
-            if _desc_like(words[k][1]) or (desc_at and words[k][0] >= desc_at[0] - 1)
+            if _desc_like(words[k][1]) or (desc_at and words[k][0] >= desc_at[0] - 2)
         ),
         len(words),
     )
@@ -282,7 +282,9 @@ def _scan(
         if _garbage(ln):
             table.unplaced.append(ln)
             continue
-        cells = _layout_cells(ln.raw, roles, desc_at) if layout else _cells(ln, len(roles))
+        cells = (
+            _layout_cells(ln.raw, roles, desc_at, ln.no in blank_before) if layout else _cells(ln, len(roles))
+        )
         inst = norm(squash(cells[inst_col])) if cells is not None else ""
         if layout and ln.no in blank_before:
             open_cell, more = None, ""  # a blank line between rows closes the institution cell
@@ -546,8 +548,9 @@ def _assign_products(
     own_line = {a.line.no: k for k, a in enumerate(anchors)}
     for ln, text in products:
         k = own_line.get(ln.no, row_of_line.get(ln.no))
-        if k is None:
-            k = min(range(len(anchors)), key=lambda i: (abs(anchors[i].line.no - ln.no), anchors[i].line.no))
+        if k is None:  # a line holding only a product's last words: the row above it
+            above = [i for i, a in enumerate(anchors) if a.line.no <= ln.no]
+            k = above[-1] if above else 0
         anchors[k].product.append(text)
 
 
