@@ -58,9 +58,14 @@ def test_a_space_where_a_tab_was():
 
 
 def test_two_institutions_on_one_line_are_two_rows():
-    text = f"银行名称\t新推金融产品\t产品创新点\n交行张家界分行 民宿贷 {B} 兴业银行济南分行 大气治理贷款 {C}\n"
+    text = (
+        f"银行名称\t新推金融产品\t产品创新点\n交行张家界分行 民宿贷 {B} 兴业银行济南分行 大气治理贷款 {C}\n"
+    )
     rows = _rows(text)
-    assert [(r[0], r[1]) for r in rows] == [("交行张家界分行", "民宿贷"), ("兴业银行济南分行", "大气治理贷款")]
+    assert [(r[0], r[1]) for r in rows] == [
+        ("交行张家界分行", "民宿贷"),
+        ("兴业银行济南分行", "大气治理贷款"),
+    ]
     assert rows[0][2] == B and rows[1][2] == C
 
 
@@ -131,7 +136,10 @@ def test_pdftotext_layout_columns():
         "州市江山支\n"
         "行\n"
     )
-    assert _names(text) == [("交通银行湖南省分行", "知识产权质押 外币贷款"), ("工商银行浙江省衢州市江山支行", "“浙科 e 贷”")]
+    assert _names(text) == [
+        ("交通银行湖南省分行", "知识产权质押 外币贷款"),
+        ("工商银行浙江省衢州市江山支行", "“浙科 e 贷”"),
+    ]
 
 
 def test_a_figures_row_without_its_bank_cell_starts_at_its_dated_sentence():
@@ -191,3 +199,15 @@ def test_an_issuer_read_from_the_body_when_the_heading_names_a_place():
     )
     issuers = [p.issuer for p in parse_report(text).policies]
     assert issuers == ["四川省财政厅", "北京市"]
+
+
+def test_a_platform_under_a_bank_alone_is_its_product_not_a_row():
+    text = f"银行名称\t新推金融产品\t产品创新点\n交行张家界分行\n供应链金融服务平台\n\n{B}\n兴业银行济南分行\n大气治理贷款\n\n{C}\n"
+    assert _names(text) == [("交行张家界分行", "供应链金融服务平台"), ("兴业银行济南分行", "大气治理贷款")]
+
+
+def test_a_table_that_lost_every_separator_is_reported_not_guessed():
+    text = "银行名称\t新推金融产品\t产品创新点\n" + (B + C).replace(",", "") * 2 + "\n" + (C + B) + "\n"
+    layout = read_text(HEAD + CAPTION + text + SOURCE)
+    (table,) = layout.tables
+    assert table.rows == [] and len(table.unplaced) == 2 and table.source_lines == 3

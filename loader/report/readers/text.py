@@ -37,7 +37,7 @@ INST_WORD = (
     r"(?:银行|农发行|农行|建行|工行|中行|交行|邮储|农商行|信用社|信用联社|联社|"
     r"担保(?:股份)?(?:有限)?(?:责任)?公司|担保集团|保险(?:股份)?(?:有限)?公司|证券(?:股份)?(?:有限)?公司|"
     r"信托(?:有限)?公司|金融租赁(?:股份)?(?:有限)?公司|消费金融(?:股份)?(?:有限)?公司|财务公司|"
-    r"小额贷款(?:股份)?(?:有限)?公司|交易所|交易中心|服务平台)"
+    r"小额贷款(?:股份)?(?:有限)?公司|交易所|交易中心|服务平台|农信)"
 )
 BRANCH_END = r"(?:分行|支行|营业部|分公司|管理部|营业室)"
 INSTITUTION = re.compile(
@@ -347,6 +347,10 @@ def _scan(
         ):
             split_name = (head[0], ln, len(desc.text) + (1 if desc.text else 0))
             raw = raw[head[1] :]
+        if want_product is not None and has_product and _platform_alone(raw):
+            want_product.product.append(raw.strip())  # `…金融服务平台` under a bank: its product
+            want_product = None
+            continue
         for part_raw, anchor in _split_line(raw):
             if anchor is None:
                 if want_product is not None and has_product:
@@ -404,6 +408,15 @@ def _cells(ln: Line, ncols: int) -> list[str] | None:
     if len(cells) < ncols:
         return None
     return cells[: ncols - 1] + [" ".join(c for c in cells[ncols - 1 :] if c)]
+
+
+BANK_WORD = re.compile(r"(银行|农发行|农行|建行|工行|中行|交行|邮储|农商行|信用社|联社|农信)")
+
+
+def _platform_alone(raw: str) -> bool:
+    """A line that is one name of a platform, exchange or company but not of a bank."""
+    hit = _name_at(raw, 0)
+    return hit is not None and not raw[hit[1] :].strip() and not BANK_WORD.search(hit[0])
 
 
 def _leading_fragment(raw: str) -> tuple[str, int] | None:
