@@ -140,10 +140,8 @@ def _table(caption: Line, number: int, region: list[Line], blank_before: set[int
     if more is not None and "\t" not in head.raw and _header_wrap(head, more, table.header):
         region = region[: header_at + 1] + region[header_at + 2 :]
     roles = column_roles(table.header)
-    layout = _is_layout(region)
-    anchors, desc, products = _scan(
-        region[header_at + 1 :], table, roles, layout, blank_before, squash(head.text)
-    )
+    scan = _Scan(table, roles, _is_layout(region), blank_before, squash(head.text))
+    anchors, desc, products = scan.run(region[header_at + 1 :])
     if not anchors:
         table.unplaced.extend(ln for _o, _r, ln in desc.parts)
         return table
@@ -254,130 +252,155 @@ def _continues(fragment: str) -> bool:
     return bool(NAME_CHARS.match(fragment)) and not re.search(INST_WORD, fragment)
 
 
-def _scan(
-    lines: list[Line], table: Table, roles: list[str], layout: bool, blank_before: set[int], head_flat: str
-):
-    """Walk the table's lines: institutions become anchors, product fragments are kept with their
-    line, everything else is description text in reading order."""
-    anchors: list[_Anchor] = []
-    desc = _Desc()
-    products: list[tuple[Line, str]] = []
-    has_product = "product" in roles
-    inst_col = roles.index("institution")
-    desc_col = roles.index("description")
-    header_flats = {"".join(table.header), head_flat}
-    skipped_header = False
-    pending: tuple[str, Line, int] | None = None  # an institution cell still being written (wrapped)
-    want_product: _Anchor | None = None  # a bank alone on its line: its product may follow
-    split_name: tuple[str, Line, int] | None = None  # the head of a name the next line may finish
-    desc_at: list[int] = []  # where a `-layout` row's description column stands
-    open_cell: _Anchor | None = None  # a `-layout` institution cell that may go on on the next line
-    more = ""
-    for ln in lines:
-        flat = squash(ln.text)
-        if flat in header_flats or (skipped_header and len(flat) <= 8 and ln.raw.startswith(" ")):
-            skipped_header = flat in header_flats
-            continue  # the header repeated on a new page (and its second line)
+class _Scan:
+    """Walks one table's lines: institutions become anchors, product fragments are kept with their
+    line, everything else is description text in reading order. Lines whose layout shows cells
+    (tabs, `-layout` columns) are read by column; the others by what they say."""
+
+    def __init__(self, table: Table, roles: list[str], layout: bool, blank_before: set[int], head: str):
+        self.table, self.roles, self.layout, self.blank_before = table, roles, layout, blank_before
+        self.anchors: list[_Anchor] = []
+        self.desc = _Desc()
+        self.products: list[tuple[Line, str]] = []
+        self.has_product = "product" in roles
+        self.inst_col = roles.index("institution")
+        self.desc_col = roles.index("description")
+        self.header_flats = {"".join(table.header), head}
+        self.pending: tuple[str, Line, int] | None = None  # an institution cell still being written
+        self.want_product: _Anchor | None = None  # a bank alone on its line: its product may follow
+        self.split_name: tuple[str, Line, int] | None = None  # a name's head the next line may finish
+        self.desc_at: list[int] = []  # where a `-layout` row's description column stands
+        self.open_cell: _Anchor | None = None  # a `-layout` institution cell that may go on
+        self.more = ""
+
+    def run(self, lines: list[Line]) -> tuple[list[_Anchor], _Desc, list[tuple[Line, str]]]:
         skipped_header = False
-        if _garbage(ln):
-            table.unplaced.append(ln)
-            continue
-        cells = (
-            _layout_cells(ln.raw, roles, desc_at, ln.no in blank_before) if layout else _cells(ln, len(roles))
-        )
-        inst = norm(squash(cells[inst_col])) if cells is not None else ""
-        if layout and ln.no in blank_before:
-            open_cell, more = None, ""  # a blank line between rows closes the institution cell
-        if layout and open_cell is not None and pending is None and inst and _continues(inst):
+        for ln in lines:
+            flat = squash(ln.text)
+            if flat in self.header_flats or (skipped_header and len(flat) <= 8 and ln.raw.startswith(" ")):
+                skipped_header = flat in self.header_flats
+                continue  # the header repeated on a new page (and its second line)
+            skipped_header = False
+            if _garbage(ln):
+                self.table.unplaced.append(ln)
+                continue
+            if self.layout:
+                cells = _layout_cells(ln.raw, self.roles, self.desc_at, ln.no in self.blank_before)
+            else:
+                cells = _cells(ln, len(self.roles))
+            if cells is None:
+                self._settle_pending()
+                self._words(ln)
+            else:
+                self._columns(ln, cells)
+        self._settle_pending()
+        return self.anchors, self.desc, self.products
+
+    def _next_pos(self) -> int:
+        return len(self.desc.text) + (1 if self.desc.text else 0)
+
+    def _settle_pending(self) -> None:
+        if self.pending is not None:
+            _settle(self.pending, self.anchors, self.table)  # nothing more of the name comes
+            self.pending = None
+
+    def _columns(self, ln: Line, cells: list[str]) -> None:
+        inst = norm(squash(cells[self.inst_col]))
+        if self.layout and ln.no in self.blank_before:
+            self.open_cell, self.more = None, ""  # a blank line between rows closes the cell
+        if self.layout and self.open_cell is not None and self.pending is None and inst and _continues(inst):
             # `工商银行` / `浙江省衢` / `州市江山` / `支行`: one cell set on several lines
-            more += inst
-            if INSTITUTION.fullmatch(open_cell.name + more) and re.search(BRANCH_END + "$", more):
-                open_cell.name, more = open_cell.name + more, ""
-            inst = ""
-        if pending is not None and not inst:
-            _settle(pending, anchors, table)  # nothing more of the name comes: keep what there is
-            pending = None
-        if cells is not None:
-            ln_first, pos = ln, len(desc.text) + (1 if desc.text else 0)
-            if pending is not None:
-                inst = pending[0] + inst  # the rest of a wrapped institution cell
-                ln_first, pos = pending[1], pending[2]
-            pending = None
-            last = anchors[-1] if anchors else None
-            if (
-                inst
-                and not INSTITUTION.fullmatch(inst)
-                and last is not None
-                and last.line.no in (ln.no - 1, ln.no - 2)
-                and re.fullmatch(INSTITUTION.pattern, last.name + inst)
-                and re.search(BRANCH_END + "$", inst)
+            self.more += inst
+            if INSTITUTION.fullmatch(self.open_cell.name + self.more) and re.search(
+                BRANCH_END + "$", self.more
             ):
-                last.name += inst  # `北京银行` / `城市副中心分行`: the branch wrapped to a new line
-            elif inst and INSTITUTION.fullmatch(inst):
-                anchors.append(_Anchor(inst, ln_first, pos))
-                open_cell, more = anchors[-1], ""
-            elif inst and NAME_CHARS.match(inst) and len(inst) <= 16:
-                pending = (inst, ln_first, pos)  # part of a name: the next line may finish it
-            elif inst:
-                desc.add(cells[inst_col], ln)
-            for k, role in enumerate(roles):
-                if role == "product" and cells[k].strip():
-                    products.append((ln, cells[k].strip()))
-                elif k == desc_col or (role == "other" and k != inst_col):
-                    _add_text(desc, cells[k], ln, anchors)
-            want_product = None
-            continue
+                self.open_cell.name, self.more = self.open_cell.name + self.more, ""
+            inst = ""
+        if not inst:
+            self._settle_pending()
+        ln_first, pos = ln, self._next_pos()
+        if self.pending is not None:
+            inst = self.pending[0] + inst  # the rest of a wrapped institution cell
+            ln_first, pos = self.pending[1], self.pending[2]
+        self.pending = None
+        self._institution_cell(inst, ln_first, pos, ln, cells[self.inst_col])
+        for k, role in enumerate(self.roles):
+            if role == "product" and cells[k].strip():
+                self.products.append((ln, cells[k].strip()))
+            elif k == self.desc_col or (role == "other" and k != self.inst_col):
+                _add_text(self.desc, cells[k], ln, self.anchors)
+        self.want_product = None
+
+    def _institution_cell(self, inst: str, first: Line, pos: int, ln: Line, raw: str) -> None:
+        last = self.anchors[-1] if self.anchors else None
+        if (
+            inst
+            and not INSTITUTION.fullmatch(inst)
+            and last is not None
+            and last.line.no in (ln.no - 1, ln.no - 2)
+            and re.fullmatch(INSTITUTION.pattern, last.name + inst)
+            and re.search(BRANCH_END + "$", inst)
+        ):
+            last.name += inst  # `北京银行` / `城市副中心分行`: the branch wrapped to a new line
+        elif inst and INSTITUTION.fullmatch(inst):
+            self.anchors.append(_Anchor(inst, first, pos))
+            self.open_cell, self.more = self.anchors[-1], ""
+        elif inst and NAME_CHARS.match(inst) and len(inst) <= 16:
+            self.pending = (inst, first, pos)  # part of a name: the next line may finish it
+        elif inst:
+            self.desc.add(raw, ln)
+
+    def _words(self, ln: Line) -> None:
+        raw = self._wrapped_name(ln)
+        if self.want_product is not None and self.has_product and _platform_alone(raw):
+            self.want_product.product.append(raw.strip())  # `…金融服务平台` under a bank: its product
+            self.want_product = None
+            return
+        for part_raw, anchor in _split_line(raw):
+            if anchor is None:
+                if self.want_product is not None and self.has_product:
+                    product, part_raw = _product_prefix(part_raw)
+                    if product:
+                        self.want_product.product.append(product)
+                self.want_product = None
+                if part_raw.strip():
+                    _add_text(self.desc, part_raw, ln, self.anchors)
+                continue
+            name, rest = anchor
+            a = _Anchor(name, ln, self._next_pos())
+            self.anchors.append(a)
+            self.want_product = None
+            if self.has_product:
+                product, rest = _product_prefix(rest)
+                if product:
+                    a.product.append(product)
+                elif not rest.strip():
+                    self.want_product = a
+            if rest.strip():
+                self.desc.add(rest, ln)
+
+    def _wrapped_name(self, ln: Line) -> str:
+        """`北京农商银` / `行`: the head of a name before a run of spaces, finished by the next
+        line's first cell. Returns what is left of the line to read."""
         raw = ln.raw
         head = _leading_fragment(raw)
-        if split_name is not None:
-            name, first_ln, first_pos = split_name
-            split_name = None
+        if self.split_name is not None:
+            name, first_ln, first_pos = self.split_name
+            self.split_name = None
             if head and INSTITUTION.fullmatch(name + head[0]):
-                # `北京农商银` / `行`: a name wrapped across two lines of a cell
-                anchors.append(_Anchor(name + head[0], first_ln, first_pos))
-                raw = raw[head[1] :]
-                head = None
+                self.anchors.append(_Anchor(name + head[0], first_ln, first_pos))
+                return raw[head[1] :]
         elif (
             head
-            and want_product is None
+            and self.want_product is None
             and head[1] < len(raw.rstrip())  # the row's other cells follow on the line
             and len(head[0]) <= 12
             and not re.search(rf"({BRANCH_END}|{INST_WORD})$", head[0])
             and _name_at(raw, 0) is None
         ):
-            split_name = (head[0], ln, len(desc.text) + (1 if desc.text else 0))
-            raw = raw[head[1] :]
-        if want_product is not None and has_product and _platform_alone(raw):
-            want_product.product.append(raw.strip())  # `…金融服务平台` under a bank: its product
-            want_product = None
-            continue
-        for part_raw, anchor in _split_line(raw):
-            if anchor is None:
-                if want_product is not None and has_product:
-                    product, rest = _product_prefix(part_raw)
-                    if product:
-                        want_product.product.append(product)
-                    part_raw = rest
-                want_product = None
-                if part_raw.strip():
-                    _add_text(desc, part_raw, ln, anchors)
-                continue
-            name, rest = anchor
-            pos = len(desc.text) + (1 if desc.text else 0)
-            a = _Anchor(name, ln, pos)
-            anchors.append(a)
-            want_product = None
-            if has_product:
-                product, rest = _product_prefix(rest)
-                if product:
-                    a.product.append(product)
-                elif not rest.strip():
-                    want_product = a
-            if rest.strip():
-                desc.add(rest, ln)
-    if pending is not None:
-        _settle(pending, anchors, table)
-    return anchors, desc, products
+            self.split_name = (head[0], ln, self._next_pos())
+            return raw[head[1] :]
+        return raw
 
 
 def _settle(pending: tuple[str, Line, int], anchors: list[_Anchor], table: Table) -> None:
