@@ -482,13 +482,10 @@ def _full_at(table: _Table, row: _Row, k: int) -> bool:
 
 
 def _continues(table: _Table, prev: _Row, row: _Row) -> bool:
-    """The first row on a new page is the rest of the row the previous page ended in: its first
-    cell is empty, or the first cell above was wrapped (its last line full) and the row's text
-    had not reached a sentence end."""
-    if not row.cells[0]:
-        return True
-    texts = [t for t in _cell_texts(prev.cells) if t]
-    return _full_at(table, prev, 0) and not SENTENCE_END.search(texts[-1])
+    """The first row on a new page is the rest of the row the previous page ended in when every
+    cell it writes in goes on from a wrapped cell above (its last line full, mid-sentence): a
+    page break cuts a row's cells mid-paragraph, a new row starts its cells afresh."""
+    return any(row.cells) and all(_full_at(table, prev, k) for k, cell in enumerate(row.cells) if cell)
 
 
 def _goes_on(table: _Table, prev: _Row, row: _Row) -> bool:
@@ -563,6 +560,8 @@ def _take_rows(
     here); returns how many lines it took, 0 when none fit. Rows split at vertical gaps wider than
     those inside a cell or, when the gaps are all alike, where the first column gets a new value."""
     j = i + (1 if header is not None else 0)
+    if header is not None:
+        table.header = [squash(t) for t in _cell_texts(_split(table, [header]))]
     lines: list[_Line] = []
     gutters = table.gutters
     while j < len(objs) and isinstance(objs[j], _Line):
@@ -583,7 +582,6 @@ def _take_rows(
         return 0
     table.gutters = gutters
     if header is not None:
-        table.header = [squash(t) for t in _cell_texts(_split(table, [header]))]
         out.append(("header", table))
     table.source_lines += j - i
     table.body += lines
@@ -654,6 +652,9 @@ def _layout(pages: list[_Page], out: list, tables: list[_Table]) -> Layout:
     for t in tables:
         for row in t.rows:
             _strip_header(t, row)
+        t.rows = [row for row in t.rows if any(row.cells)]
+    kept = {id(row) for t in tables for row in t.rows}
+    out = [(kind, obj) for kind, obj in out if kind != "row" or id(obj) in kept]
     for kind, obj in out:
         if kind == "line":
             text.append(obj.text)
