@@ -5,6 +5,9 @@ Resolution goes through loader.resolve.Resolver, the same one the importer uses.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
 from loader.resolve import Resolver
@@ -26,3 +29,20 @@ def resolve(db):
     from loader.services import preview_resolver
 
     return preview_resolver(Resolver())
+
+
+@pytest.fixture
+def corpus(seeds_dir):
+    """`corpus(name)` → the bytes of that layout of 003 (tests/loader/corpus/variants.py), made at
+    test time and cached for the session. A `pdftotext -layout` variant skips where poppler-utils
+    is missing, and fails in CI, which installs it (.ci/run)."""
+    from tests.loader.corpus.variants import NEEDS_PDFTOTEXT, variant
+
+    def make(name: str) -> bytes:
+        if name in NEEDS_PDFTOTEXT and shutil.which("pdftotext") is None:
+            if os.environ.get("CI"):
+                pytest.fail("pdftotext (poppler-utils) is missing: the layout-* variants cannot be made")
+            pytest.skip("pdftotext (poppler-utils) is not installed: no layout-* variants")
+        return variant(seeds_dir, name)
+
+    return make
