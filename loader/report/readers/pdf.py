@@ -388,7 +388,7 @@ def _assemble(pages: list[_Page]) -> Layout:
         objs = [it[2] for it in items]
         i = 0
         if objs and isinstance(objs[0], _Line) and open_table and not open_table.ruled:
-            i = _take_rows(open_table, objs, 0, out, continued=True)
+            i = _take_rows(open_table, objs, 0, out)
         elif objs and isinstance(objs[0], _Line) and waiting is not None:
             table = _start_ruleless(waiting, objs, 0, out)
             if table:
@@ -540,35 +540,29 @@ def _ends_table(table: _Table, line: _Line) -> bool:
 
 
 def _start_ruleless(caption: _Line, objs: list, i: int, out: list) -> _Table | None:
-    """A table without rules under caption `表 N`: the next line is its header when it has wide
-    gaps (its columns); rows follow while no line crosses the gutters."""
-    header = objs[i]
-    gutters = _gutters(header, max(0.9 * header.size, 4.0))
-    if not gutters or TABLE_END.match(squash(norm(header.text))):
+    """A table without rules under caption `表 N`: the next line (its header's first line) has
+    wide gaps, its columns; lines follow while none crosses the gutters."""
+    first = objs[i]
+    gutters = _gutters(first, max(0.9 * first.size, 4.0))
+    if not gutters or TABLE_END.match(squash(norm(first.text))):
         return None  # running text under the caption (表8 written as text): not a table
     m = CAPTION.match(norm(caption.text).strip())
     table = _Table(int(m.group(1)), caption, [], ruled=False, gutters=gutters)
-    if not _take_rows(table, objs, i, out, header=header):
+    if not _take_rows(table, objs, i, out):
         return None
     return table
 
 
-def _take_rows(
-    table: _Table, objs: list, i: int, out: list, *, header: _Line | None = None, continued: bool = False
-) -> int:
-    """Rows of a table without rules from objs[i:] on one page (after its header when it starts
-    here); returns how many lines it took, 0 when none fit. Rows split at vertical gaps wider than
-    those inside a cell or, when the gaps are all alike, where the first column gets a new value."""
-    j = i + (1 if header is not None else 0)
-    if header is not None:
-        table.header = [squash(t) for t in _cell_texts(_split(table, [header]))]
+def _take_rows(table: _Table, objs: list, i: int, out: list) -> int:
+    """The lines of a table without rules from objs[i:] on one page, as rows (the first its header
+    when the table starts here); returns how many lines it took, 0 when none fit. Rows split at
+    vertical gaps wider than those inside a cell or, when the gaps are all alike, where the first
+    column gets a new value."""
+    j = i
     lines: list[_Line] = []
     gutters = table.gutters
     while j < len(objs) and isinstance(objs[j], _Line):
         line = objs[j]
-        if table.header and squash(line.text) == "".join(table.header):
-            j += 1  # the header repeated on a new page (or drawn again above a split row)
-            continue
         if _ends_table(table, line):
             break
         narrowed = _narrow(gutters, line)
@@ -580,29 +574,36 @@ def _take_rows(
         j += 1
     if not lines:
         return 0
+    starts = not table.header
     table.gutters = gutters
-    if header is not None:
-        out.append(("header", table))
-    table.source_lines += j - i
+    table.source_lines += len(lines)
     table.body += lines
     threshold = _row_gap(table.body)
     parts = [_Row(_split(table, [line]), line.page) for line in lines]
     _widen(table, [p.cells for p in parts])
-    for k, row in enumerate(parts):
-        if not table.rows:
-            new = True
-        elif k == 0:
-            new = not (continued and _continues(table, table.rows[-1], row))
-        elif threshold is not None:
+    rows = parts[:1]
+    for k in range(1, len(parts)):
+        if threshold is not None:
             new = lines[k].top - lines[k - 1].bottom > threshold
         else:
-            new = not _goes_on(table, table.rows[-1], row)
+            new = not _goes_on(table, rows[-1], parts[k])
         if new:
+            rows.append(parts[k])
+        else:
+            _merge(rows[-1], parts[k])
+    if starts:
+        table.header = [squash(t) for t in _cell_texts(rows.pop(0).cells)]
+        out.append(("header", table))
+    for row in rows:
+        _strip_header(table, row)  # the header repeated on a new page, or drawn again in a row
+    rows = [row for row in rows if any(row.cells)]
+    for k, row in enumerate(rows):
+        if k == 0 and not starts and table.rows and _continues(table, table.rows[-1], row):
+            _merge(table.rows[-1], row)
+        else:
             table.rows.append(row)
             out.append(("row", row))
-        else:
-            _merge(table.rows[-1], row)
-    return j - i
+    return len(lines)
 
 
 def _row_gap(lines: list[_Line]) -> float | None:
@@ -634,14 +635,25 @@ def _split(table: _Table, lines: list[_Line]) -> list[list[_Line]]:
 
 
 def _strip_header(table: _Table, row: _Row) -> None:
-    """A header drawn again inside a row (a split row under a repeated header, set without a rule
-    between them): each cell starting with its column's name loses that line."""
+    """A header drawn again (repeated on a new page, or inside a split row without a rule between):
+    each cell starting with its column's name, over one or more lines, loses those lines."""
     named = [k for k, h in enumerate(table.header) if h]
     if not named or len(row.cells) != len(table.header):
         return
-    if all(row.cells[k] and squash(row.cells[k][0].text) == table.header[k] for k in named):
-        for k in named:
-            row.cells[k] = row.cells[k][1:]
+    cut = {}
+    for k in named:
+        text = ""
+        for m, line in enumerate(row.cells[k], start=1):
+            text += squash(line.text)
+            if text == table.header[k]:
+                cut[k] = m
+                break
+            if not table.header[k].startswith(text):
+                return
+        else:
+            return
+    for k, m in cut.items():
+        row.cells[k] = row.cells[k][m:]
 
 
 def _layout(pages: list[_Page], out: list, tables: list[_Table]) -> Layout:
