@@ -242,15 +242,13 @@ def _page(number: int, height: float, chars: list[dict], images: list, found: li
         inside = [
             (i, c)
             for i, c in enumerate(chars)
-            if i not in taken
-            and x0 <= (c["x0"] + c["x1"]) / 2 <= x1
-            and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+            if i not in taken and x0 <= _anchor(c) < x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
         ]
         cells: list[list[list[dict]]] = [[[] for _ in xs] for _ in rows]
         stray = []
         for i, c in inside:
             taken.add(i)
-            cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+            cx, cy = _anchor(c), (c["top"] + c["bottom"]) / 2
             for r, row in enumerate(rows):
                 hit = next(
                     (
@@ -271,6 +269,12 @@ def _page(number: int, height: float, chars: list[dict], images: list, found: li
             grids.append(_Grid(number, top, bbox, xs, grid_rows, _lines(stray, number)))
     rest = [c for i, c in enumerate(chars) if i not in taken]
     return _Page(number, height, _lines(rest, number), grids)
+
+
+def _anchor(c: dict) -> float:
+    """Where a glyph is placed for its column: just inside its left edge, not its middle, since
+    closing punctuation may hang past the cell's right edge into the next column."""
+    return c["x0"] + min(1.0, (c["x1"] - c["x0"]) / 4)
 
 
 def _lines(chars: list[dict], page: int) -> list[_Line]:
@@ -411,7 +415,7 @@ def _assemble(pages: list[_Page]) -> Layout:
                     tables.append(table)
                     _grid_rows(table, obj, out, continued=False)
                 open_table = table
-                i += 1
+                i += 1 + _grid_tail(table, obj, objs, i + 1, out)
                 continue
             open_table = None
             out.append(("line", obj))
@@ -450,9 +454,10 @@ def _grid_rows(table: _Table, grid: _Grid, out: list, *, continued: bool) -> Non
     _widen(table, rows)
     first = True
     for cells in rows:
-        if [squash(t) for t in _cell_texts(cells)] == table.header:
-            continue  # the header repeated on a new page (or drawn again above a split row)
         row = _Row(cells=[list(c) for c in cells], page=grid.page)
+        _strip_header(table, row)  # the header repeated on a new page, or drawn again in a row
+        if not any(row.cells):
+            continue
         if continued and first and table.rows and _continues(table, table.rows[-1], row):
             _merge(table.rows[-1], row)
         else:
@@ -462,6 +467,19 @@ def _grid_rows(table: _Table, grid: _Grid, out: list, *, continued: bool) -> Non
     for line in grid.stray:
         table.stray.append(line)
         out.append(("stray", line))
+
+
+def _grid_tail(table: _Table, grid: _Grid, objs: list, i: int, out: list) -> int:
+    """Lines right under a ruled table that keep to its columns: the first part of a row split by
+    the page break, which reportlab sets below the table's last rule. Read as a table without
+    rules whose gutters are the column rules; returns how many lines it took."""
+    if i >= len(objs) or not isinstance(objs[i], _Line):
+        return 0
+    first = objs[i]
+    if first.top - grid.bbox[3] > 1.5 * first.size or first.x0 < grid.bbox[0] or first.x1 > grid.bbox[2]:
+        return 0
+    table.gutters = [(x - 1.0, x + 1.0) for x in grid.xs[1:]]
+    return _take_rows(table, objs, i, out, join_first=False)
 
 
 def _widen(table: _Table, rows: list[list[list[_Line]]]) -> None:
@@ -516,7 +534,8 @@ def _gutters(line: _Line, gap: float) -> list[tuple[float, float]]:
 def _narrow(gutters: list[tuple[float, float]], line: _Line) -> list[tuple[float, float]] | None:
     """The gutters left open by one more line, or None when the line crosses one of them (it is
     running text, not a row of the table)."""
-    spans = sorted((c["x0"], c["x1"]) for c in line.chars if not c["text"].isspace())
+    # Half a glyph: closing punctuation may hang past a column's edge (CJK line breaking).
+    spans = sorted((c["x0"], (c["x0"] + c["x1"]) / 2) for c in line.chars if not c["text"].isspace())
     out = []
     for a, b in gutters:
         free = [(a, b)]
@@ -553,7 +572,7 @@ def _start_ruleless(caption: _Line, objs: list, i: int, out: list) -> _Table | N
     return table
 
 
-def _take_rows(table: _Table, objs: list, i: int, out: list) -> int:
+def _take_rows(table: _Table, objs: list, i: int, out: list, *, join_first: bool = True) -> int:
     """The lines of a table without rules from objs[i:] on one page, as rows (the first its header
     when the table starts here); returns how many lines it took, 0 when none fit. Rows split at
     vertical gaps wider than those inside a cell or, when the gaps are all alike, where the first
@@ -598,7 +617,7 @@ def _take_rows(table: _Table, objs: list, i: int, out: list) -> int:
         _strip_header(table, row)  # the header repeated on a new page, or drawn again in a row
     rows = [row for row in rows if any(row.cells)]
     for k, row in enumerate(rows):
-        if k == 0 and not starts and table.rows and _continues(table, table.rows[-1], row):
+        if k == 0 and join_first and not starts and table.rows and _continues(table, table.rows[-1], row):
             _merge(table.rows[-1], row)
         else:
             table.rows.append(row)
@@ -626,7 +645,7 @@ def _split(table: _Table, lines: list[_Line]) -> list[list[_Line]]:
     for line in lines:
         parts: list[list[dict]] = [[] for _ in cells]
         for c in line.chars:
-            x = (c["x0"] + c["x1"]) / 2
+            x = _anchor(c)
             parts[sum(1 for cut in cuts if x > cut)].append(c)
         for k, part in enumerate(parts):
             if any(not c["text"].isspace() for c in part):
