@@ -42,6 +42,8 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 UNREADABLE = re.compile(r"^\(cid:\d+\)$|^[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f]$")
 # The commonest characters of any Chinese prose (and of this report): a text layer mapped to the
 # wrong characters (a broken ToUnicode/CMap) still shows CJK, but almost none of these.
+# What pdfium's text holds that is no glyph: its marks for a soft hyphen / line-end hyphen.
+PDFIUM_MARKS = {"\ufffe", "\uffff", "\u00ad", "\u0002"}
 COMMON_CJK = set("的一是在了和有不为业中行年月国发金融银企人这大上以个地对会到进作服务小型")
 
 
@@ -130,11 +132,14 @@ def read_pdf(data: bytes) -> Layout:
     except Exception as exc:  # pdfminer raises many types for a broken file
         raise ReportFileError(f"the PDF cannot be read; it is damaged or truncated ({exc})") from None
     _check_text_layer(raw)
+    restored = _restore_dropped(data, raw)
     pages = [_page(*r) for r in raw]
     dropped = _drop_running_lines(pages)
     layout = _assemble(pages)
     if dropped:
         layout.notes.append(f"{dropped} running header/footer line(s) dropped")
+    if restored:
+        layout.notes.append(f"{restored} glyph(s) missing from pdfminer's text taken from pdfium's")
     return layout
 
 
@@ -157,17 +162,71 @@ def _check_opens(data: bytes) -> None:
     pdf.close()
 
 
+def _restore_dropped(data: bytes, raw: list) -> int:
+    """Glyphs pdfminer drops and pdfium reads (e.g. · and • in a non-embedded CID font whose CMap
+    pdfminer lacks them in), put back after the glyph before them in the page's text order. Only
+    pages where pdfium counts more glyphs are compared, so most pages cost one count."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    restored = 0
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for (_, _, chars, _, _), page in zip(raw, pdf, strict=False):
+            textpage = page.get_textpage()
+            n = textpage.count_chars()
+            text = textpage.get_text_range(0, n)
+            if len(text) != n:
+                continue  # characters outside the BMP: indices do not line up, leave the page
+            wanted = [
+                i
+                for i in range(n)
+                if not text[i].isspace()
+                and text[i] not in PDFIUM_MARKS
+                and not pdfium_c.FPDFText_IsGenerated(textpage, i)
+            ]
+            if not Counter(text[i] for i in wanted) - Counter(c["text"] for c in chars):
+                continue
+            # Both lists are in the content stream's order: walk them side by side; a pdfium glyph
+            # with no counterpart in pdfminer's next few is one pdfminer dropped.
+            solid = [c for c in chars if not c["text"].isspace()]
+            j = 0
+            added = []
+            for i in wanted:
+                ahead = next(
+                    (k for k in range(j, min(j + 4, len(solid))) if solid[k]["text"] == text[i]), None
+                )
+                if ahead is not None:
+                    j = ahead + 1
+                elif j and not UNREADABLE.match(text[i]):
+                    # zero width at the end of the glyph before it: it sorts right after that glyph
+                    prev = solid[j - 1]
+                    added.append({**prev, "text": text[i], "x0": prev["x1"] - 0.01, "x1": prev["x1"]})
+            chars += added
+            restored += len(added)
+            textpage.close()
+    finally:
+        pdf.close()
+    return restored
+
+
 # --- per page --------------------------------------------------------------------------------
 
 
 def _raw_page(page: Any, number: int) -> tuple[int, float, list[dict], list[dict], list[Any]]:
     """What one page holds: its glyphs, its images and its ruled tables (pdfplumber objects)."""
     x0, top, x1, bottom = page.bbox
-    chars = [
-        c
-        for c in page.chars
-        if c.get("upright", True) and x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= c["top"] <= bottom
-    ]
+    chars = []
+    seen = set()
+    for c in page.chars:
+        if not c.get("upright", True) or not (x0 <= _anchor(c) < x1 and top <= c["top"] <= bottom):
+            continue
+        # A glyph drawn twice in place (fake bold, overprinting) is read once. (pdfplumber's
+        # dedupe_chars does this too, but sorts every page's glyphs by many keys: slow.)
+        key = (c["text"], round(c["x0"], 1), round(c["top"], 1))
+        if key not in seen:
+            seen.add(key)
+            chars.append(c)
     images = list(page.images)
     grids = []
     if page.edges:  # the table finder needs rules; most pages of running text have none
