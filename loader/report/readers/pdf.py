@@ -550,19 +550,25 @@ def _widen(table: _Table, rows: list[list[list[_Line]]]) -> None:
                 table.widest[k] = max(table.widest[k], ln.x1)
 
 
-def _full_at(table: _Table, row: _Row, k: int) -> bool:
+def _full_at(table: _Table, row: _Row, k: int, *, ended: bool = True) -> bool:
     """Cell k of the row ends in a full line (as wide as its column's widest): it wraps on."""
     cell = row.cells[k]
-    if not cell or SENTENCE_END.search(cell[-1].text):
+    if not cell or (ended and SENTENCE_END.search(cell[-1].text)):
         return False
     return cell[-1].x1 >= table.widest[k] - 1.5 * cell[-1].size
 
 
 def _continues(table: _Table, prev: _Row, row: _Row) -> bool:
-    """The first row on a new page is the rest of the row the previous page ended in when every
-    cell it writes in goes on from a wrapped cell above (its last line full, mid-sentence): a
-    page break cuts a row's cells mid-paragraph, a new row starts its cells afresh."""
-    return any(row.cells) and all(_full_at(table, prev, k) for k, cell in enumerate(row.cells) if cell)
+    """The first row on a new page is the rest of the row the previous page ended in: in a ruled
+    table when its first cell is empty (a new row has its own); without rules when its first cell
+    is empty and the cells it writes in end in full lines above, or when every cell it writes in
+    goes on mid-sentence from a full line (a wrapped first cell: 交通银行湖南省 / 分行)."""
+    written = [k for k, cell in enumerate(row.cells) if cell]
+    if not written:
+        return False
+    if not row.cells[0] and (table.ruled or all(_full_at(table, prev, k, ended=False) for k in written)):
+        return True
+    return all(_full_at(table, prev, k) for k in written)
 
 
 def _goes_on(table: _Table, prev: _Row, row: _Row) -> bool:
@@ -713,25 +719,37 @@ def _split(table: _Table, lines: list[_Line]) -> list[list[_Line]]:
 
 
 def _strip_header(table: _Table, row: _Row) -> None:
-    """A header drawn again (repeated on a new page, or inside a split row without a rule between):
-    each cell starting with its column's name, over one or more lines, loses those lines."""
+    """A header drawn again (repeated on a new page, or inside a split row without a rule between,
+    even overprinting the row's first line): each cell starting with its column's name, over one
+    or more lines, loses it."""
     named = [k for k, h in enumerate(table.header) if h]
     if not named or len(row.cells) != len(table.header):
         return
-    cut = {}
-    for k in named:
-        text = ""
-        for m, line in enumerate(row.cells[k], start=1):
-            text += squash(line.text)
-            if text == table.header[k]:
-                cut[k] = m
-                break
-            if not table.header[k].startswith(text):
-                return
+    rest = {k: _drop_prefix(row.cells[k], table.header[k]) for k in named}
+    if all(r is not None for r in rest.values()):
+        for k, r in rest.items():
+            row.cells[k] = r
+
+
+def _drop_prefix(cell: list[_Line], prefix: str) -> list[_Line] | None:
+    """The cell's lines without the glyphs spelling `prefix` at its start; None when it does not
+    start with it."""
+    out = list(cell)
+    while prefix:
+        if not out:
+            return None
+        solid = [c for c in out[0].chars if not c["text"].isspace()]
+        head = "".join(c["text"] for c in solid)
+        if prefix.startswith(head):
+            prefix = prefix[len(head) :]
+            out.pop(0)
+        elif head.startswith(prefix):
+            kept = [c for c in out[0].chars if c["x0"] >= solid[len(prefix)]["x0"]]
+            out[0] = _lines(kept, out[0].page)[0]
+            prefix = ""
         else:
-            return
-    for k, m in cut.items():
-        row.cells[k] = row.cells[k][m:]
+            return None
+    return out
 
 
 def _layout(pages: list[_Page], out: list, tables: list[_Table]) -> Layout:
