@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as RLTable
 
 from loader.report.errors import ReportFileError
@@ -50,7 +50,13 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _issue(
-    style: str = "grid", n: int = 12, *, split_rows: bool = True, valign: str = "TOP", more: int = 0
+    style: str = "grid",
+    n: int = 12,
+    *,
+    split_rows: bool = True,
+    valign: str = "TOP",
+    more: int = 0,
+    space: float = 0,
 ) -> bytes:
     """Running text, then 表 1 set in `style` (grid: every cell ruled; booktabs: rules above and
     below only; plain: none), its source line, more text, and 表8 written as text. The bank column
@@ -60,6 +66,7 @@ def _issue(
         Paragraph("第一章 中小企业综合业务创新", st["body"]),
         Paragraph("一、案例引入:数字资产质押贷款悄然兴起", st["body"]),
         Paragraph("正文开始，这是一段说明文字。" * 20, st["body"]),
+        Spacer(1, space),  # pushes the caption down the page (to its foot: the table starts overleaf)
         Paragraph("表 1 2024年5月中小企业信贷业务创新汇总", st["body"]),
     ]
     data = [[Paragraph(c, st["cell"]) for c in row] for row in [HEADER, *_rows(n, more)]]
@@ -169,6 +176,20 @@ def test_row_split_across_pages_is_one_row(style):
     assert "2024年" not in top  # no new row (each starts with its date): the rest of one
     last = [r for r in read if r.page == 1][-1]
     assert _squash(top) in _squash(last.cells[2])
+
+
+@pytest.mark.parametrize("style", ["grid", "plain"])
+def test_caption_at_the_foot_of_the_page_before(style):
+    """The caption ends page 1, the table starts on page 2: the caption is still the table's."""
+    layout = read_pdf(_issue(style, 10, split_rows=False, more=2, space=530))
+    (table,) = layout.tables
+    assert (table.number, table.page) == (1, 1)
+    assert table.header == HEADER
+    assert {row.page for row in table.rows} == {2}
+    assert [[_squash(c) for c in r.cells] for r in table.rows] == [
+        [_squash(c) for c in row] for row in _rows(10, 2)
+    ]
+    _check_numbering(layout)
 
 
 @pytest.mark.parametrize("valign", ["MIDDLE", "BOTTOM"])
