@@ -40,10 +40,10 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Glyphs whose text layer says nothing: pdfminer's unmapped "(cid:N)", the Private Use Area,
 # the replacement character, C0/C1 controls.
 UNREADABLE = re.compile(r"^\(cid:\d+\)$|^[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f]$")
-# The commonest characters of any Chinese prose (and of this report): a text layer mapped to the
-# wrong characters (a broken ToUnicode/CMap) still shows CJK, but almost none of these.
 # What pdfium's text holds that is no glyph: its marks for a soft hyphen / line-end hyphen.
 PDFIUM_MARKS = {"\ufffe", "\uffff", "\u00ad", "\u0002"}
+# The commonest characters of any Chinese prose (and of this report): a text layer mapped to the
+# wrong characters (a broken ToUnicode/CMap) still shows CJK, but almost none of these.
 COMMON_CJK = set("的一是在了和有不为业中行年月国发金融银企人这大上以个地对会到进作服务小型")
 
 
@@ -165,49 +165,54 @@ def _check_opens(data: bytes) -> None:
 def _restore_dropped(data: bytes, raw: list) -> int:
     """Glyphs pdfminer drops and pdfium reads (e.g. · and • in a non-embedded CID font whose CMap
     pdfminer lacks them in), put back after the glyph before them in the page's text order. Only
-    pages where pdfium counts more glyphs are compared, so most pages cost one count."""
+    pages where pdfium has glyphs pdfminer lacks are walked, so most pages cost one count."""
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
     restored = 0
     pdf = pdfium.PdfDocument(data)
     try:
         for (_, _, chars, _, _), page in zip(raw, pdf, strict=False):
-            textpage = page.get_textpage()
-            n = textpage.count_chars()
-            text = textpage.get_text_range(0, n)
-            if len(text) != n:
-                continue  # characters outside the BMP: indices do not line up, leave the page
-            wanted = [
-                i
-                for i in range(n)
-                if not text[i].isspace()
-                and text[i] not in PDFIUM_MARKS
-                and not pdfium_c.FPDFText_IsGenerated(textpage, i)
-            ]
-            if not Counter(text[i] for i in wanted) - Counter(c["text"] for c in chars):
-                continue
-            # Both lists are in the content stream's order: walk them side by side; a pdfium glyph
-            # with no counterpart in pdfminer's next few is one pdfminer dropped.
-            solid = [c for c in chars if not c["text"].isspace()]
-            j = 0
-            added = []
-            for i in wanted:
-                ahead = next(
-                    (k for k in range(j, min(j + 4, len(solid))) if solid[k]["text"] == text[i]), None
-                )
-                if ahead is not None:
-                    j = ahead + 1
-                elif j and not UNREADABLE.match(text[i]):
-                    # zero width at the end of the glyph before it: it sorts right after that glyph
-                    prev = solid[j - 1]
-                    added.append({**prev, "text": text[i], "x0": prev["x1"] - 0.01, "x1": prev["x1"]})
-            chars += added
-            restored += len(added)
-            textpage.close()
+            restored += _restore_page(page, chars)
     finally:
         pdf.close()
     return restored
+
+
+def _restore_page(page: Any, chars: list[dict]) -> int:
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        text = textpage.get_text_range(0, n)
+        if len(text) != n:
+            return 0  # characters outside the BMP: indices do not line up, leave the page
+        wanted = [
+            i
+            for i in range(n)
+            if not text[i].isspace()
+            and text[i] not in PDFIUM_MARKS
+            and not pdfium_c.FPDFText_IsGenerated(textpage, i)
+        ]
+        if not Counter(text[i] for i in wanted) - Counter(c["text"] for c in chars):
+            return 0
+        # Both lists are in the content stream's order: walk them side by side; a pdfium glyph
+        # with no counterpart in pdfminer's next few is one pdfminer dropped.
+        solid = [c for c in chars if not c["text"].isspace()]
+        j = 0
+        added = []
+        for i in wanted:
+            ahead = next((k for k in range(j, min(j + 4, len(solid))) if solid[k]["text"] == text[i]), None)
+            if ahead is not None:
+                j = ahead + 1
+            elif j and not UNREADABLE.match(text[i]):
+                # zero width at the end of the glyph before it: it sorts right after that glyph
+                prev = solid[j - 1]
+                added.append({**prev, "text": text[i], "x0": prev["x1"] - 0.01, "x1": prev["x1"]})
+        chars += added
+        return len(added)
+    finally:
+        textpage.close()
 
 
 # --- per page --------------------------------------------------------------------------------
@@ -290,7 +295,7 @@ def _caption_above(chars: list[dict], image: dict) -> str | None:
     return None
 
 
-def _page(number: int, height: float, chars: list[dict], images: list, found: list) -> _Page:
+def _page(number: int, height: float, chars: list[dict], _images: list, found: list) -> _Page:
     grids = []
     taken: set[int] = set()
     for bbox, rows in found:
@@ -466,11 +471,9 @@ def _assemble(pages: list[_Page]) -> Layout:
                     _grid_rows(cont, obj, out, continued=True)
                     table = cont
                 else:
-                    caption = out[-1][1] if out and out[-1][0] == "line" else None
+                    caption = _caption_before(out)
                     m = CAPTION.match(norm(caption.text).strip()) if caption else None
-                    table = _Table(
-                        int(m.group(1)) if m else None, caption if m else None, [], ruled=True, xs=obj.xs
-                    )
+                    table = _Table(int(m.group(1)) if m else None, caption, [], ruled=True, xs=obj.xs)
                     tables.append(table)
                     _grid_rows(table, obj, out, continued=False)
                 open_table = table
@@ -491,6 +494,17 @@ def _assemble(pages: list[_Page]) -> Layout:
             else None
         )
     return _layout(pages, out, tables)
+
+
+def _caption_before(out: list[tuple[str, Any]]) -> _Line | None:
+    """The caption `表 N` just above a table: the running line before it, or the one before that
+    (a unit or note line may sit between)."""
+    for kind, obj in reversed(out[-2:]):
+        if kind != "line":
+            return None  # a table's rows: its caption is not this one's
+        if CAPTION.match(norm(obj.text).strip()):
+            return obj
+    return None
 
 
 def _same_columns(table: _Table, grid: _Grid) -> bool:
