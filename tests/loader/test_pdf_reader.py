@@ -57,6 +57,7 @@ def _issue(
     valign: str = "TOP",
     more: int = 0,
     space: float = 0,
+    header: list[str] = HEADER,
 ) -> bytes:
     """Running text, then 表 1 set in `style` (grid: every cell ruled; booktabs: rules above and
     below only; plain: none), its source line, more text, and 表8 written as text. The bank column
@@ -69,7 +70,7 @@ def _issue(
         Spacer(1, space),  # pushes the caption down the page (to its foot: the table starts overleaf)
         Paragraph("表 1 2024年5月中小企业信贷业务创新汇总", st["body"]),
     ]
-    data = [[Paragraph(c, st["cell"]) for c in row] for row in [HEADER, *_rows(n, more)]]
+    data = [[Paragraph(c, st["cell"]) for c in row] for row in [header, *_rows(n, more)]]
     commands: list[tuple] = [("VALIGN", (0, 0), (-1, -1), valign)]
     if style == "grid":
         commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
@@ -178,6 +179,16 @@ def test_row_split_across_pages_is_one_row(style):
     assert _squash(top) in _squash(last.cells[2])
 
 
+def test_header_cell_with_a_space_in_a_table_without_rules():
+    """A gap inside a header cell (银行 机构) looks like a gutter until the rows cross it."""
+    layout = read_pdf(_issue("plain", 20, split_rows=False, header=["银行 机构", "产品名称", "业务 介绍"]))
+    (table,) = layout.tables
+    assert table.header == HEADER
+    assert [[_squash(c) for c in r.cells] for r in table.rows] == [
+        [_squash(c) for c in row] for row in _rows(20)
+    ]
+
+
 @pytest.mark.parametrize("style", ["grid", "plain"])
 def test_caption_at_the_foot_of_the_page_before(style):
     """The caption ends page 1, the table starts on page 2: the caption is still the table's."""
@@ -238,6 +249,14 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
     def scan(c) -> None:
         _image(c, 0, 0, A4[0], A4[1])
 
+    def stamped_scan(c) -> None:
+        for page in (1, 2):
+            _image(c, 0, 40, A4[0], A4[1] - 40)
+            c.setFont(FONT, 9)
+            c.drawString(280, 20, f"第 {page} 页")
+            if page == 1:
+                c.showPage()
+
     def latin1(c) -> None:
         c.setFont("Helvetica", 10)
         for k in range(40):
@@ -252,6 +271,10 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
             "encrypted",
         ),
         "scan": (_canvas_pdf(scan), "no text layer"),
+        "scan-with-page-numbers": (
+            _canvas_pdf(stamped_scan),
+            "2 of the PDF's 2 pages are images with no text layer",
+        ),
         "table-image": (_canvas_pdf(table_image), "表2 on page 1 is an image with no text layer"),
         # the CID font's encoding swapped (same byte length): every glyph maps to the wrong character
         "wrong-cmap": (good.replace(b"/UniGB-UCS2-H", b"/Identity-H  "), "mojibake"),
@@ -267,6 +290,7 @@ def _bad_pdfs() -> dict[str, tuple[bytes, str]]:
         "password",
         "owner-password",
         "scan",
+        "scan-with-page-numbers",
         "table-image",
         "wrong-cmap",
         "gbk-as-latin1",

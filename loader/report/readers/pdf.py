@@ -48,6 +48,18 @@ COMMON_CJK = set("的一是在了和有不为业中行年月国发金融银企�
 
 
 @dataclass
+class _RawPage:
+    """What pdfplumber finds on a page: glyphs, images, ruled tables (bbox, rows of cell bboxes)."""
+
+    number: int
+    width: float
+    height: float
+    chars: list[dict[str, Any]]
+    images: list[dict[str, Any]]
+    found: list[tuple[Any, list[list[Any]]]]
+
+
+@dataclass
 class _Line:
     """One visual line: glyphs sharing a baseline band, left to right."""
 
@@ -133,7 +145,7 @@ def read_pdf(data: bytes) -> Layout:
         raise ReportFileError(f"the PDF cannot be read; it is damaged or truncated ({exc})") from None
     _check_text_layer(raw)
     restored = _restore_dropped(data, raw)
-    pages = [_page(*r) for r in raw]
+    pages = [_page(r) for r in raw]
     dropped = _drop_running_lines(pages)
     layout = _assemble(pages)
     if dropped:
@@ -162,7 +174,7 @@ def _check_opens(data: bytes) -> None:
     pdf.close()
 
 
-def _restore_dropped(data: bytes, raw: list) -> int:
+def _restore_dropped(data: bytes, raw: list[_RawPage]) -> int:
     """Glyphs pdfminer drops and pdfium reads (e.g. · and • in a non-embedded CID font whose CMap
     pdfminer lacks them in), put back after the glyph before them in the page's text order. Only
     pages where pdfium has glyphs pdfminer lacks are walked, so most pages cost one count."""
@@ -171,8 +183,8 @@ def _restore_dropped(data: bytes, raw: list) -> int:
     restored = 0
     pdf = pdfium.PdfDocument(data)
     try:
-        for (_, _, chars, _, _), page in zip(raw, pdf, strict=False):
-            restored += _restore_page(page, chars)
+        for r, page in zip(raw, pdf, strict=False):
+            restored += _restore_page(page, r.chars)
     finally:
         pdf.close()
     return restored
@@ -218,7 +230,7 @@ def _restore_page(page: Any, chars: list[dict]) -> int:
 # --- per page --------------------------------------------------------------------------------
 
 
-def _raw_page(page: Any, number: int) -> tuple[int, float, list[dict], list[dict], list[Any]]:
+def _raw_page(page: Any, number: int) -> _RawPage:
     """What one page holds: its glyphs, its images and its ruled tables (pdfplumber objects)."""
     x0, top, x1, bottom = page.bbox
     chars = []
@@ -236,29 +248,30 @@ def _raw_page(page: Any, number: int) -> tuple[int, float, list[dict], list[dict
     grids = []
     if page.edges:  # the table finder needs rules; most pages of running text have none
         grids = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
-    return number, float(page.height), chars, images, [(g.bbox, [r.cells for r in g.rows]) for g in grids]
+    found = [(g.bbox, [r.cells for r in g.rows]) for g in grids]
+    return _RawPage(number, float(page.width), float(page.height), chars, images, found)
 
 
-def _check_text_layer(raw: list) -> None:
+def _check_text_layer(raw: list[_RawPage]) -> None:
     """No glyphs at all (a scan), tables that are images, or glyphs whose text is unreadable."""
-    chars = [c for r in raw for c in r[2] if not c["text"].isspace()]
+    chars = [c for r in raw for c in r.chars if not c["text"].isspace()]
     if not chars:
         raise ReportFileError(
             f"the PDF has {len(raw)} page(s) but no text layer (a scan?): run OCR on it first, "
             "or upload the extracted text"
         )
-    bare = [r[0] for r in raw if r[3] and not any(not c["text"].isspace() for c in r[2])]
+    bare = [r.number for r in raw if _scanned(r)]
     if len(bare) > len(raw) / 2:
         raise ReportFileError(
             f"{len(bare)} of the PDF's {len(raw)} pages are images with no text layer (a scan?): "
             "run OCR on it first, or upload the extracted text"
         )
-    for number, _height, page_chars, images, _ in raw:
-        for image in images:
-            caption = _caption_above(page_chars, image)
+    for r in raw:
+        for image in r.images:
+            caption = _caption_above(r.chars, image)
             if caption:
                 raise ReportFileError(
-                    f"{caption} on page {number} is an image with no text layer (a scan?): its rows "
+                    f"{caption} on page {r.number} is an image with no text layer (a scan?): its rows "
                     "cannot be read; upload a PDF with the table as text, or the extracted text"
                 )
     unreadable = sum(1 for c in chars if UNREADABLE.match(c["text"]))
@@ -279,6 +292,14 @@ def _check_text_layer(raw: list) -> None:
         )
 
 
+def _scanned(page: _RawPage) -> bool:
+    """A page that is a picture: an image over most of it and hardly any text of its own (a stamp,
+    a page number)."""
+    area = sum((im["x1"] - im["x0"]) * (im["bottom"] - im["top"]) for im in page.images)
+    solid = sum(1 for c in page.chars if not c["text"].isspace())
+    return bool(page.images) and (solid == 0 or (solid < 40 and area >= 0.4 * page.width * page.height))
+
+
 def _caption_above(chars: list[dict], image: dict) -> str | None:
     """`表 N` written just above a wide image: a table pasted as a picture."""
     if image["x1"] - image["x0"] < 150 or image["bottom"] - image["top"] < 40:
@@ -295,7 +316,8 @@ def _caption_above(chars: list[dict], image: dict) -> str | None:
     return None
 
 
-def _page(number: int, height: float, chars: list[dict], _images: list, found: list) -> _Page:
+def _page(raw: _RawPage) -> _Page:
+    number, height, chars, found = raw.number, raw.height, raw.chars, raw.found
     grids = []
     taken: set[int] = set()
     for bbox, rows in found:
@@ -610,12 +632,12 @@ def _gutters(line: _Line, gap: float) -> list[tuple[float, float]]:
     return out
 
 
-def _narrow(gutters: list[tuple[float, float]], line: _Line) -> list[tuple[float, float]] | None:
-    """The gutters left open by one more line, or None when the line crosses one of them (it is
-    running text, not a row of the table)."""
+def _narrow(gutters: list[tuple[float, float]], line: _Line) -> list[tuple[float, float] | None]:
+    """The gutters left open by one more line: each narrowed to the widest gap the line leaves in
+    it, or None where the line crosses it."""
     # Half a glyph: closing punctuation may hang past a column's edge (CJK line breaking).
     spans = sorted((c["x0"], (c["x0"] + c["x1"]) / 2) for c in line.chars if not c["text"].isspace())
-    out = []
+    out: list[tuple[float, float] | None] = []
     for a, b in gutters:
         free = [(a, b)]
         for x0, x1 in spans:
@@ -623,9 +645,7 @@ def _narrow(gutters: list[tuple[float, float]], line: _Line) -> list[tuple[float
                 continue
             free = [p for lo, hi in free for p in ((lo, min(hi, x0)), (max(lo, x1), hi)) if p[1] > p[0]]
         best = max(free, key=lambda p: p[1] - p[0], default=None)
-        if best is None or best[1] - best[0] < 1.0:
-            return None
-        out.append(best)
+        out.append(best if best is not None and best[1] - best[0] >= 1.0 else None)
     return out
 
 
@@ -657,6 +677,7 @@ def _take_rows(table: _Table, objs: list, i: int, out: list, *, join_first: bool
     vertical gaps wider than those inside a cell or, when the gaps are all alike, where the first
     column gets a new value."""
     j = i
+    starts = not table.header
     lines: list[_Line] = []
     gutters = table.gutters
     while j < len(objs) and isinstance(objs[j], _Line):
@@ -664,15 +685,17 @@ def _take_rows(table: _Table, objs: list, i: int, out: list, *, join_first: bool
         if _ends_table(table, line):
             break
         narrowed = _narrow(gutters, line)
-        if narrowed is None:
-            break
-        gutters = narrowed
+        if all(g is None for g in narrowed):
+            break  # running text across the table's width: the table has ended
+        if None in narrowed and not starts:
+            break  # the columns are set (rows were read with them): not a row
+        # While the table starts, a crossed gutter was a gap inside a header cell (产品 名称).
+        gutters = [g for g in narrowed if g is not None]
         table.size = table.size or line.size
         lines.append(line)
         j += 1
     if not lines:
         return 0
-    starts = not table.header
     table.gutters = gutters
     table.source_lines += len(lines)
     table.body += lines
