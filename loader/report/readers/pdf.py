@@ -32,9 +32,10 @@ from ..text import PAGE_NUMBER, SENTENCE_END, norm, squash
 
 CAPTION = re.compile(r"^表\s*(\d+)(?!\d)")
 # Lines that end a table without rules when they start in its first column: a source note, the
-# next caption, a chapter/section heading or a numbered item.
+# next caption, a chapter/section heading, a numbered item or sub-item.
 TABLE_END = re.compile(
-    r"^((信息|数据|资料)来源|表\s*\d|第[一二三四五六七八九十]+[章节]|[一二三四五六七八九十]+、|附\s*录)"
+    r"^((信息|数据|资料)来源|表\s*\d|第[一二三四五六七八九十]+[章节]|[一二三四五六七八九十]+、"
+    r"|[(（][一二三四五六七八九十]+[)）]|附\s*录)"
 )
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Glyphs whose text layer says nothing: pdfminer's unmapped "(cid:N)", the Private Use Area,
