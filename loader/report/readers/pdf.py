@@ -13,7 +13,10 @@ columns. So tables are read from where things are on the page:
 - running headers and footers are dropped by where they sit (the first/last lines of a page) and
   by repeating on several pages (digits normalised, since page numbers differ).
 
-Everything else is running text, one Line per visual line in reading order.
+Everything else is running text, one Line per visual line in reading order. Glyphs come from
+pdfminer (through pdfplumber), with the few it drops put back from pdfium's text. A file that
+cannot be read this way is refused with the reason: damaged or truncated, encrypted, no text layer
+(a scan, or a table pasted as a picture), or a text layer that is mojibake.
 """
 
 from __future__ import annotations
