@@ -126,6 +126,7 @@ class Measure:
     figures_curated: int
     unparsed: int
     misses: list[str] = field(default_factory=list)
+    drafts: dict = field(default_factory=dict)
 
     @property
     def case_recall(self) -> float:

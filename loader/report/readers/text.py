@@ -387,9 +387,10 @@ class _Scan:
         if self.split_name is not None:
             name, first_ln, first_pos = self.split_name
             self.split_name = None
-            if head and INSTITUTION.fullmatch(name + head[0]):
-                self.anchors.append(_Anchor(name + head[0], first_ln, first_pos))
-                return raw[head[1] :]
+            rest = re.match(r"\s*([\u4e00-\u9fff]{1,8})(?:\s|$)", raw)  # the name's end, up to a space
+            if rest and INSTITUTION.fullmatch(name + rest.group(1)):
+                self.anchors.append(_Anchor(name + rest.group(1), first_ln, first_pos))
+                return raw[rest.end() :]
         elif (
             head
             and self.want_product is None
@@ -446,6 +447,9 @@ def _leading_fragment(raw: str) -> tuple[str, int] | None:
     """A line's first cell when the line shows it (a run of spaces or the line's end after it) and
     it is made of name characters only: (its text without spaces, where it ends in raw)."""
     m = re.match(r"\s*(\S+?)(?: {2,}|\u3000|$)", raw)
+    if m is None:
+        # One space is a cell's edge too when the word stops inside a bank's name (`山东沂水农村商业银`).
+        m = re.match(r"\s*([\u4e00-\u9fff]+?[银分支营])(?: |$)", raw)
     if m is None:
         return None
     frag = norm(m.group(1))
@@ -515,13 +519,18 @@ def _name_at(raw: str, at: int) -> tuple[str, int] | None:
     if not valid:
         return None
     branch = [e for e in valid if re.search(BRANCH_END + "$", "".join(c for c, _ in kept[:e]))]
-    e = max(branch) if branch else min(valid)
+    e = min(branch) if branch else min(valid)  # the first name that ends as a branch does
     raw_end = kept[e - 1][1]
     after = raw[raw_end:]
-    if after[:1] and not after[:1].isspace() and after[:1] not in '"“「《(':
-        return None  # runs straight on: the name is part of a longer word or sentence
-    if after[:1] == " " and not STRONG_SEP.match(after) and SUBJECT_VERB.match(norm(after.strip())):
-        return None
+    if after[:1] and not after[:1].isspace():
+        return None  # runs straight on (`兴业银行北京分行“绿票通”业务成功落地`): a sentence's subject
+    if (
+        at > 0
+        and after[:1] == " "
+        and not STRONG_SEP.match(after)
+        and SUBJECT_VERB.match(norm(after.strip()))
+    ):
+        return None  # after a sentence, `兴业银行济南分行 为…` goes on the sentence; a line's start is a cell
     return "".join(c for c, _ in kept[:e]), raw_end
 
 
@@ -700,6 +709,8 @@ def _score(
         score += 1.5  # a finished sentence before it and the row's own line: its cells start here
     elif s == anchors[k].pos and not anchors[k].fixed:
         score += 0.5  # a row usually starts where its institution stands
+    elif s < anchors[k].pos and not anchors[k].fixed and line_at.get(s) != anchors[k].line.no:
+        score -= 0.75  # text above the institution's line mostly belongs to the row above
     name = anchors[k].name
     if name:
         score += 2.0 * _names(name, flat[:250])
