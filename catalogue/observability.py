@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from catalogue.client_address import client_address
+
 log = logging.getLogger("catalogue.access")
 
 
@@ -30,7 +32,8 @@ class AccessLogMiddleware:
                 "query": request.META.get("QUERY_STRING", "")[:500],
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "client": request.META.get("REMOTE_ADDR", ""),
+                # The client behind our proxies, as throttles and the admin lockout see it.
+                "client": client_address(request),
             },
         )
         return response

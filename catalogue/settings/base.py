@@ -145,7 +145,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("API_NUM_PROXIES", "0"))
+# The client behind our proxies (API_NUM_PROXIES), decided where throttles and logs decide it: a
+# lockout is for the attacker's address, never the proxy's that every curator shares.
+AXES_CLIENT_IP_CALLABLE = "catalogue.client_address.client_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
