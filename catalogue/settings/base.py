@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "catalogue.security.PermissionsPolicyMiddleware",
+    # Control characters in a path, a query or a form are a 400 before anything reads them (the
+    # responses still get the security headers above).
+    "catalogue.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
