@@ -30,6 +30,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalogue.api.exceptions import PageNotFound
 from catalogue.api.sync import has_timestamps
+from catalogue.middleware import control_characters
 
 MAX_PAGE_SIZE = 500
 PAGE, CURSOR = "page", "cursor"
@@ -55,6 +56,8 @@ def decode_cursor(token: str, keys: tuple[str, ...], model: type[Model] | None =
         raise bad from None
     if not isinstance(values, list) or len(values) != len(keys):
         raise bad
+    if not all(_storable(v) for v in values):
+        raise bad
     if keys[0] == "modified":
         try:
             values[0] = dt.datetime.fromisoformat(values[0])
@@ -71,6 +74,19 @@ def decode_cursor(token: str, keys: tuple[str, ...], model: type[Model] | None =
         except DjangoValidationError:
             raise bad from None
     return values
+
+
+# A key no column can hold: integers beyond 64 bits (SQLite cannot bind them, PostgreSQL compares
+# them as numeric) and text with control characters (PostgreSQL refuses NUL): a 400, not a 500.
+BIGINT = 2**63
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -BIGINT <= value < BIGINT
+    if isinstance(value, str):
+        return not control_characters(value)
+    return True
 
 
 def after(keys: tuple[str, ...], values: list[Any]) -> Q:
@@ -302,7 +318,10 @@ class CataloguePagination(pagination.BasePagination):
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a `next` link (cursor mode). Do not build it yourself.",
-                "schema": {"type": "string"},
+                "description": "Opaque position from a `next` link. A cursor implies `pagination=cursor` "
+                "(which may be left out); with `pagination=page` it is a 400, as is a cursor this list "
+                "did not write. Do not build it yourself.",
+                # base64url without padding, as encode_cursor writes it.
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
             },
         ]
