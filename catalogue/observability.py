@@ -7,9 +7,11 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from catalogue.client_address import client_address
+from catalogue.resilience import database_outage
 
 log = logging.getLogger("catalogue.access")
 
@@ -20,7 +22,12 @@ class AccessLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        response = self.get_response(request)
+        if database_outage.ongoing:
+            # During an outage, watch this request's queries: the first that succeeds ends it.
+            with connection.execute_wrapper(database_outage.watch):
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         log.info(
             "%s %s %s",
             request.method,
