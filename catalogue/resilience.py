@@ -132,3 +132,31 @@ class DatabaseOutage:
 
 
 database_outage = DatabaseOutage()
+
+
+class OneTracebackPerMinute(logging.Filter):
+    """For django-redis' "Exception ignored" records while Redis is down (one per cache call,
+    each with a traceback): the first in a minute keeps its traceback, the others become one line
+    naming the error."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.last = float("-inf")
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if now - self.last >= self.seconds:
+                self.last = now
+                return True
+        exc = record.exc_info[1]
+        record.msg, record.args = (
+            "%s (%s; traceback logged at most once a minute)",
+            (record.getMessage(), _summary(exc)),
+        )
+        record.exc_info, record.exc_text = None, None
+        return True

@@ -242,7 +242,10 @@ DJANGO_GUID = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "one_traceback_per_minute": {"()": "catalogue.resilience.OneTracebackPerMinute"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -263,6 +266,8 @@ LOGGING = {
         # Django's own request logger repeats what the access log and our handlers say.
         "django.server": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
+        # django-redis logs each cache call that fails while Redis is down, with a traceback.
+        "catalogue.resilience": {"filters": ["one_traceback_per_minute"]},
     },
 }
 

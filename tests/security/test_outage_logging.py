@@ -3,6 +3,7 @@
 its request id, and the first query that succeeds again ends the outage with a summary line."""
 
 import logging
+import sys
 
 import pytest
 from django.db import OperationalError, connection
@@ -77,3 +78,21 @@ def test_a_second_outage_gets_its_own_traceback(database_down, caplog):
         client.get("/products/")
         client.get("/products/")
     assert len(records_with_tracebacks(caplog)) == 2
+
+
+def test_a_redis_outage_logs_one_traceback_a_minute():
+    from catalogue.resilience import OneTracebackPerMinute
+
+    flt = OneTracebackPerMinute()
+    records = []
+    for _ in range(5):
+        try:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        except ConnectionError:
+            record = logging.LogRecord(
+                "catalogue.resilience", logging.ERROR, __file__, 1, "Exception ignored", (), sys.exc_info()
+            )
+        assert flt.filter(record)
+        records.append(record)
+    assert [bool(r.exc_info) for r in records] == [True, False, False, False, False]
+    assert "Connection refused" in records[1].getMessage()
