@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "catalogue.observability.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Header middleware high up, so answers made further down (a refused input) carry them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "catalogue.security.PermissionsPolicyMiddleware",
     # Control characters in a path, a query or a form are a 400 before anything reads them (the
@@ -99,7 +101,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change (django-simple-history) for the history of records.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "catalogue.security.PageRateLimitMiddleware",
     # Last, as django-axes requires: locks out repeated failed admin logins.
     "axes.middleware.AxesMiddleware",
