@@ -103,3 +103,18 @@ def test_a_real_worker_writes_its_heartbeat_and_answers_a_ping():
     finally:
         app.conf.task_always_eager = eager
     assert settings.CELERY_BROKER_URL
+
+
+def test_a_finished_import_handed_back_is_not_run_again(monkeypatch, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    from loader import services
+    from loader.models import ReportImport
+    from loader.tasks import import_report_task
+
+    imp = ReportImport.objects.create(
+        file=ContentFile(b"x", name="done.txt"), file_name="done.txt", checksum="0" * 64, status="done"
+    )
+    monkeypatch.setattr(services, "report_import_run", lambda **kw: pytest.fail("ran a finished import"))
+    assert import_report_task(imp.pk)["status"] == "done"
