@@ -118,3 +118,71 @@ def test_a_finished_import_handed_back_is_not_run_again(monkeypatch, settings, t
     )
     monkeypatch.setattr(services, "report_import_run", lambda **kw: pytest.fail("ran a finished import"))
     assert import_report_task(imp.pk)["status"] == "done"
+
+
+def _children(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as fh:
+        return [int(p) for p in fh.read().split()]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI starts Redis)"
+)
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="finds the pool process through /proc")
+def test_a_task_whose_worker_process_is_killed_runs_again(tmp_path):
+    """A real worker (prefork, one process) takes the load; its pool process is killed with
+    SIGKILL mid-task; the task is handed back and finishes on the replacement process."""
+    import signal
+    import subprocess
+    import sys
+    import uuid
+
+    from django.db import connection
+
+    from loader.tasks import load_catalogue_task
+
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        url = f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+    else:
+        url = f"sqlite:///{s['NAME']}"
+    queue = f"kill-test-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path / "worker.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "HTTPS")},
+        "DJANGO_SETTINGS_MODULE": "catalogue.settings.base",
+        "DEBUG": "1",
+        "DATABASE_URL": url,
+    }
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "catalogue", "worker", "--pool=prefork",
+             "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
+             "--without-mingle", "--without-gossip"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    app = catalogue_celery.app
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        result = load_catalogue_task.apply_async((str(settings.FIXTURES_DIR),), queue=queue)
+        deadline = time.monotonic() + 90
+        while "received" not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "received" in log_path.read_text(), log_path.read_text()[-2000:]
+        time.sleep(1.0)  # into the load
+        for child in _children(worker.pid):
+            os.kill(child, signal.SIGKILL)
+        summary = result.get(timeout=180)
+    finally:
+        app.conf.task_always_eager = eager
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    output = log_path.read_text()
+    assert "WorkerLostError" in output or "SIGKILL" in output, output[-3000:]
+    assert summary["created"]["product"] == 0  # the second run found the catalogue as it was
