@@ -70,9 +70,16 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Called while the exception is being handled: a lost database is an outage (503), not a bug.
-    if database_unavailable(sys.exc_info()[1]):
-        log.warning("database unavailable: answering 503 for %s", request.path)
-        return service_unavailable(request)
+    exc = sys.exc_info()[1]
+    if database_unavailable(exc):
+        from catalogue.resilience import database_outage
+
+        database_outage.failed(request, exc)
+        response = service_unavailable(request)
+        # Logged above, once per outage with a traceback: Django's request log would add one
+        # per request.
+        response._has_been_logged = True
+        return response
     if request.path.startswith(API_PREFIX):
         return _problem(request, "server-error", 500, _("Something went wrong on our side."))
     # No request context: whatever failed (the database, a template tag) may fail again here.

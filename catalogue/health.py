@@ -1,8 +1,12 @@
 """Probes for load balancers and orchestrators.
 
 /healthz  the process answers (no dependency is touched): restart it if this fails.
-/readyz   the database, the cache and the task broker are reachable: send traffic only if 200.
-Both answer JSON; /readyz names each check, with 503 when one fails.
+/readyz   the database, the cache and the task broker are reachable, and a worker has written its
+          heartbeat lately (catalogue.celery) when tasks go to a broker: send traffic only if 200.
+Both answer JSON; /readyz names each check, with 503 when one fails. Each probe is bounded to
+about half a second (no retry sleeps), so a dead dependency answers fast instead of hanging the
+probe past the load balancer's own timeout. READYZ_REQUIRES_WORKER=0 keeps a stale worker in the
+answer but out of the status, for deployments whose web traffic should not wait on the workers.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -43,16 +48,42 @@ def _cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
+def _tasks_inline() -> bool:
+    return not settings.CELERY_BROKER_URL or settings.CELERY_TASK_ALWAYS_EAGER
+
+
 def _broker() -> None:
     if not settings.CELERY_BROKER_URL:
         return  # tasks run inline: there is no broker to reach
-    from kombu import Connection
+    from catalogue.celery import check_broker
 
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
-        conn.ensure_connection(max_retries=1, timeout=1)
+    check_broker()
 
 
-CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
+class WorkerStale(RuntimeError):
+    """No worker heartbeat lately: tasks would wait in the queue."""
+
+
+def _shared_cache() -> bool:
+    return not isinstance(caches["default"], LocMemCache)
+
+
+def _worker() -> None:
+    if _tasks_inline():
+        return  # tasks run in the web process: no worker to wait for
+    from catalogue.celery import STALE_AFTER_SECONDS, heartbeat_age, ping_workers
+
+    if not _shared_cache():
+        # The workers' heartbeat lands in their own memory, not ours: ask them instead.
+        if not ping_workers():
+            raise WorkerStale("no worker answered a ping")
+        return
+    age = heartbeat_age()
+    if age is None or age > STALE_AFTER_SECONDS:
+        raise WorkerStale("no worker heartbeat" if age is None else f"last worker heartbeat {age:.0f} s ago")
+
+
+CHECKS = {"database": _database, "cache": _cache, "broker": _broker, "worker": _worker}
 
 
 @never_cache
@@ -62,10 +93,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
         try:
             check()
             results[name] = "ok"
+        except WorkerStale as exc:
+            log.warning("readiness check worker failed: %s", exc)
+            results[name] = "stale"
         except Exception as exc:  # any failure means "not ready"; the reason goes to the log
             log.warning("readiness check %s failed: %s", name, exc)
             results[name] = "unavailable"
-    ready = all(v == "ok" for v in results.values())
+    counted = {
+        name: value for name, value in results.items() if name != "worker" or settings.READYZ_REQUIRES_WORKER
+    }
+    ready = all(v == "ok" for v in counted.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503
     )

@@ -1,10 +1,17 @@
 """Chinese by default. On pages the language is the visitor's explicit choice — `?lang=` in the URL
 first (so a shared link reads the same for everyone who opens it), then the switch's cookie —
 never guessed from the browser's Accept-Language. The API is read by programs, which say what
-they want with Accept-Language; its messages follow it (after an explicit `?lang=`)."""
+they want with Accept-Language; its messages follow it (after an explicit `?lang=`).
+
+Also here: input cleaned at the edge (ControlCharactersMiddleware)."""
+
+import json
+import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -50,3 +57,70 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return super().process_response(request, response)
+
+
+# Control characters (Unicode category Cc: C0, DEL, C1). None belongs in a path or a query value;
+# a form's text area may hold tab, newline and carriage return. PostgreSQL refuses NUL in text,
+# which turned `/api/v1/regions/%00/` into a 500 (issue 20 finding 7); the others are refused too,
+# since no field of the catalogue means them and they hide text in logs, CSV and admin pages.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def control_characters(value: str, *, text_area: bool = False) -> bool:
+    """Whether `value` holds a control character (tab, newline and CR allowed in a text area)."""
+    return bool((CONTROL_IN_TEXT if text_area else CONTROL).search(value))
+
+
+def _refused_field(request: HttpRequest) -> str | None:
+    """The first input of `request` holding a control character: "path", a parameter or a field."""
+    if control_characters(request.path_info):
+        return "path"
+    for name, values in request.GET.lists():
+        if control_characters(name) or any(control_characters(v) for v in values):
+            return name
+    # API bodies are JSON, checked by its parser (catalogue.api.parsers); forms are read here.
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and not request.path.startswith(API_PREFIX)
+        and request.content_type in FORM_TYPES
+    ):
+        for name, values in request.POST.lists():
+            if control_characters(name) or any(control_characters(v, text_area=True) for v in values):
+                return name
+    return None
+
+
+class ControlCharactersMiddleware:
+    """Refuses control characters in every path, query parameter and form field with a 400:
+    problem JSON naming the input on the API, the bad-request page elsewhere. One check at the
+    edge, so no view, filter or admin lookup sends them to the database."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            field = _refused_field(request)
+        except MultiPartParserError:
+            field = "body"  # a form body that cannot be read is as much a bad request
+        if field is None:
+            return self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            from catalogue.api.exceptions import PROBLEM_MEDIA_TYPE, problem
+
+            message = "control characters (such as NUL) are not allowed"
+            body = problem(
+                slug="validation-error",
+                status_code=400,
+                detail=f"{field}: {message}",
+                instance=request.get_full_path(),
+                errors=[{"field": field, "message": message}],
+            )
+            return HttpResponse(
+                json.dumps(body, ensure_ascii=False), status=400, content_type=PROBLEM_MEDIA_TYPE
+            )
+        from catalogue.errors import bad_request
+
+        return bad_request(request)

@@ -7,7 +7,11 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
+
+from catalogue.client_address import client_address
+from catalogue.resilience import database_outage
 
 log = logging.getLogger("catalogue.access")
 
@@ -18,7 +22,12 @@ class AccessLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        response = self.get_response(request)
+        if database_outage.ongoing:
+            # During an outage, watch this request's queries: the first that succeeds ends it.
+            with connection.execute_wrapper(database_outage.watch):
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         log.info(
             "%s %s %s",
             request.method,
@@ -30,7 +39,8 @@ class AccessLogMiddleware:
                 "query": request.META.get("QUERY_STRING", "")[:500],
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "client": request.META.get("REMOTE_ADDR", ""),
+                # The client behind our proxies, as throttles and the admin lockout see it.
+                "client": client_address(request),
             },
         )
         return response

@@ -4,15 +4,21 @@ The page cache (facet counts) uses django-redis with IGNORE_EXCEPTIONS: a lost R
 miss, logged by django-redis under this module's logger. Throttle counters must keep counting,
 though, or an outage would lift every rate limit: `throttle_cache` reads and writes the shared
 Redis (one count for all workers) and, while it cannot be reached, this process's memory.
+
+Database outages are answered with 503 (catalogue.errors); `database_outage` keeps their logging
+to one traceback per outage and a line per failed request.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
+from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +64,99 @@ class FallbackCache:
 
 
 throttle_cache = FallbackCache()
+
+
+# --- Database outages -----------------------------------------------------------------------------
+# While the database is down every request fails the same way: a traceback each (13 MB in 35 s)
+# says nothing the first did not. The first failure of an outage is logged with its traceback,
+# each later one as one line (with its request id, like every line), and the end of the outage
+# with how long it lasted and how many requests were answered 503 meanwhile.
+outage_log = logging.getLogger("catalogue.outage")
+
+
+def _summary(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0] if first else ''}"[:300]
+
+
+class DatabaseOutage:
+    """This process's view of a database outage: from the first failed request to the first
+    query that succeeds again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.since: float | None = None
+        self.failures = 0
+
+    @property
+    def ongoing(self) -> bool:
+        return self.since is not None
+
+    def failed(self, request: HttpRequest | None, exc: BaseException | None) -> None:
+        """Note one request answered 503 because the database could not be reached."""
+        method, path = (request.method, request.path) if request is not None else ("-", "-")
+        with self._lock:
+            first = self.since is None
+            if first:
+                self.since = time.monotonic()
+                self.failures = 0
+            self.failures += 1
+        if first:
+            outage_log.error(
+                "database unreachable: answering 503 until it is back (first failure: %s %s)",
+                method,
+                path,
+                exc_info=exc,
+            )
+        else:
+            outage_log.warning("database unavailable: 503 for %s %s (%s)", method, path, _summary(exc))
+
+    def recovered(self) -> None:
+        """A query succeeded: the outage (if any) is over."""
+        with self._lock:
+            if self.since is None:
+                return
+            lasted, failures = time.monotonic() - self.since, self.failures
+            self.since, self.failures = None, 0
+        outage_log.warning(
+            "database reachable again after %.1f s; %d requests were answered 503 meanwhile", lasted, failures
+        )
+
+    def watch(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        """A database execute wrapper: the first query that succeeds during an outage ends it."""
+        result = execute(sql, params, many, context)
+        self.recovered()
+        return result
+
+
+database_outage = DatabaseOutage()
+
+
+class OneTracebackPerMinute(logging.Filter):
+    """For django-redis' "Exception ignored" records while Redis is down (one per cache call,
+    each with a traceback): the first in a minute keeps its traceback, the others become one line
+    naming the error."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.last = float("-inf")
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if now - self.last >= self.seconds:
+                self.last = now
+                return True
+        exc = record.exc_info[1]
+        record.msg, record.args = (
+            "%s (%s; traceback logged at most once a minute)",
+            (record.getMessage(), _summary(exc)),
+        )
+        record.exc_info, record.exc_text = None, None
+        return True

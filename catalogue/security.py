@@ -10,6 +10,7 @@ from django.template import loader
 from django.urls import Resolver404, resolve
 from rest_framework.throttling import SimpleRateThrottle
 
+from catalogue.client_address import client_address
 from catalogue.resilience import throttle_cache
 
 
@@ -34,6 +35,9 @@ class PageThrottle(SimpleRateThrottle):
     def get_rate(self) -> str:
         return settings.PAGE_RATE
 
+    def get_ident(self, request) -> str:
+        return client_address(request)
+
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
@@ -54,7 +58,7 @@ class PageRateLimitMiddleware:
                 name = None
             if name in LIMITED:
                 throttle = PageThrottle()
-                # DRF's throttle reads REMOTE_ADDR (and X-Forwarded-For hops per NUM_PROXIES).
+                # Counted per client address (catalogue.client_address: proxy hops honoured).
                 if not throttle.allow_request(request, None):
                     wait = int(throttle.wait() or 1)
                     response = HttpResponse(

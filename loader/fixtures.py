@@ -4,22 +4,28 @@ Idempotent: rows are matched on natural keys (codes, slugs, names, record keys),
 memory and written only when something differs, so a second run changes nothing, keeps every id
 and leaves `modified` alone (partners sync on it). Runs in one transaction: a bad file leaves the
 catalogue as it was. New records arrive published; a status a curator changed later is kept.
+One load at a time (`catalogue_load_lock`): two at once on a new database both inserted the same
+keys and one died on a unique constraint.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
+import tempfile
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalogue.models import Document, Status
@@ -282,9 +288,95 @@ def _collect(parts: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return out
 
 
-@transaction.atomic
+# The advisory lock's key on PostgreSQL: a constant the project uses for nothing else.
+LOAD_LOCK_KEY = 2_024_050_001
+_held = threading.local()
+
+
+def _lock_file_path() -> Path:
+    """One lock file per database, in the temporary folder every process on the machine shares
+    (SQLite's processes are all on its machine)."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"catalogue-load-{digest}.lock"
+
+
+@contextmanager
+def _advisory_lock(wait: bool, on_wait: Callable[[], None] | None) -> Iterator[bool]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOAD_LOCK_KEY])
+        got = cursor.fetchone()[0]
+        if not got and wait:
+            if on_wait:
+                on_wait()
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOAD_LOCK_KEY])
+            got = True
+    if not got:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOAD_LOCK_KEY])
+        except Exception as exc:  # a lost connection released the lock with its session
+            log.warning("catalogue load lock not released explicitly: %s", exc)
+
+
+@contextmanager
+def _file_lock(wait: bool, on_wait: Callable[[], None] | None) -> Iterator[bool]:
+    with open(_lock_file_path(), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                yield False
+                return
+            if on_wait:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def catalogue_load_lock(*, wait: bool = True, on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
+    """Hold the one-load-at-a-time lock; yields False (without it) when `wait` is off and another
+    load holds it. On PostgreSQL a session advisory lock, which the server releases if the process
+    dies; elsewhere (SQLite) an flock on a file beside the database. Re-entrant within a thread.
+    Taken outside the load's transaction and released after its commit, so the next load sees
+    every row the last one wrote."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield True
+        finally:
+            _held.depth -= 1
+        return
+    lock = _advisory_lock if connection.vendor == "postgresql" else _file_lock
+    with lock(wait, on_wait) as got:
+        if not got:
+            yield False
+            return
+        _held.depth = 1
+        try:
+            yield True
+        finally:
+            _held.depth = 0
+
+
 def load_catalogue(fixtures_dir: Path) -> LoadReport:
-    """Load every curated file under `fixtures_dir`; see the module docstring."""
+    """Load every curated file under `fixtures_dir`; see the module docstring. Waits while another
+    load runs (the lock), then loads in one transaction."""
+    with catalogue_load_lock(on_wait=lambda: log.info("another catalogue load is running: waiting")):
+        return _load_catalogue(fixtures_dir)
+
+
+@transaction.atomic
+def _load_catalogue(fixtures_dir: Path) -> LoadReport:
     report = LoadReport()
     sync_rows(Document, "file_name", _read(fixtures_dir / "documents.json"), report)
 

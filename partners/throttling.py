@@ -7,6 +7,7 @@ from __future__ import annotations
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from catalogue.client_address import client_address
 from catalogue.resilience import throttle_cache
 from partners.models import ApiKey
 
@@ -20,6 +21,10 @@ class LiveRateMixin:
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request) -> str:
+        # The same client address the admin lockout and the access log use (API_NUM_PROXIES).
+        return client_address(request)
 
 
 class AnonRateThrottle(LiveRateMixin, throttling.AnonRateThrottle):

@@ -80,7 +80,7 @@ def test_healthz_and_readyz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok", "worker": "ok"}
 
 
 def test_readyz_reports_a_failing_dependency(client, monkeypatch):

@@ -172,8 +172,12 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
     from catalogue.errors import database_unavailable
 
-    if database_unavailable(exc):
-        log.warning("database unavailable: answering 503")
+    outage = database_unavailable(exc)
+    if outage:
+        from catalogue.resilience import database_outage
+
+        request = context.get("request")
+        database_outage.failed(request._request if request is not None else None, exc)
         exc = ServiceUnavailable()
     elif isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError with dotted field names; same 400 as DRF's.
@@ -216,6 +220,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         body.update({k: v for k, v in detail.items() if k not in RESERVED})
     response.data = body
     response.content_type = PROBLEM_MEDIA_TYPE
+    if outage:
+        response._has_been_logged = True  # by database_outage, not once more per request by Django
     if request is not None:
         # Whatever format was negotiated (csv, xlsx, or none at all for a 406), problems are JSON.
         request.accepted_renderer = ProblemJSONRenderer()

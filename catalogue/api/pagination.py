@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -30,6 +31,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalogue.api.exceptions import PageNotFound
 from catalogue.api.sync import has_timestamps
+from catalogue.middleware import control_characters
 
 MAX_PAGE_SIZE = 500
 PAGE, CURSOR = "page", "cursor"
@@ -45,15 +47,21 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+BAD_CURSOR = "not a cursor of this list: follow the `next` links, or start without one"
+# base64url without padding, as encode_cursor writes it; the schema states the same pattern.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
+CURSOR_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def decode_cursor(token: str, keys: tuple[str, ...], model: type[Model] | None = None) -> list[Any]:
-    bad = ValidationError(
-        {"cursor": ["not a cursor of this list: follow the `next` links, or start without one"]}
-    )
+    bad = ValidationError({"cursor": [BAD_CURSOR]})
     try:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise bad from None
     if not isinstance(values, list) or len(values) != len(keys):
+        raise bad
+    if not all(_storable(v) for v in values):
         raise bad
     if keys[0] == "modified":
         try:
@@ -71,6 +79,19 @@ def decode_cursor(token: str, keys: tuple[str, ...], model: type[Model] | None =
         except DjangoValidationError:
             raise bad from None
     return values
+
+
+# A key no column can hold: integers beyond 64 bits (SQLite cannot bind them, PostgreSQL compares
+# them as numeric) and text with control characters (PostgreSQL refuses NUL): a 400, not a 500.
+BIGINT = 2**63
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -BIGINT <= value < BIGINT
+    if isinstance(value, str):
+        return not control_characters(value)
+    return True
 
 
 def after(keys: tuple[str, ...], values: list[Any]) -> Q:
@@ -161,6 +182,10 @@ class CataloguePagination(pagination.BasePagination):
                 raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]})
 
     def get_mode(self, request: Request) -> str:
+        # The schema's pattern for a cursor, checked in every mode and format (an export ignores
+        # the cursor, but a value the schema calls invalid is a 400 all the same).
+        if not CURSOR_ALPHABET.fullmatch(request.query_params.get(self.cursor_query_param) or ""):
+            raise ValidationError({self.cursor_query_param: [BAD_CURSOR]})
         mode = request.query_params.get(self.mode_query_param) or ""
         if mode not in ("", PAGE, CURSOR):
             raise ValidationError({self.mode_query_param: [f"must be {PAGE!r} or {CURSOR!r}"]})
@@ -302,7 +327,9 @@ class CataloguePagination(pagination.BasePagination):
                 "name": self.cursor_query_param,
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a `next` link (cursor mode). Do not build it yourself.",
-                "schema": {"type": "string"},
+                "description": "Opaque position from a `next` link. A cursor implies `pagination=cursor` "
+                "(which may be left out); with `pagination=page` it is a 400, as is a cursor this list "
+                "did not write. Do not build it yourself.",
+                "schema": {"type": "string", "pattern": CURSOR_PATTERN},
             },
         ]

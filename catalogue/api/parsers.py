@@ -1,5 +1,7 @@
 """The API's JSON parser: DRF's, with a bound on nesting so a small hostile body (1,000 levels of
-`[`) is a 400 instead of a RecursionError in the decoder or in the serializers after it."""
+`[`) is a 400 instead of a RecursionError in the decoder or in the serializers after it, and no
+control characters in its strings (the rule of catalogue.middleware for paths, queries and forms:
+PostgreSQL refuses `\u0000` in text and jsonb, which was a 500)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any
 
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+from catalogue.middleware import control_characters
 
 # Submissions nest three levels (case → sources → source); the margin is for future fields.
 MAX_DEPTH = 20
@@ -37,4 +41,22 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels") from None
         if depth_exceeds(data, MAX_DEPTH):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels")
+        if holds_control_characters(data):
+            raise ParseError("JSON parse error - control characters (such as NUL) in a string")
         return data
+
+
+def holds_control_characters(data: Any) -> bool:
+    """Whether a key or string in `data` holds a control character (tab, newline, CR allowed)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if control_characters(value, text_area=True):
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

@@ -30,7 +30,8 @@ ETAG = {
 }
 ERROR_DOCS = {
     "400": "Invalid request: a filter value, date, page number, page size over the cap, cursor, "
-    "ordering or body field is wrong (each listed in `errors` with its `field`); or the JSON is malformed.",
+    "ordering or body field is wrong (each listed in `errors` with its `field`); or the JSON is malformed; "
+    "or a path value or parameter holds a control character such as NUL (`field`: `path` or the parameter).",
     "401": "A key was required but missing, or the `X-API-Key` sent is unknown or revoked.",
     "403": "The API key lacks the scope this operation needs.",
     "404": "No such record, a page past the last one, or an unknown `format`.",
@@ -294,11 +295,11 @@ class CatalogueAutoSchema(AutoSchema):
         return params
 
     def _error_codes(self) -> list[str]:
-        codes = ["401", "406", "429"]
+        # 400 on every operation: a control character in any path value or query parameter is
+        # refused before the view (catalogue.middleware.ControlCharactersMiddleware).
+        codes = ["400", "401", "406", "429"]
         if self.method == "POST":
-            codes += ["400", "413", "415"]
-        if self._is_list() or getattr(self.view, "validates_query", False):
-            codes += ["400"]
+            codes += ["413", "415"]
         if self.method == "GET":
             codes += ["404"]
         if any(getattr(p, "scope", None) for p in self.view.get_permissions()):

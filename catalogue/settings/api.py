@@ -4,10 +4,17 @@ API_RATE_ANON        requests per IP without a key (default 120/min)
 API_RATE_KEY         requests per API key (default 1200/min)
 API_RATE_SUBMISSION  partner submissions per key (default 60/hour)
 API_NUM_PROXIES      trusted reverse proxies in front of the app (X-Forwarded-For hops); 0 = none
+API_TRUSTED_PROXIES  comma-separated networks of those proxies (e.g. 10.0.0.0/8); when set,
+                     X-Forwarded-For is read only on requests that come from one of them
 """
 
 import os
 from pathlib import Path
+
+# The client address for throttles, the admin lockout and the access log:
+# catalogue.client_address reads these (django-ipware parses the header).
+API_NUM_PROXIES = int(os.environ.get("API_NUM_PROXIES", "0"))
+API_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("API_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.CataloguePagination",
@@ -34,8 +41,9 @@ REST_FRAMEWORK = {
         "key": os.environ.get("API_RATE_KEY", "1200/min"),
         "submission": os.environ.get("API_RATE_SUBMISSION", "60/hour"),
     },
-    # Without a trusted proxy, X-Forwarded-For is the client's to forge: throttle on REMOTE_ADDR.
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    # Our throttles ask catalogue.client_address (get_ident); this keeps DRF's own default
+    # get_ident, should any throttle fall back to it, counting the same proxy hops.
+    "NUM_PROXIES": API_NUM_PROXIES,
     "EXCEPTION_HANDLER": "catalogue.api.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -3,7 +3,7 @@ DEBUG=1 the site runs in production mode, refuses to start without its own SECRE
 expects HTTPS (with HSTS and secure cookies).
 
 DATABASE_URL      unset → SQLite file db.sqlite3 beside manage.py; postgres://… → PostgreSQL (psycopg 3)
-CELERY_BROKER_URL unset → tasks run inline; redis://… → a real Celery worker
+CELERY_BROKER_URL unset → tasks run inline; redis://… → a real Celery worker (its heartbeat in /readyz)
 REDIS_URL         unset → per-process memory cache; redis://… → shared cache and throttle counters
 DEBUG             1 for development (`make run` sets it); anything else or unset → production
 SECRET_KEY        required when DEBUG is off; the development key is refused
@@ -13,6 +13,7 @@ HTTPS             1 (default in production): redirect to HTTPS, HSTS, secure coo
 BEHIND_PROXY      1: trust X-Forwarded-Proto from the reverse proxy to know a request came over HTTPS
 HSTS_SECONDS      HSTS max-age (default one year)
 CONN_MAX_AGE      seconds a database connection is kept between requests (default 60)
+DB_CONNECT_TIMEOUT seconds to wait for PostgreSQL to accept a connection (default 2, libpq's least)
 LOG_LEVEL         root log level (default INFO); logs are JSON lines with the request id
 """
 
@@ -84,8 +85,13 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "catalogue.observability.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Header middleware high up, so answers made further down (a refused input) carry them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "catalogue.security.PermissionsPolicyMiddleware",
+    # Control characters in a path, a query or a form are a 400 before anything reads them (the
+    # responses still get the security headers above).
+    "catalogue.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
@@ -95,7 +101,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Records who made each change (django-simple-history) for the history of records.
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "catalogue.security.PageRateLimitMiddleware",
     # Last, as django-axes requires: locks out repeated failed admin logins.
     "axes.middleware.AxesMiddleware",
@@ -128,6 +133,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer costs this many seconds (a request, a /readyz probe)
+    # instead of the system's TCP timeout; libpq takes 2 as its least. A stopped server refuses
+    # at once anyway.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "2")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,7 +157,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("API_NUM_PROXIES", "0"))
+# The client behind our proxies (API_NUM_PROXIES), decided where throttles and logs decide it: a
+# lockout is for the attacker's address, never the proxy's that every curator shares.
+AXES_CLIENT_IP_CALLABLE = "catalogue.client_address.client_address"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -167,6 +181,24 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_UR
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it has finished, not when a worker takes it, and handed back to the
+# broker if its worker process dies: an import or a load killed half-way runs again on another
+# worker instead of staying `running` for good. Every task is idempotent (docs/security.md).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With late acks a prefetched task would wait behind a long import on the same process.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task to another worker after this many seconds (a worker killed
+# outright never says it lost the task). Longer than the longest task and the longest retry
+# countdown (webhooks: 8 minutes), or a task still running would start a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
+# The web process enqueuing a task waits this long for an unreachable broker, not Celery's 4 s.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# /readyz answers 503 while no worker heartbeat is fresh (catalogue.health); 0 only reports it.
+READYZ_REQUIRES_WORKER = env_bool("READYZ_REQUIRES_WORKER", True)
 # Saved-search alerts: a daily digest at 07:00, or every N seconds when ALERTS_DIGEST_EVERY is set
 # (scripts/ci_alerts.sh uses it to see beat fire within the run).
 CELERY_BEAT_SCHEDULE = {
@@ -211,7 +243,10 @@ DJANGO_GUID = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "one_traceback_per_minute": {"()": "catalogue.resilience.OneTracebackPerMinute"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -232,6 +267,8 @@ LOGGING = {
         # Django's own request logger repeats what the access log and our handlers say.
         "django.server": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
+        # django-redis logs each cache call that fails while Redis is down, with a traceback.
+        "catalogue.resilience": {"filters": ["one_traceback_per_minute"]},
     },
 }
 
