@@ -210,3 +210,10 @@ class MetricFactory(DjangoModelFactory):
     value = Decimal("1")
     unit = "亿元"
     source = _source(MetricSourceFactory, "metric")
+
+
+def confirmed_user(username: str, email: str | None = None) -> "User":  # noqa: F821
+    """An account whose email address is confirmed, so alerts may be sent to it."""
+    from django.contrib.auth.models import User
+
+    return User.objects.create_user(username, email or f"{username}@example.com", "Long-pass-9981")
