@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from advisor.models import Shortlist, ShortlistItem
+from advisor.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from products.models import Product
 
 
@@ -102,6 +103,9 @@ def shortlist_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("No such product."))
         return redirect("advisor:shortlists")
     title = (request.POST.get("title") or "").strip()[:120]
+    if has_control_characters(title):
+        messages.error(request, CONTROL_CHARACTERS_MESSAGE)
+        return redirect("products:product-detail", pk=product.pk)
     pk = request.POST.get("shortlist")
     if pk and pk.isdigit():
         sl = get_object_or_404(Shortlist, pk=int(pk), owner=request.user)

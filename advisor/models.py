@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from advisor.validators import refuse_control_characters
+
 
 class Basket(models.Model):
     """The compare basket of a signed-in user, so it follows them across sessions and devices.
@@ -33,7 +35,7 @@ class Shortlist(models.Model):
     """Products picked for one client, with a note each; readable by anyone holding its link."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlists")
-    title = models.CharField(_("client or title"), max_length=120)
+    title = models.CharField(_("client or title"), max_length=120, validators=[refuse_control_characters])
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -75,7 +77,7 @@ class SavedSearch(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[refuse_control_characters])
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     query = models.CharField(_("query"), max_length=2000, blank=True)
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 import socket
 import urllib.error
 import urllib.request
@@ -25,10 +26,12 @@ from django.utils.translation import gettext as _
 from advisor.forms import MatchForm
 from advisor.matching import match
 from advisor.models import Delivery, SavedSearch, SeenRecord
+from advisor.validators import one_line
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product
 
 MAX_RECORDS = 200
+log = logging.getLogger(__name__)
 
 
 def current_records(search: SavedSearch) -> list[Product | Case]:
@@ -156,7 +159,7 @@ def attempt_webhook(delivery: Delivery) -> bool:
     return ok
 
 
-def _email(search: SavedSearch, records: list[Product | Case]) -> Delivery:
+def send_digest_email(search: SavedSearch, records: list[Product | Case]) -> Delivery:
     base = settings.SITE_URL.rstrip("/")
     unsubscribe = f"{base}/saved/{search.token}/unsubscribe/"
     lines = [
@@ -169,7 +172,9 @@ def _email(search: SavedSearch, records: list[Product | Case]) -> Delivery:
     ]
     msg = EmailMessage(
         subject=_("[SME finance catalogue] %(n)d new for “%(name)s”")
-        % {"n": len(records), "name": search.name},
+        # one_line: names are validated at input, but a row stored before that must not make
+        # Django refuse the header (BadHeaderError) nor inject one.
+        % {"n": len(records), "name": one_line(search.name)},
         body="\n".join(lines),
         to=[search.owner.email],
         headers={"List-Unsubscribe": f"<{unsubscribe}>"},
@@ -191,14 +196,16 @@ def run_digest(search: SavedSearch) -> list[Delivery]:
 
     with transaction.atomic():
         # Lock the row so two overlapping runs cannot both report the same records.
-        search = SavedSearch.objects.select_for_update().select_related("owner").get(pk=search.pk)
+        search = SavedSearch.objects.select_for_update().select_related("owner").filter(pk=search.pk).first()
+        if search is None:  # deleted since the run listed it
+            return []
         records = new_records(search)
         if not records:
             return []
         mark_seen(search, records)
         out = []
         if search.email_alerts and search.owner.email:
-            out.append(_email(search, records))
+            out.append(send_digest_email(search, records))
         if search.webhook_url:
             hook = Delivery.objects.create(
                 search=search,
@@ -213,9 +220,19 @@ def run_digest(search: SavedSearch) -> list[Delivery]:
     return out
 
 
-def run_all_digests() -> int:
-    """The daily run over every saved search with an alert; returns the deliveries made."""
+def run_all_digests(*, on_failure: Callable[[int], None] | None = None) -> int:
+    """The daily run over every saved search with an alert; returns the deliveries made.
+
+    Each search runs alone: one that fails (a bad row, the mail server refusing one message) is
+    logged and handed to `on_failure` (the task schedules a retry) while the others are
+    delivered. Its records stay unseen (run_digest rolled back), so the retry reports them."""
     n = 0
-    for search in SavedSearch.objects.exclude(email_alerts=False, webhook_url=""):
-        n += len(run_digest(search))
+    ids = SavedSearch.objects.exclude(email_alerts=False, webhook_url="").values_list("pk", flat=True)
+    for pk in list(ids):
+        try:
+            n += len(run_digest(SavedSearch(pk=pk)))
+        except Exception:
+            log.exception("digest of saved search %s failed; the others go on", pk)
+            if on_failure is not None:
+                on_failure(pk)
     return n
