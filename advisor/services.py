@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import logging
-import socket
-import urllib.error
-import urllib.request
+import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +20,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from advisor import webhooks
 from advisor.forms import MatchForm
 from advisor.matching import match
 from advisor.models import Delivery, SavedSearch, SeenRecord
@@ -66,22 +64,8 @@ def new_records(search: SavedSearch) -> list[Product | Case]:
 
 
 def check_webhook_url(url: str) -> None:
-    """Webhook targets must be public http(s) addresses: every address the host resolves to is
-    global (no loopback, private, link-local or reserved ranges), unless the settings allow
-    private targets (tests, CI)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(_("Use an http or https address."), code="invalid")
-    if getattr(settings, "ALERTS_ALLOW_PRIVATE_WEBHOOKS", False):
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise ValidationError(_("This host name does not resolve."), code="invalid") from None
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not ip.is_global:
-            raise ValidationError(_("Webhooks go only to public addresses."), code="invalid")
+    """ValidationError unless `url` is a webhook target we may POST to (advisor.webhooks)."""
+    webhooks.resolve_target(url)
 
 
 def record_data(record: Product | Case) -> dict[str, Any]:
@@ -106,53 +90,55 @@ def record_data(record: Product | Case) -> dict[str, Any]:
     }
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: str | None = None) -> str:
+    """`sha256=` + HMAC-SHA256 of `timestamp.body` (of the body alone without a timestamp: only
+    to show that it differs). The timestamp inside the signed text is what makes a captured
+    delivery useless later: receivers refuse one older than their tolerance (five minutes)."""
+    message = body if timestamp is None else timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead a checked public target to a private one: not followed."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def http_transport(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST the body; returns the HTTP status (tests replace this with a fake)."""
-    opener = urllib.request.build_opener(_NoRedirect)
-    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with opener.open(req, timeout=10) as resp:
-            return resp.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
-transport: Callable[[str, bytes, dict[str, str]], int] = http_transport
+# Tests replace this with a fake taking the checked target, the body and the headers.
+transport: Callable[[webhooks.Target, bytes, dict[str, str]], int] = webhooks.post
 
 
 def attempt_webhook(delivery: Delivery) -> bool:
-    """One try of a webhook delivery, logged; True when the target accepted it (2xx)."""
+    """One try of a webhook delivery, logged; True when the target accepted it (2xx).
+
+    The target is checked again at each try (the address may have changed since it was saved) and
+    the connection goes to the address that was checked. What went wrong is kept for staff (admin)
+    and the log; the owner is shown only "delivered" or "failed" (no response codes or socket
+    errors, which would map the ports of whatever the address reaches)."""
     search = delivery.search
-    body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+    # The delivery id inside the signed content: a receiver can refuse one it has already seen.
+    body = json.dumps(
+        {**delivery.payload, "delivery": delivery.pk}, ensure_ascii=False, sort_keys=True
+    ).encode()
     delivery.attempts += 1
+    delivery.response_code = None
     try:
-        check_webhook_url(search.webhook_url)
+        target = webhooks.resolve_target(search.webhook_url)
+        timestamp = str(int(time.time()))
         code = transport(
-            search.webhook_url,
+            target,
             body,
             {
                 "Content-Type": "application/json",
                 "User-Agent": "sme-finance-catalogue-alerts",
                 "X-Catalogue-Delivery": str(delivery.pk),
-                "X-Catalogue-Signature-256": sign(search.webhook_secret, body),
+                "X-Catalogue-Timestamp": timestamp,
+                "X-Catalogue-Signature-256": sign(search.webhook_secret, body, timestamp),
             },
         )
         delivery.response_code = code
         ok = 200 <= code < 300
         delivery.error = "" if ok else f"HTTP {code}"
-    except (OSError, ValidationError) as e:
-        ok, delivery.error = False, str(e)[:300]
+    except ValidationError:
+        ok, delivery.error = False, "target refused by the address check"
+    except (OSError, http.client.HTTPException) as e:
+        ok, delivery.error = False, f"{type(e).__name__}: {e}"[:300]
+    if not ok:
+        log.info("webhook delivery %s failed: %s", delivery.pk, delivery.error)
     delivery.status = "sent" if ok else "failed"
     delivery.delivered = timezone.now() if ok else None
     delivery.save()

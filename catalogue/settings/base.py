@@ -314,3 +314,10 @@ EMAIL_BACKEND = (
 )
 # Webhook targets must be public addresses; only tests and CI's loopback receiver may relax this.
 ALERTS_ALLOW_PRIVATE_WEBHOOKS = os.environ.get("ALERTS_ALLOW_PRIVATE_WEBHOOKS") == "1"
+
+# --- Accounts and alerts: abuse limits (issue 20; advisor app) -----------------------------------
+# Webhook targets: only these ports (a loopback receiver in CI adds its own through the
+# environment). ALERTS_ALLOW_PRIVATE_WEBHOOKS, above, now admits loopback and nothing else private.
+ALERTS_WEBHOOK_PORTS = [
+    int(p) for p in os.environ.get("ALERTS_WEBHOOK_PORTS", "80,443").split(",") if p.strip().isdigit()
+]

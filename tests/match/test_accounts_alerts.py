@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
 
 import pytest
 from django.contrib.auth.models import User
@@ -69,6 +70,12 @@ def _new_case_in(province: Region) -> Case:
 
 def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django_capture_on_commit_callbacks):
     province = Region.objects.get(code="330000")
+    # hooks.example resolves to a public address here; nothing connects to it (fake transport).
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))],
+    )
     rm.post("/saved/", {"kind": "cases", "query": "province=330000", "name": "浙江案例"})
     search = SavedSearch.objects.get(name="浙江案例")
     rm.post(
@@ -97,7 +104,8 @@ def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django
     assert f"/saved/{search.token}/unsubscribe/" in msg.body and "List-Unsubscribe" in msg.extra_headers
     assert len(calls) == 2  # one webhook, delivered on its second try
     url, body, headers = calls[-1]
-    expected = "sha256=" + hmac.new(search.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    signed = headers["X-Catalogue-Timestamp"].encode() + b"." + body
+    expected = "sha256=" + hmac.new(search.webhook_secret.encode(), signed, hashlib.sha256).hexdigest()
     assert headers["X-Catalogue-Signature-256"] == expected
     assert [r["id"] for r in json.loads(body)["records"]] == [case.pk]
     hook = Delivery.objects.get(search=search, channel="webhook")

@@ -121,7 +121,15 @@ def test_https_is_pinned_with_sni_and_certificate_name(monkeypatch):
             seen["sni"] = server_hostname
             raise OSError("no TLS in this test")
 
-    monkeypatch.setattr(socket, "create_connection", lambda addr, *a, **k: seen.setdefault("addr", addr))
+    class FakeSocket:
+        def close(self) -> None:
+            pass
+
+    def connect(addr, *args, **kwargs):  # noqa: ANN001, ANN202
+        seen["addr"] = addr
+        return FakeSocket()
+
+    monkeypatch.setattr(socket, "create_connection", connect)
     monkeypatch.setattr(webhooks, "tls_context", FakeContext)
     with pytest.raises(OSError):
         webhooks.post(target, b"{}", {})
@@ -189,7 +197,7 @@ def test_the_owner_sees_only_delivered_or_failed(monkeypatch, settings):
     monkeypatch.setattr(socket, "getaddrinfo", _answers("127.0.0.1"))
     search = _search_with_hook("http://127.0.0.1:9/closed-port")
     delivery = Delivery.objects.create(search=search, channel="webhook", payload={})
-    tasks.deliver_webhook(delivery.pk)  # port 9 on loopback: refused, retried, given up
+    tasks.deliver_webhook.delay(delivery.pk)  # port 9 on loopback: refused, retried, given up
     client = Client()
     client.force_login(search.owner)
     page = client.get(f"/saved/{search.pk}/edit/").content.decode()
