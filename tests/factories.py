@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory
 
 from catalogue.models import Document, Status
@@ -212,8 +213,6 @@ class MetricFactory(DjangoModelFactory):
     source = _source(MetricSourceFactory, "metric")
 
 
-def confirmed_user(username: str, email: str | None = None) -> "User":  # noqa: F821
+def confirmed_user(username: str, email: str | None = None) -> User:
     """An account whose email address is confirmed, so alerts may be sent to it."""
-    from django.contrib.auth.models import User
-
     return User.objects.create_user(username, email or f"{username}@example.com", "Long-pass-9981")
