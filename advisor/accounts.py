@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
+from django.contrib.auth.views import PasswordResetView
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from advisor import limits, services
 from advisor.models import Shortlist, ShortlistItem
 from advisor.validators import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from products.models import Product
@@ -27,13 +34,97 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
 
+def _too_many(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    return render(request, template, context, status=429)
+
+
+TOO_MANY = _("Too many attempts from your network. Please try again later.")
+
+
 def signup(request: HttpRequest) -> HttpResponse:
+    """A new account, signed in at once; alerts reach its address only once confirmed (the link
+    mailed here). Limited per client address and per email address (settings.ACCOUNTS_SIGNUP_LIMITS)."""
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("advisor:shortlists")
+    if request.method == "POST":
+        if not limits.hit(
+            "signup-client", limits.client_address(request), settings.ACCOUNTS_SIGNUP_LIMITS["client"]
+        ):
+            form.is_valid()
+            form.add_error(None, TOO_MANY)
+            return _too_many(request, "registration/signup.html", {"form": form})
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if not limits.hit("signup-address", email, settings.ACCOUNTS_SIGNUP_LIMITS["address"]):
+                form.add_error("email", _("Too many sign-ups with this address. Please try again later."))
+                return _too_many(request, "registration/signup.html", {"form": form})
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if services.send_confirmation(user):
+                messages.info(
+                    request,
+                    _("We sent a confirmation link to %(email)s. Alerts start once you follow it.")
+                    % {"email": email},
+                )
+            return redirect("advisor:shortlists")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation mail: a page with a button (mail scanners that open links do
+    not confirm anything), and the POST that confirms."""
+    try:
+        signing.loads(token, salt=services.CONFIRM_SALT, max_age=settings.ACCOUNTS_CONFIRM_MAX_AGE)
+    except signing.BadSignature:
+        error = _("This confirmation link is not valid or has expired. Sign in to get a new one.")
+        return render(request, "advisor/confirm_email.html", {"error": error}, status=400)
+    if request.method == "POST":
+        try:
+            user = services.confirm_email(token=token)
+        except ValidationError as exc:
+            return render(request, "advisor/confirm_email.html", {"error": exc.messages[0]}, status=400)
+        return render(request, "advisor/confirm_email.html", {"done": True, "email": user.email})
+    return render(request, "advisor/confirm_email.html", {})
+
+
+@login_required
+@require_POST
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    if services.email_confirmed(request.user):
+        messages.info(request, _("Your address is already confirmed."))
+    elif not limits.hit(
+        "signup-client", limits.client_address(request), settings.ACCOUNTS_SIGNUP_LIMITS["client"]
+    ):
+        messages.error(request, TOO_MANY)
+    elif services.send_confirmation(request.user):
+        messages.info(
+            request,
+            _("We sent a confirmation link to %(email)s. Alerts start once you follow it.")
+            % {"email": request.user.email},
+        )
+    else:
+        messages.error(
+            request, _("Too many confirmation emails to this address today. Please try again tomorrow.")
+        )
+    return redirect("advisor:shortlists")
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    def save(self, *args: Any, **kwargs: Any) -> None:  # Django's signature; we use only the email
+        services.send_password_reset(email=self.cleaned_data["email"])
+
+
+class LimitedPasswordResetView(PasswordResetView):
+    """Django's reset page, with one mail per address per window (services.send_password_reset)
+    and a limit per client address. The answer is the same whether the address is known or not."""
+
+    form_class = LimitedPasswordResetForm
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not limits.hit(
+            "reset-client", limits.client_address(request), settings.ACCOUNTS_RESET_LIMITS["client"]
+        ):
+            return render(request, "429.html", {"wait": 3600}, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class ShortlistForm(forms.ModelForm):
@@ -57,6 +148,7 @@ def shortlists(request: HttpRequest) -> HttpResponse:
             "form": form,
             "shortlists": request.user.shortlists.all(),
             "saved": request.user.saved_searches.all(),
+            "email_confirmed": services.email_confirmed(request.user),
         },
     )
 

@@ -27,6 +27,25 @@ class Basket(models.Model):
         return f"{self.user} · {len(self.items)}"
 
 
+class AccountEmail(models.Model):
+    """The address an account's owner has shown they read, by following the signed link mailed to
+    it. Alerts and password resets go only to a confirmed address, and only while the account's
+    email is still that address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confirmed_email"
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    confirmed = models.DateTimeField(_("confirmed"))
+
+    class Meta:
+        verbose_name = _("confirmed email address")
+        verbose_name_plural = _("confirmed email addresses")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.email}"
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 

@@ -13,17 +13,24 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from advisor import webhooks
+from advisor import limits, webhooks
 from advisor.forms import MatchForm
 from advisor.matching import match
-from advisor.models import Delivery, SavedSearch, SeenRecord
+from advisor.models import AccountEmail, Delivery, SavedSearch, SeenRecord
 from advisor.validators import one_line
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product
@@ -185,12 +192,17 @@ def run_digest(search: SavedSearch) -> list[Delivery]:
         search = SavedSearch.objects.select_for_update().select_related("owner").filter(pk=search.pk).first()
         if search is None:  # deleted since the run listed it
             return []
+        # Only to an address its owner confirmed: a digest cannot be pointed at a stranger. With
+        # nowhere to send, nothing is marked seen: the owner gets it all once confirmed.
+        by_email = search.email_alerts and email_confirmed(search.owner)
+        if not by_email and not search.webhook_url:
+            return []
         records = new_records(search)
         if not records:
             return []
         mark_seen(search, records)
         out = []
-        if search.email_alerts and search.owner.email:
+        if by_email:
             out.append(send_digest_email(search, records))
         if search.webhook_url:
             hook = Delivery.objects.create(
@@ -222,3 +234,105 @@ def run_all_digests(*, on_failure: Callable[[int], None] | None = None) -> int:
             if on_failure is not None:
                 on_failure(pk)
     return n
+
+
+# --- accounts: confirmed email addresses and password resets ---------------------------------
+
+CONFIRM_SALT = "advisor.confirm-email"
+
+
+def email_confirmed(user: AbstractBaseUser) -> bool:
+    """Whether the account's current address is the one its owner confirmed."""
+    email = getattr(user, "email", "")
+    return bool(email) and AccountEmail.objects.filter(user=user, email__iexact=email).exists()
+
+
+def confirmation_token(user: AbstractBaseUser) -> str:
+    """Signed (SECRET_KEY) and timestamped: names the account and the address it confirms, so a
+    link stops working when the address changes or ACCOUNTS_CONFIRM_MAX_AGE passes."""
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=CONFIRM_SALT, compress=True)
+
+
+def send_confirmation(user: AbstractBaseUser) -> bool:
+    """Mail the confirmation link, unless the address had its share of them today (the only mail
+    an unconfirmed address can receive, so it is counted per address)."""
+    if not user.email or not limits.hit(
+        "confirm-address", user.email, settings.ACCOUNTS_SIGNUP_LIMITS["address"]
+    ):
+        return False
+    link = f"{settings.SITE_URL.rstrip('/')}/accounts/confirm/{confirmation_token(user)}/"
+    days = max(1, settings.ACCOUNTS_CONFIRM_MAX_AGE // 86400)
+    EmailMessage(
+        subject=_("[SME finance catalogue] Confirm your email address"),
+        body="\n".join(
+            [
+                _("Someone (we hope you) signed up as %(username)s with this address.")
+                % {"username": user.get_username()},
+                _("To receive alerts here, open this link within %(days)d days and confirm:")
+                % {"days": days},
+                "",
+                link,
+                "",
+                _("If it was not you, ignore this email: nothing more will be sent."),
+            ]
+        ),
+        to=[user.email],
+    ).send()
+    return True
+
+
+@transaction.atomic
+def confirm_email(*, token: str) -> AbstractBaseUser:
+    """Confirm the address a link names; ValidationError when the link is forged, expired, for an
+    address the account no longer has, or for an address another account has confirmed."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.ACCOUNTS_CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("This confirmation link has expired. Sign in to get a new one."), code="expired"
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(_("This confirmation link is not valid."), code="invalid") from None
+    user = get_user_model().objects.select_for_update().filter(pk=data.get("u")).first()
+    if user is None or user.email.lower() != data.get("e"):
+        raise ValidationError(_("This confirmation link is not valid."), code="invalid")
+    if AccountEmail.objects.filter(email__iexact=user.email).exclude(user=user).exists():
+        raise ValidationError(_("Another account has confirmed this address."), code="taken")
+    AccountEmail.objects.update_or_create(
+        user=user, defaults={"email": user.email, "confirmed": timezone.now()}
+    )
+    return user
+
+
+def reset_users(email: str) -> list[AbstractBaseUser]:
+    """Active accounts with a usable password whose confirmed address is `email`."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, email__iexact=email, confirmed_email__email__iexact=email)
+        .order_by("pk")
+    )
+    return [u for u in users if u.has_usable_password()]
+
+
+def send_password_reset(*, email: str) -> bool:
+    """One mail per address per window (ACCOUNTS_RESET_LIMITS["address"]), with a reset link for
+    each account on it: never one mail per account, never to an unconfirmed address."""
+    users = reset_users(email)
+    if not users or not limits.hit("reset-address", email, settings.ACCOUNTS_RESET_LIMITS["address"]):
+        return False
+    base = settings.SITE_URL.rstrip("/")
+    lines = [_("A password reset was asked for the accounts of this address."), ""]
+    for user in users:
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        lines += [f"{user.get_username()}: {base}{path}"]
+    lines += ["", _("If you did not ask for it, ignore this email: your password stays as it is.")]
+    EmailMessage(
+        subject=_("[SME finance catalogue] Password reset"), body="\n".join(lines), to=[users[0].email]
+    ).send()
+    return True

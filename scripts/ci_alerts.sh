@@ -67,6 +67,7 @@ from advisor.models import SavedSearch
 from products.models import Case, Product
 from institutions.models import Region
 user = User.objects.create_user('ci-rm', 'ci-rm@example.com', 'not-used-ci-password')
+services.confirm_email(token=services.confirmation_token(user))  # as following the mailed link does
 s = SavedSearch.objects.create(owner=user, name='CI 浙江案例', kind='cases', query='province=330000',
                                webhook_url='http://127.0.0.1:$HOOK_PORT/hook')
 services.mark_seen(s, services.current_records(s))

@@ -214,5 +214,13 @@ class MetricFactory(DjangoModelFactory):
 
 
 def confirmed_user(username: str, email: str | None = None) -> User:
-    """An account whose email address is confirmed, so alerts may be sent to it."""
-    return User.objects.create_user(username, email or f"{username}@example.com", "Long-pass-9981")
+    """An account whose email address is confirmed, so alerts may be sent to it. Made directly
+    (not through the confirmation link): tests may give several accounts one address, as a
+    database from before confirmation existed could hold them."""
+    from django.utils import timezone
+
+    from advisor.models import AccountEmail
+
+    user = User.objects.create_user(username, email or f"{username}@example.com", "Long-pass-9981")
+    AccountEmail.objects.create(user=user, email=user.email, confirmed=timezone.now())
+    return user

@@ -321,3 +321,9 @@ ALERTS_ALLOW_PRIVATE_WEBHOOKS = os.environ.get("ALERTS_ALLOW_PRIVATE_WEBHOOKS") 
 ALERTS_WEBHOOK_PORTS = [
     int(p) for p in os.environ.get("ALERTS_WEBHOOK_PORTS", "80,443").split(",") if p.strip().isdigit()
 ]
+# Sign-up and password reset, as (events, seconds): per client address, and per email address (a
+# sign-up's confirmation mails; one reset mail per address per window, whatever the number of
+# accounts sharing it). A confirmation link is valid for ACCOUNTS_CONFIRM_MAX_AGE seconds.
+ACCOUNTS_SIGNUP_LIMITS = {"client": (5, 3600), "address": (3, 86400)}
+ACCOUNTS_RESET_LIMITS = {"client": (10, 3600), "address": (1, 3600)}
+ACCOUNTS_CONFIRM_MAX_AGE = int(os.environ.get("ACCOUNTS_CONFIRM_MAX_AGE", str(3 * 86400)))

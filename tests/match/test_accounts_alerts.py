@@ -8,11 +8,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import socket
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from advisor import services, tasks
@@ -24,6 +26,13 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Long-pass-9981"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counters():  # noqa: ANN202
+    cache.clear()  # sign-up rate-limit counters live in the cache
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def rm(client: Client) -> Client:
     r = client.post(
@@ -31,6 +40,11 @@ def rm(client: Client) -> Client:
         {"username": "rm1", "email": "rm1@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert r.status_code == 302
+    # Alerts go only to a confirmed address: follow the link mailed at sign-up.
+    [confirmation] = mail.outbox
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm/\S+)", confirmation.body).group(1)
+    assert Client().post(link).status_code == 200
+    mail.outbox.clear()
     return client
 
 
