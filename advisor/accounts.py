@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -176,14 +178,86 @@ def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("advisor:shortlist", pk=sl.pk)
     share = request.build_absolute_uri(f"/shortlists/shared/{sl.token}/")
     return render(
-        request, "advisor/shortlist.html", {"sl": sl, "items": _items(sl), "share_url": share, "owner": True}
+        request,
+        "advisor/shortlist.html",
+        {
+            "sl": sl,
+            "items": _items(sl),
+            "share_url": share,
+            "owner": True,
+            "share_form": ShareForm(initial={"share_notes": sl.share_notes, "expires": _expiry_date(sl)}),
+        },
     )
 
 
+def _expiry_date(sl: Shortlist) -> dt.date | None:
+    return timezone.localtime(sl.share_expires).date() if sl.share_expires else None
+
+
+class ShareForm(forms.Form):
+    share_notes = forms.BooleanField(required=False, label=_("Show my notes on the shared page"))
+    expires = forms.DateField(
+        required=False,
+        label=_("Link valid until (optional)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def expires_at(self) -> dt.datetime | None:
+        """The end of the chosen day, in the site's time zone."""
+        day = self.cleaned_data.get("expires")
+        if day is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+@login_required
+@require_POST
+def shortlist_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner shares (or changes how), revokes, or rotates the read-only link."""
+    sl = get_object_or_404(Shortlist, pk=pk, owner=request.user)
+    action = request.POST.get("action")
+    if action == "share":
+        form = ShareForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError([m for errors in form.errors.values() for m in errors])
+            services.shortlist_share(
+                shortlist=sl, share_notes=form.cleaned_data["share_notes"], expires=form.expires_at()
+            )
+            messages.success(request, _("Shared: anyone with the link can read this shortlist."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    elif action == "revoke":
+        services.shortlist_revoke(shortlist=sl)
+        messages.success(request, _("No longer shared: the link no longer works."))
+    elif action == "rotate":
+        services.shortlist_rotate(shortlist=sl)
+        messages.success(request, _("New link made; the old one no longer works."))
+    return redirect("advisor:shortlist", pk=sl.pk)
+
+
+@login_required
+@require_POST
+def shortlist_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    sl = get_object_or_404(Shortlist, pk=pk, owner=request.user)
+    sl.delete()
+    messages.success(request, _("Shortlist deleted."))
+    return redirect("advisor:shortlists")
+
+
 def shortlist_shared(request: HttpRequest, token: str) -> HttpResponse:
-    """The read-only page anyone with the link sees."""
-    sl = get_object_or_404(Shortlist, token=token)
-    return render(request, "advisor/shortlist.html", {"sl": sl, "items": _items(sl), "owner": False})
+    """The read-only page anyone with a live link sees (notes only when the owner shares them)."""
+    sl = get_object_or_404(Shortlist.objects.shared(token))
+    response = render(
+        request,
+        "advisor/shortlist.html",
+        {"sl": sl, "items": _items(sl), "owner": False, "show_notes": sl.share_notes},
+    )
+    # A revoked link must not live on in a shared cache, nor the page in search engines.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @login_required

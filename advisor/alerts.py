@@ -103,9 +103,21 @@ def edit_search(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def rotate_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new feed or unsubscribe link for the owner's search; the old one stops working."""
+    search = get_object_or_404(SavedSearch, pk=pk, owner=request.user)
+    which = request.POST.get("which", "")
+    if which in services.ROTATABLE:
+        services.saved_search_rotate(search=search, which=which)
+        messages.success(request, _("New link made; the old one no longer works."))
+    return redirect("advisor:saved-edit", pk=search.pk)
+
+
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """The link in every digest: a confirmation page, and the POST that stops the emails."""
-    search = get_object_or_404(SavedSearch, token=token)
+    search = get_object_or_404(SavedSearch, unsubscribe_token=token)
     done = False
     if request.method == "POST":
         search.email_alerts = False

@@ -3,6 +3,7 @@ digest email and the signed webhook (with its delivery log)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import http.client
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from advisor import limits, webhooks
 from advisor.forms import MatchForm
 from advisor.matching import match
-from advisor.models import AccountEmail, Delivery, SavedSearch, SeenRecord
+from advisor.models import AccountEmail, Delivery, SavedSearch, SeenRecord, Shortlist, new_token
 from advisor.validators import one_line
 from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product
@@ -154,7 +155,7 @@ def attempt_webhook(delivery: Delivery) -> bool:
 
 def send_digest_email(search: SavedSearch, records: list[Product | Case]) -> Delivery:
     base = settings.SITE_URL.rstrip("/")
-    unsubscribe = f"{base}/saved/{search.token}/unsubscribe/"
+    unsubscribe = f"{base}/saved/{search.unsubscribe_token}/unsubscribe/"
     lines = [
         _("New records for your saved search “%(name)s”:") % {"name": search.name},
         "",
@@ -336,3 +337,39 @@ def send_password_reset(*, email: str) -> bool:
         subject=_("[SME finance catalogue] Password reset"), body="\n".join(lines), to=[users[0].email]
     ).send()
     return True
+
+
+# --- links that can be taken back: shortlist shares, feed and unsubscribe tokens ---------------
+
+
+def shortlist_share(*, shortlist: Shortlist, share_notes: bool, expires: dt.datetime | None) -> Shortlist:
+    """Share read-only by link (the current one), notes only when asked, until `expires` if given."""
+    if expires is not None and expires <= timezone.now():
+        raise ValidationError(_("Choose a date in the future."), code="past")
+    shortlist.shared, shortlist.share_notes, shortlist.share_expires = True, share_notes, expires
+    shortlist.save(update_fields=["shared", "share_notes", "share_expires", "modified"])
+    return shortlist
+
+
+def shortlist_revoke(*, shortlist: Shortlist) -> Shortlist:
+    shortlist.shared = False
+    shortlist.save(update_fields=["shared", "modified"])
+    return shortlist
+
+
+def shortlist_rotate(*, shortlist: Shortlist) -> Shortlist:
+    """A new link; the old one stops working at once (whoever had it loses access)."""
+    shortlist.token = new_token()
+    shortlist.save(update_fields=["token", "modified"])
+    return shortlist
+
+
+ROTATABLE = {"feed": "token", "unsubscribe": "unsubscribe_token"}
+
+
+def saved_search_rotate(*, search: SavedSearch, which: str) -> SavedSearch:
+    """A new feed (`which="feed"`) or unsubscribe link; the old one answers 404 from now on."""
+    field = ROTATABLE[which]
+    setattr(search, field, new_token())
+    search.save(update_fields=[field])
+    return search

@@ -63,6 +63,8 @@ def test_shortlist_with_notes_shared_read_only(rm):
     sl = Shortlist.objects.get(title="杭州某数据公司")
     item = sl.items.get()
     rm.post(f"/shortlists/{sl.pk}/", {f"note-{item.pk}": "利率待确认"})
+    # Shared by the owner's choice, notes included only when ticked.
+    rm.post(f"/shortlists/{sl.pk}/share/", {"action": "share", "share_notes": "on"})
     other = Client()
     shared = other.get(f"/shortlists/shared/{sl.token}/").content.decode()
     assert p.name in shared and "利率待确认" in shared and "<textarea" not in shared
@@ -115,7 +117,10 @@ def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django
     assert len(mail.outbox) == 1
     msg = mail.outbox[0]
     assert msg.to == ["rm1@example.com"] and f"/cases/{case.pk}/" in msg.body
-    assert f"/saved/{search.token}/unsubscribe/" in msg.body and "List-Unsubscribe" in msg.extra_headers
+    assert (
+        f"/saved/{search.unsubscribe_token}/unsubscribe/" in msg.body
+        and "List-Unsubscribe" in msg.extra_headers
+    )
     assert len(calls) == 2  # one webhook, delivered on its second try
     url, body, headers = calls[-1]
     signed = headers["X-Catalogue-Timestamp"].encode() + b"." + body
@@ -136,7 +141,7 @@ def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django
         and f"/cases/{case.pk}/" in feed.content.decode()
     )
     # The unsubscribe link stops the emails.
-    Client().post(f"/saved/{search.token}/unsubscribe/")
+    Client().post(f"/saved/{search.unsubscribe_token}/unsubscribe/")
     search.refresh_from_db()
     assert not search.email_alerts
 
