@@ -327,3 +327,17 @@ ALERTS_WEBHOOK_PORTS = [
 ACCOUNTS_SIGNUP_LIMITS = {"client": (5, 3600), "address": (3, 86400)}
 ACCOUNTS_RESET_LIMITS = {"client": (10, 3600), "address": (1, 3600)}
 ACCOUNTS_CONFIRM_MAX_AGE = int(os.environ.get("ACCOUNTS_CONFIRM_MAX_AGE", str(3 * 86400)))
+# Secrets in URL paths, masked in every log line (catalogue.logmask): each group of these patterns
+# is written as ***. Share, feed, unsubscribe, email-confirmation and password-reset links.
+LOG_MASKED_PATHS = [
+    r"/shortlists/shared/([^/?#\s]+)",
+    r"/saved/([^/?#\s]+)/(?:feed|unsubscribe)",
+    r"/accounts/confirm/([^/?#\s]+)",
+    r"/accounts/reset/([^/?#\s]+)/([^/?#\s]+)",
+]
+LOGGING["filters"]["mask_secrets"] = {"()": "catalogue.logmask.MaskSecretsFilter"}
+LOGGING["handlers"]["console"]["filters"].append("mask_secrets")
+# On the loggers too, so the record is masked before any handler (not only the console) sees it.
+for _logger in ("catalogue.access", "django.request"):
+    LOGGING["loggers"].setdefault(_logger, {}).setdefault("filters", []).append("mask_secrets")
+del _logger
