@@ -1,5 +1,7 @@
 """Saved searches and their alerts: which published records match, which are new, the daily
-digest email and the signed webhook (with its delivery log)."""
+digest email and the signed webhook (with its delivery log); the account writes that guard them
+(confirmed email addresses, password-reset mail) and the links that can be taken back (shortlist
+shares, feed and unsubscribe tokens)."""
 
 from __future__ import annotations
 

@@ -50,6 +50,14 @@ def test_signup_is_rate_limited_per_client(settings):
     r = _signup(Client(), "u9", "u9@example.com")
     assert r.status_code == 429 and not User.objects.filter(username="u9").exists()
     assert "稍后" in r.content.decode()  # "try again later", in the user's language
+    # With no trusted proxy configured, a forged X-Forwarded-For is no way around the limit.
+    r = Client().post(
+        "/accounts/signup/",
+        {"username": "u8", "email": "u8@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert r.status_code == 429
     assert _signup(Client(), "u9", "u9@example.com", ip="198.51.100.8").status_code == 302
 
 
