@@ -1,4 +1,5 @@
-"""Sign up (sign in and out are django.contrib.auth's own views) and shortlists."""
+"""Sign up with email confirmation and a rate-limited password reset (sign in and out are
+django.contrib.auth's own views), and shortlists with links their owners can take back."""
 
 from __future__ import annotations
 
