@@ -7,9 +7,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -22,6 +25,16 @@ PATHS = {
     SavedSearch.Kind.CASES: "/cases/",
     SavedSearch.Kind.MATCH: "/match/",
 }
+
+
+def _back(request: HttpRequest) -> str:
+    """The list or match the search was saved from (same site only), else the account page."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return reverse("advisor:shortlists")
 
 
 class SavedSearchForm(forms.ModelForm):
@@ -49,7 +62,15 @@ def save_search(request: HttpRequest) -> HttpResponse:
         return redirect("advisor:shortlists")
     query = request.POST.get("query", "")[:2000]
     name = (request.POST.get("name") or "").strip()[:120] or f"{SavedSearch.Kind(kind).label} {query[:60]}"
-    search = SavedSearch.objects.create(owner=request.user, kind=kind, query=query, name=name)
+    search = SavedSearch(owner=request.user, kind=kind, query=query, name=name)
+    try:
+        # The default name quotes the query: it is checked like a typed one.
+        search.full_clean()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(_back(request))
+    search.save()
     # What matches today is the baseline: alerts report only what is published from now on.
     services.mark_seen(search, services.current_records(search))
     messages.success(request, _("Search saved. A daily email reports newly published records."))
@@ -82,9 +103,21 @@ def edit_search(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def rotate_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new feed or unsubscribe link for the owner's search; the old one stops working."""
+    search = get_object_or_404(SavedSearch, pk=pk, owner=request.user)
+    which = request.POST.get("which", "")
+    if which in services.ROTATABLE:
+        services.saved_search_rotate(search=search, which=which)
+        messages.success(request, _("New link made; the old one no longer works."))
+    return redirect("advisor:saved-edit", pk=search.pk)
+
+
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """The link in every digest: a confirmation page, and the POST that stops the emails."""
-    search = get_object_or_404(SavedSearch, token=token)
+    search = get_object_or_404(SavedSearch, unsubscribe_token=token)
     done = False
     if request.method == "POST":
         search.email_alerts = False

@@ -6,7 +6,10 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from advisor.validators import refuse_control_characters
 
 
 class Basket(models.Model):
@@ -25,18 +28,51 @@ class Basket(models.Model):
         return f"{self.user} · {len(self.items)}"
 
 
+class AccountEmail(models.Model):
+    """The address an account's owner has shown they read, by following the signed link mailed to
+    it. Alerts and password resets go only to a confirmed address, and only while the account's
+    email is still that address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confirmed_email"
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    confirmed = models.DateTimeField(_("confirmed"))
+
+    class Meta:
+        verbose_name = _("confirmed email address")
+        verbose_name_plural = _("confirmed email addresses")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.email}"
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+class ShortlistQuerySet(models.QuerySet):
+    def shared(self, token: str) -> ShortlistQuerySet:
+        """The shortlist its link names, while its owner shares it and the link has not expired."""
+        return self.filter(token=token, shared=True).filter(
+            models.Q(share_expires__isnull=True) | models.Q(share_expires__gt=timezone.now())
+        )
+
+
 class Shortlist(models.Model):
-    """Products picked for one client, with a note each; readable by anyone holding its link."""
+    """Products picked for one client, with a note each. Its owner may share it read-only by a
+    link (`token`): revocable, rotatable, optionally expiring, notes included only when ticked."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlists")
-    title = models.CharField(_("client or title"), max_length=120)
+    title = models.CharField(_("client or title"), max_length=120, validators=[refuse_control_characters])
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    shared = models.BooleanField(_("shared by link"), default=False)
+    share_notes = models.BooleanField(_("share notes"), default=False)
+    share_expires = models.DateTimeField(_("link expires"), null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+
+    objects = ShortlistQuerySet.as_manager()
 
     class Meta:
         ordering = ["-modified"]
@@ -65,7 +101,8 @@ class ShortlistItem(models.Model):
 
 class SavedSearch(models.Model):
     """A filtered list (products or cases) or a match, kept by its query string, with the alerts
-    it sends: a daily digest email, a signed webhook, and an Atom feed at its token's address."""
+    it sends: a daily digest email (with a link to stop it at `unsubscribe_token`), a signed
+    webhook, and an Atom feed at its token's address."""
 
     class Kind(models.TextChoices):
         PRODUCTS = "products", _("products")
@@ -75,10 +112,12 @@ class SavedSearch(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[refuse_control_characters])
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     query = models.CharField(_("query"), max_length=2000, blank=True)
+    # The feed's address; unsubscribing has its own token, so a feed reader cannot stop the email.
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
+    unsubscribe_token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
     email_alerts = models.BooleanField(_("daily email"), default=True)
     webhook_url = models.URLField(_("webhook URL"), blank=True, max_length=500)
     webhook_secret = models.CharField(max_length=64, default=new_token, editable=False)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("policies.urls")),
     path("", include("insights.urls")),
+    # Before Django's: the rate-limited password reset and the email confirmation pages.
+    path("accounts/", include("advisor.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("advisor.urls")),
 ]

@@ -3,13 +3,13 @@ under the same filters as the lists, each figure linked to the list it counts.""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from catalogue.api.exports import neutralised_csv_lines
 from catalogue.versioning import catalogue_version
 from insights import stats
 from institutions.models import Region
@@ -105,10 +105,7 @@ def chart_csv(request: HttpRequest, chart: str) -> HttpResponse:
         rows = [
             [*row, request.build_absolute_uri(url)] for row, url in zip(found.rows, found.urls, strict=True)
         ]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    # The list exports' writer: a name such as "=HYPERLINK(…)" stays text in a spreadsheet.
+    response = HttpResponse(neutralised_csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{chart}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read the Chinese as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(columns)
-    writer.writerows(rows)
     return response

@@ -53,17 +53,28 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        raw = api_key_issue(obj)
-        self.message_user(
+        # Kept on this request only: response_add shows it in the POST's own response. A message
+        # would travel in the messages cookie, signed but readable by anyone who sees the cookie.
+        request._issued_api_key = api_key_issue(obj)
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue=None):  # noqa: ANN001, ANN201
+        raw = getattr(request, "_issued_api_key", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
             request,
-            format_html(
-                "API key for {}: <code>{}</code> — copy it now: only its hash is stored and it will "
-                "not be shown again.",
-                obj.partner,
-                raw,
-            ),
-            messages.WARNING,
+            "admin/partners/apikey/issued.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "key": obj,
+                "raw_key": raw,
+                "title": _("API key issued"),
+            },
         )
+        # Not kept by any cache, nor by the browser's back/forward history.
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description=_("Revoke selected keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:

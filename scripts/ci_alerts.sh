@@ -26,7 +26,8 @@ export DATABASE_URL="sqlite:///$WORK/alerts.sqlite3"
 export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export CELERY_RESULT_BACKEND="$CELERY_BROKER_URL"
 export EMAIL_HOST=127.0.0.1 EMAIL_PORT=$SMTP_PORT
-export ALERTS_DIGEST_EVERY=5 ALERTS_ALLOW_PRIVATE_WEBHOOKS=1
+# Loopback (ALERTS_ALLOW_PRIVATE_WEBHOOKS) and the receiver's port are allowed for this run only.
+export ALERTS_DIGEST_EVERY=5 ALERTS_ALLOW_PRIVATE_WEBHOOKS=1 ALERTS_WEBHOOK_PORTS="80,443,$HOOK_PORT"
 unset REDIS_URL
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
@@ -34,7 +35,8 @@ PIDS+=($!)
 # aiosmtpd makes the Maildir (tmp/new/cur) itself; it must not exist yet.
 "$PY" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$WORK/mail" >"$WORK/smtp.log" 2>&1 &
 PIDS+=($!)
-# The webhook receiver: records each POST's signature header and body.
+# The webhook receiver: records each POST's signature, timestamp, delivery id and Host headers
+# and its body.
 "$PY" - "$HOOK_PORT" "$WORK/hooks.jsonl" >"$WORK/hook.log" 2>&1 <<'PYEOF' &
 import json, sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -43,7 +45,10 @@ class H(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with open(out, "a") as f:
-            f.write(json.dumps({"sig": self.headers.get("X-Catalogue-Signature-256"), "body": body.decode()}) + "\n")
+            f.write(json.dumps({"sig": self.headers.get("X-Catalogue-Signature-256"),
+                                "ts": self.headers.get("X-Catalogue-Timestamp"),
+                                "delivery": self.headers.get("X-Catalogue-Delivery"),
+                                "host": self.headers.get("Host"), "body": body.decode()}) + "\n")
         self.send_response(204)
         self.end_headers()
 HTTPServer(("127.0.0.1", port), H).serve_forever()
@@ -62,6 +67,7 @@ from advisor.models import SavedSearch
 from products.models import Case, Product
 from institutions.models import Region
 user = User.objects.create_user('ci-rm', 'ci-rm@example.com', 'not-used-ci-password')
+services.confirm_email(token=services.confirmation_token(user))  # as following the mailed link does
 s = SavedSearch.objects.create(owner=user, name='CI 浙江案例', kind='cases', query='province=330000',
                                webhook_url='http://127.0.0.1:$HOOK_PORT/hook')
 services.mark_seen(s, services.current_records(s))
@@ -85,7 +91,7 @@ sleep 6  # another beat tick: it must send nothing new
 
 status=0
 "$PY" - "$WORK" <<'PYEOF' || status=$?
-import email, glob, hashlib, hmac, json, re, sys
+import email, glob, hashlib, hmac, json, re, sys, time
 work = sys.argv[1]
 mails = sorted(glob.glob(f"{work}/mail/new/*"))
 hooks = [json.loads(l) for l in open(f"{work}/hooks.jsonl")] if glob.glob(f"{work}/hooks.jsonl") else []
@@ -96,8 +102,13 @@ body = msg.get_payload(decode=True).decode()
 print("email:", email.header.make_header(email.header.decode_header(msg["Subject"])), "→", msg["To"])
 assert "/unsubscribe/" in body and "/cases/" in body and msg["List-Unsubscribe"]
 assert len(hooks) == 1, f"expected exactly one webhook, got {len(hooks)}"
-want = "sha256=" + hmac.new(secret.encode(), hooks[0]["body"].encode(), hashlib.sha256).hexdigest()
-assert hooks[0]["sig"] == want, "webhook signature does not verify"
+# The receiver's check as documented: HMAC of "timestamp.body", a fresh timestamp, the delivery id
+# signed inside the body.
+hook = hooks[0]
+want = "sha256=" + hmac.new(secret.encode(), f"{hook['ts']}.".encode() + hook["body"].encode(), hashlib.sha256).hexdigest()
+assert hmac.compare_digest(hook["sig"], want), "webhook signature does not verify"
+assert abs(time.time() - int(hook["ts"])) <= 300, "webhook timestamp outside the tolerance"
+assert str(json.loads(hook["body"])["delivery"]) == hook["delivery"], "delivery id not in the signed body"
 print("webhook: signature verified;", len(json.loads(hooks[0]["body"])["records"]), "record(s)")
 PYEOF
 if [ $status -ne 0 ]; then tail -n 30 "$WORK/worker.log" "$WORK/beat.log" "$WORK/smtp.log"; exit $status; fi

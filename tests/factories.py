@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory
 
 from catalogue.models import Document, Status
@@ -210,3 +211,16 @@ class MetricFactory(DjangoModelFactory):
     value = Decimal("1")
     unit = "亿元"
     source = _source(MetricSourceFactory, "metric")
+
+
+def confirmed_user(username: str, email: str | None = None) -> User:
+    """An account whose email address is confirmed, so alerts may be sent to it. Made directly
+    (not through the confirmation link): tests may give several accounts one address, as a
+    database from before confirmation existed could hold them."""
+    from django.utils import timezone
+
+    from advisor.models import AccountEmail
+
+    user = User.objects.create_user(username, email or f"{username}@example.com", "Long-pass-9981")
+    AccountEmail.objects.create(user=user, email=user.email, confirmed=timezone.now())
+    return user

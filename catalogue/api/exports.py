@@ -155,11 +155,17 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def csv_lines(rows: Iterable[dict[str, Any]], cols: list[Column]) -> Iterator[str]:
+def neutralised_csv_lines(header: list[Any], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """CSV text, a line at a time, every cell neutralised: the writer of every CSV we serve (list
+    exports and the insights tables). The BOM first, so spreadsheet programs read UTF-8."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([neutralise(c.header) for c in cols])
+    yield "\ufeff" + writer.writerow([neutralise(v) for v in header])
     for row in rows:
-        yield writer.writerow([neutralise(v) for v in cell_values(row, cols)])
+        yield writer.writerow([neutralise(v) for v in row])
+
+
+def csv_lines(rows: Iterable[dict[str, Any]], cols: list[Column]) -> Iterator[str]:
+    return neutralised_csv_lines([c.header for c in cols], (cell_values(row, cols) for row in rows))
 
 
 def _xlsx_cell(ws: Any, value: Any) -> Any:

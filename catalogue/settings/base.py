@@ -351,3 +351,30 @@ EMAIL_BACKEND = (
 )
 # Webhook targets must be public addresses; only tests and CI's loopback receiver may relax this.
 ALERTS_ALLOW_PRIVATE_WEBHOOKS = os.environ.get("ALERTS_ALLOW_PRIVATE_WEBHOOKS") == "1"
+
+# --- Accounts and alerts: abuse limits (issue 20; advisor app) -----------------------------------
+# Webhook targets: only these ports (a loopback receiver in CI adds its own through the
+# environment). ALERTS_ALLOW_PRIVATE_WEBHOOKS, above, now admits loopback and nothing else private.
+ALERTS_WEBHOOK_PORTS = [
+    int(p) for p in os.environ.get("ALERTS_WEBHOOK_PORTS", "80,443").split(",") if p.strip().isdigit()
+]
+# Sign-up and password reset, as (events, seconds): per client address, and per email address (a
+# sign-up's confirmation mails; one reset mail per address per window, whatever the number of
+# accounts sharing it). A confirmation link is valid for ACCOUNTS_CONFIRM_MAX_AGE seconds.
+ACCOUNTS_SIGNUP_LIMITS = {"client": (5, 3600), "address": (3, 86400)}
+ACCOUNTS_RESET_LIMITS = {"client": (10, 3600), "address": (1, 3600)}
+ACCOUNTS_CONFIRM_MAX_AGE = int(os.environ.get("ACCOUNTS_CONFIRM_MAX_AGE", str(3 * 86400)))
+# Secrets in URL paths, masked in every log line (catalogue.logmask): each group of these patterns
+# is written as ***. Share, feed, unsubscribe, email-confirmation and password-reset links.
+LOG_MASKED_PATHS = [
+    r"/shortlists/shared/([^/?#\s]+)",
+    r"/saved/([^/?#\s]+)/(?:feed|unsubscribe)",
+    r"/accounts/confirm/([^/?#\s]+)",
+    r"/accounts/reset/([^/?#\s]+)/([^/?#\s]+)",
+]
+LOGGING["filters"]["mask_secrets"] = {"()": "catalogue.logmask.MaskSecretsFilter"}
+LOGGING["handlers"]["console"]["filters"].append("mask_secrets")
+# On the loggers too, so the record is masked before any handler (not only the console) sees it.
+for _logger in ("catalogue.access", "django.request"):
+    LOGGING["loggers"].setdefault(_logger, {}).setdefault("filters", []).append("mask_secrets")
+del _logger

@@ -8,10 +8,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
+import socket
 
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 
 from advisor import services, tasks
@@ -23,6 +26,13 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Long-pass-9981"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counters():  # noqa: ANN202
+    cache.clear()  # sign-up rate-limit counters live in the cache
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def rm(client: Client) -> Client:
     r = client.post(
@@ -30,6 +40,11 @@ def rm(client: Client) -> Client:
         {"username": "rm1", "email": "rm1@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert r.status_code == 302
+    # Alerts go only to a confirmed address: follow the link mailed at sign-up.
+    [confirmation] = mail.outbox
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm/\S+)", confirmation.body).group(1)
+    assert Client().post(link).status_code == 200
+    mail.outbox.clear()
     return client
 
 
@@ -48,6 +63,8 @@ def test_shortlist_with_notes_shared_read_only(rm):
     sl = Shortlist.objects.get(title="杭州某数据公司")
     item = sl.items.get()
     rm.post(f"/shortlists/{sl.pk}/", {f"note-{item.pk}": "利率待确认"})
+    # Shared by the owner's choice, notes included only when ticked.
+    rm.post(f"/shortlists/{sl.pk}/share/", {"action": "share", "share_notes": "on"})
     other = Client()
     shared = other.get(f"/shortlists/shared/{sl.token}/").content.decode()
     assert p.name in shared and "利率待确认" in shared and "<textarea" not in shared
@@ -69,6 +86,12 @@ def _new_case_in(province: Region) -> Case:
 
 def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django_capture_on_commit_callbacks):
     province = Region.objects.get(code="330000")
+    # hooks.example resolves to a public address here; nothing connects to it (fake transport).
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))],
+    )
     rm.post("/saved/", {"kind": "cases", "query": "province=330000", "name": "浙江案例"})
     search = SavedSearch.objects.get(name="浙江案例")
     rm.post(
@@ -94,10 +117,14 @@ def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django
     assert len(mail.outbox) == 1
     msg = mail.outbox[0]
     assert msg.to == ["rm1@example.com"] and f"/cases/{case.pk}/" in msg.body
-    assert f"/saved/{search.token}/unsubscribe/" in msg.body and "List-Unsubscribe" in msg.extra_headers
+    assert (
+        f"/saved/{search.unsubscribe_token}/unsubscribe/" in msg.body
+        and "List-Unsubscribe" in msg.extra_headers
+    )
     assert len(calls) == 2  # one webhook, delivered on its second try
     url, body, headers = calls[-1]
-    expected = "sha256=" + hmac.new(search.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    signed = headers["X-Catalogue-Timestamp"].encode() + b"." + body
+    expected = "sha256=" + hmac.new(search.webhook_secret.encode(), signed, hashlib.sha256).hexdigest()
     assert headers["X-Catalogue-Signature-256"] == expected
     assert [r["id"] for r in json.loads(body)["records"]] == [case.pk]
     hook = Delivery.objects.get(search=search, channel="webhook")
@@ -114,7 +141,7 @@ def test_new_case_gives_one_email_and_one_signed_webhook(rm, monkeypatch, django
         and f"/cases/{case.pk}/" in feed.content.decode()
     )
     # The unsubscribe link stops the emails.
-    Client().post(f"/saved/{search.token}/unsubscribe/")
+    Client().post(f"/saved/{search.unsubscribe_token}/unsubscribe/")
     search.refresh_from_db()
     assert not search.email_alerts
 
