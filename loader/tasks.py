@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery import shared_task
@@ -60,8 +61,10 @@ def enqueue_import(import_id: int) -> str:
         import_report_task.delay(import_id)
         return RAN
     try:
-        # No publish retries: a curator waits on this; the periodic check retries instead.
-        import_report_task.apply_async((import_id,), retry=False)
+        # One quick connection attempt and no publish retries: a curator waits on this (kombu's
+        # defaults retry for ~6 s against a refused port); loader.check_imports retries instead.
+        with _connection(app) as conn:
+            import_report_task.apply_async((import_id,), retry=False, connection=conn)
     except Exception:  # kombu OperationalError, redis ConnectionError, socket errors: all "down"
         logger.warning(
             "report import %s: the broker did not take its task; it waits", import_id, exc_info=True
@@ -78,7 +81,18 @@ def workers_answering(timeout: float | None = None) -> int | None:
     if app.conf.task_always_eager:
         return None
     try:
-        replies = app.control.ping(timeout=timeout or settings.REPORT_IMPORT_PING_SECONDS)
+        with _connection(app) as conn:
+            replies = app.control.ping(
+                timeout=timeout or settings.REPORT_IMPORT_PING_SECONDS, connection=conn
+            )
     except Exception:
         return None
     return len(replies or [])
+
+
+@contextmanager
+def _connection(app):
+    """A broker connection made with one short attempt, or the broker's error at once."""
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+        yield conn
