@@ -29,9 +29,16 @@ from loader.services import (
 )
 from products.models import Case
 
-from .test_import import _import, empty_catalogue, media, report_bytes  # noqa: F401  (fixtures)
+from .conftest import REPORT_003
+from .test_import import _import, empty_catalogue, media  # noqa: F401  (fixtures, used by name below)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue", "media")]
+
+
+@pytest.fixture
+def report_bytes(seeds_dir) -> bytes:
+    return (seeds_dir / REPORT_003).read_bytes()
+
 
 SHORT, FULL = "交行张家界分行", "交通银行张家界分行"
 
