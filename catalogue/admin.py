@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -52,7 +52,11 @@ class NamedHistoryHelper(HistoricalRecordContextHelper):
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
+        if isinstance(value, Model):  # the admin asks for related objects already
+            return str(value)
         if value not in (None, "") and isinstance(field, ForeignKey):
+            if not isinstance(value, int | str):  # simple-history's stand-in for a deleted row
+                return str(value)
             related = field.related_model._default_manager.filter(pk=value).first()
             return str(related) if related is not None else _("%(id)s (deleted)") % {"id": value}
         if value not in (None, "") and getattr(field, "choices", None):
