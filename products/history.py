@@ -9,18 +9,28 @@ from django.db.models import ForeignKey, Model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.fields import SkipField
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+
+class _NameField(serializers.CharField):
+    """Present on foreign-key changes only (absent, not null, on other fields)."""
+
+    def get_attribute(self, instance):
+        if self.field_name not in instance:
+            raise SkipField
+        return super().get_attribute(instance)
 
 
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     old = serializers.JSONField(allow_null=True)
     new = serializers.JSONField(allow_null=True)
-    old_name = serializers.CharField(
+    old_name = _NameField(
         allow_null=True, required=False, help_text="A related record's name (institution, product, region)."
     )
-    new_name = serializers.CharField(
+    new_name = _NameField(
         allow_null=True, required=False, help_text="A related record's name (institution, product, region)."
     )
 

@@ -281,9 +281,9 @@ def test_bad_files_fail_clearly_and_import_nothing(empty_catalogue, report_bytes
     assert _records() == before
     path = tmp_path / f"{kind}.bin"
     path.write_bytes(data)
-    with pytest.raises(CommandError, match=says):
+    with pytest.raises(CommandError, match=says), translation.override("en"):
         call_command("import_report", str(path))
-    with pytest.raises(CommandError, match=says):
+    with pytest.raises(CommandError, match=says), translation.override("en"):
         call_command("import_report", str(path), "--dry-run")
     assert _records() == before
 
