@@ -1045,8 +1045,9 @@ def _correct_case(item, values, plain, changed, resolver, user) -> None:
     who, owner = _institution_as_written(resolver, plain.get("institution"))
     if "institution" in changed:
         # The institution as the curator names it: a new branch is again created on acceptance.
-        changed.update({"head_office": who["head_office"], "branch": who["branch"], "as_written": None})
-        changed["institution"] = who["institution"]
+        # The form the curator typed is kept as the new branch's alias, as an issue's would be.
+        changed.update({"head_office": who["head_office"], "branch": who["branch"]})
+        changed.update({"institution": who["institution"], "as_written": who.get("as_written")})
     case = item.record
     if case is None:
         case, new_product = _case_draft(

@@ -96,6 +96,7 @@ def test_a_draft_is_corrected_in_a_typed_form_then_accepted(curator, imported):
     assert re.search(r"1 accepted|已接受 1 条", accepted.content.decode())
     case.refresh_from_db()
     assert case.status == "published" and case.institution.name == "交通银行张家界分行"
+    assert case.institution.aliases.filter(name="交行张家界分行").exists()  # as typed in the form
 
 
 def test_accepting_a_row_of_an_unknown_bank_says_why_not_500(curator, imported):
