@@ -139,7 +139,7 @@ class Command(BaseCommand):
                 )
             )
         else:
-            counts = ", ".join(f"{label} {n}" for label, n in count_items(imp.counts))
+            counts = _(", ").join(f"{label} {n}" for label, n in count_items(imp.counts))
             line = _("import #%(id)s %(status)s: %(counts)s") % {
                 "id": imp.pk,
                 "status": imp.get_status_display(),
