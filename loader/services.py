@@ -8,10 +8,18 @@ field-by-field changes to review. A field a curator changed (django-simple-histo
 by a user, not by the importer) is never overwritten; it is reported as a conflict instead.
 
 A branch the catalogue lacks (交行张家界分行) is not created at import: the draft case points at
-the head office the resolver found and the item keeps the branch as written; accepting the item
-creates the branch under that head office (institutions.services.institution_set_parent). So a
-rejected row leaves no institution behind, and institutions, which have no review state, only
-ever hold accepted names."""
+the institution the resolver found by the name's start, and the item keeps the branch under its
+canonical name (中国… in full: 交通银行张家界分行) with the form as written; accepting the item
+creates the branch under that institution (institutions.services.institution_set_parent) and keeps
+the written form as its alias. So a rejected row leaves no institution behind, institutions, which
+have no review state, only ever hold accepted names, and the next issue finds the branch whichever
+form it writes. A row whose bank is unknown altogether is kept as a flagged item with no draft until
+a curator names a known institution in the review form (import_item_correct).
+
+An import is taken to run once (a conditional UPDATE), so a redelivered task changes nothing; its
+rows are written in one transaction whose progress other processes read from the cache; it ends
+done, needs attention (no case rows, or too many table lines unplaced) or failed, each with what it
+says in every language of the site (loader.messages)."""
 
 from __future__ import annotations
 
