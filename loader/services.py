@@ -9,9 +9,9 @@ by a user, not by the importer) is never overwritten; it is reported as a confli
 
 A branch the catalogue lacks (交行张家界分行) is not created at import: the draft case points at
 the institution the resolver found by the name's start, and the item keeps the branch under its
-canonical name (中国… in full: 交通银行张家界分行) with the form as written; accepting the item
-creates the branch under that institution (institutions.services.institution_set_parent) and keeps
-the written form as its alias. So a rejected row leaves no institution behind, institutions, which
+canonical name (the short name replaced by the bank's full one: 交通银行张家界分行) and the form as
+written; accepting the item creates the branch under that institution
+(institutions.services.institution_set_parent) and keeps the written form as its alias. So a rejected row leaves no institution behind, institutions, which
 have no review state, only ever hold accepted names, and the next issue finds the branch whichever
 form it writes. A row whose bank is unknown altogether is kept as a flagged item with no draft until
 a curator names a known institution in the review form (import_item_correct).
