@@ -9,7 +9,7 @@ PORT ?= 8000
 DEV := $(if $(SECRET_KEY),,DEBUG=1)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve test lint format install lock migrate load worker clean bench
+.PHONY: help run serve test lint format install lock migrate load import worker clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ migrate: install ## apply database migrations
 
 load: migrate ## load (or refresh) the curated catalogue from fixtures/; curators' edits are kept
 	$(DEV) $(PY) manage.py load_catalogue
+
+# An issue of the monthly report (its PDF or UTF-8 text) → drafts to review in the admin; runs here,
+# in this process (IMPORT_ARGS=--background hands it to a worker, IMPORT_ARGS=--dry-run writes nothing).
+import: migrate ## import a monthly report as drafts to review: make import FILE=path/to/issue.pdf
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/issue.pdf (or its UTF-8 .txt)" >&2; exit 2; }
+	$(DEV) $(PY) manage.py import_report "$(FILE)" $(IMPORT_ARGS)
 
 run: migrate ## set everything up and serve on 127.0.0.1:$(PORT) (development: DEBUG on)
 	$(DEV) $(PY) manage.py load_catalogue --if-changed

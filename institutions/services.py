@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from institutions.models import Institution
+from institutions.models import Institution, InstitutionAlias
 
 
 def _descendants(institution: Institution) -> set[int]:
@@ -59,3 +59,16 @@ def institution_set_parent(*, institution: Institution, parent: Institution | No
             branch.head_office = new_root
             branch.save(update_fields=["head_office", "modified"])
     return institution
+
+
+def institution_add_alias(*, institution: Institution, name: str) -> InstitutionAlias | None:
+    """Keep `name` as another name of `institution` (工行 for 中国工商银行, 建行某市分行 for
+    中国建设银行某市分行), so the resolver finds it by either. A name that is already some
+    institution's name or alias is left as it is (an alias names one institution); returns the alias,
+    or None when nothing was added."""
+    name = name.strip()
+    if not name or name == institution.name:
+        return None
+    if Institution.objects.filter(name=name).exists() or InstitutionAlias.objects.filter(name=name).exists():
+        return None
+    return InstitutionAlias.objects.create(institution=institution, name=name)

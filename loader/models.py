@@ -24,6 +24,9 @@ class ReportImport(models.Model):
         PENDING = "pending", _("waiting")
         RUNNING = "running", _("running")
         DONE = "done", _("done")
+        # Finished, but what came in does not look like the whole issue (no case rows, or too many
+        # table lines left unplaced): the reasons say why, and a curator looks before trusting it.
+        ATTENTION = "attention", _("needs attention")
         FAILED = "failed", _("failed")
 
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
@@ -40,6 +43,11 @@ class ReportImport(models.Model):
     )
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     log = models.TextField(_("log"), blank=True)
+    # The log again, each line in every language of the site ({"en": …, "zh-hans": …}), so the
+    # admin shows it in the page's language whoever ran the import.
+    entries = models.JSONField(_("log entries"), default=list, blank=True)
+    # Why an import needs attention (or failed), each as {"en": …, "zh-hans": …}.
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     rows_failed = models.PositiveIntegerField(_("rows failed"), default=0)
@@ -55,6 +63,9 @@ class ReportImport(models.Model):
         verbose_name=_("uploaded by"),
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    # When a worker took it (committed before the import's own transaction, so other processes see
+    # it); a `running` import with no progress long after this has lost its worker.
+    started = models.DateTimeField(_("started"), null=True, blank=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -98,6 +109,13 @@ class ImportItem(models.Model):
     diff = models.JSONField(_("changes"), default=dict, blank=True)
     # field → {"imported": …, "current": …}: a curator changed it after the import; never overwritten.
     conflicts = models.JSONField(_("conflicts"), default=dict, blank=True)
+    # Why a draft looks wrong (loader.flags codes: "new-institution", "amount-outlier" …); `flagged`
+    # is the same as a boolean so the queue can filter on it with one index on every database.
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    flagged = models.BooleanField(_("flagged"), default=False, db_index=True)
+    # field → value a curator typed in the review form before accepting (parsed stays as imported,
+    # so a re-import of the same row is still recognised).
+    corrections = models.JSONField(_("corrections"), default=dict, blank=True)
     decision = models.CharField(
         _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True
     )
@@ -113,7 +131,13 @@ class ImportItem(models.Model):
         verbose_name_plural = _("drafts to review")
 
     def __str__(self) -> str:
-        return f"{self.locator} · {self.parsed.get('product') or self.parsed.get('heading') or ''}"
+        values = self.values
+        return f"{self.locator} · {values.get('product') or values.get('heading') or ''}"
+
+    @property
+    def values(self) -> dict:
+        """The row as it stands for review: what was parsed, with the curator's corrections."""
+        return {**self.parsed, **self.corrections}
 
 
 class FixtureSnapshot(models.Model):

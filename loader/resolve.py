@@ -65,11 +65,12 @@ class Resolver:
             raise CatalogueDataError(f"{where}: unknown institution {name!r}") from None
 
     def institution_as_written(self, name: str | None) -> tuple[Institution | None, bool]:
-        """A name as a document writes it → (institution, exact). Exact: the full name, an alias or
-        a unique short name. Otherwise the longest known name the written one starts with
+        """A name as a document writes it → (institution, exact). Exact: the full name, an alias, a
+        unique short name, or a branch the catalogue holds under its canonical name (建行某市分行 finds
+        中国建设银行某市分行). Otherwise the longest known name the written one starts with
         (交行张家界分行 → 交行 → 交通银行), so a branch the catalogue lacks still finds its bank;
-        `exact` is then False and the caller decides what to do with the branch. An ambiguous
-        short name is never a prefix match (it names no one bank)."""
+        `exact` is then False and the caller decides what to do with the branch (see
+        `branch_as_written`). An ambiguous short name is never a prefix match (it names no one bank)."""
         if not name:
             return None, False
         if not self._institutions_loaded:
@@ -77,10 +78,52 @@ class Resolver:
         found = self.institutions.get(name)
         if found is not None:
             return found, True
-        known = [k for k in self.institutions if name.startswith(k)]
-        if not known:
+        key = self._known_prefix(name)
+        if key is None:
             return None, False
-        return self.institutions[max(known, key=len)], False
+        parent = self.institutions[key]
+        canonical = self.institutions.get(parent.name + name[len(key) :])
+        if canonical is not None:
+            return canonical, True
+        return parent, False
+
+    def branch_as_written(self, name: str | None) -> tuple[Institution, str] | None:
+        """A branch the catalogue lacks → (the institution it belongs under, its canonical name): the
+        known short name or alias it starts with replaced by that institution's full name
+        (建行某市分行 → 中国建设银行某市分行), so a later issue writing either form finds one branch.
+        None when the name is known as written, or when not even its bank is."""
+        found, exact = self.institution_as_written(name)
+        if found is None or exact:
+            return None
+        key = self._known_prefix(name or "")
+        return found, found.name + (name or "")[len(key or "") :]
+
+    def head_offices_named_in(self, text: str | None) -> set[int]:
+        """Ids of the head offices of the known names written in `text`, a name inside a longer known one
+        not counted (中国银行 inside 中国银行某分行 names one bank). Two or more: two institutions
+        run together in one cell."""
+        if not text:
+            return set()
+        if not self._institutions_loaded:
+            self.refresh_institutions()
+        spans: list[tuple[int, int, Institution]] = []
+        for known, inst in self.institutions.items():
+            if len(known) < 2:
+                continue
+            start = text.find(known)
+            while start >= 0:
+                spans.append((start, start + len(known), inst))
+                start = text.find(known, start + 1)
+        outer = [
+            (a, b, i)
+            for a, b, i in spans
+            if not any(c <= a and b <= d and (d - c) > (b - a) for c, d, _j in spans)
+        ]
+        return {i.head_office_id or i.pk for _a, _b, i in outer}
+
+    def _known_prefix(self, name: str) -> str | None:
+        known = [k for k in self.institutions if name.startswith(k)]
+        return max(known, key=len) if known else None
 
     def head_office(self, name: str | None) -> Institution | None:
         """The head office of the institution a written name resolves to (itself for a head office)."""

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from catalogue.admin import PublishableAdmin, SourceInline
+from catalogue.admin import NamedHistoryAdmin, PublishableAdmin, SourceInline
 from institutions.admin import RegionInUseFilter
 from policies.models import Policy, PolicySource, Topic
 
@@ -17,7 +16,7 @@ class PolicySourceInline(SourceInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(SimpleHistoryAdmin, PublishableAdmin):
+class PolicyAdmin(NamedHistoryAdmin, PublishableAdmin):
     list_display = ["heading", "issuer", "level", "province", "issued_date", "status"]
     list_filter = ["status", "level", "topics", "themes", RegionInUseFilter]
     search_fields = ["key", "heading", "document_title", "issuer__name", "summary", "sources__excerpt"]

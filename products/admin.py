@@ -5,9 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from catalogue.admin import PublishableAdmin, SourceInline
+from catalogue.admin import NamedHistoryAdmin, PublishableAdmin, SourceInline
 from institutions.admin import CityInUseFilter, RegionInUseFilter
 from products.models import Case, CaseSource, Category, Product, ProductSource, ProductTerm, Theme
 
@@ -138,7 +137,7 @@ class CaseInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(SimpleHistoryAdmin, PublishableAdmin):
+class ProductAdmin(NamedHistoryAdmin, PublishableAdmin):
     list_display = ["name", "institution", "category", "status", "modified"]
     list_filter = ["status", "category", "themes", "institution__kind", "name_is_descriptive"]
     search_fields = ["key", "name", "institution__name", "description", "sources__excerpt"]
@@ -153,7 +152,7 @@ class CaseSourceInline(SourceInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin, PublishableAdmin):
+class CaseAdmin(NamedHistoryAdmin, PublishableAdmin):
     list_display = ["product", "institution", "date", "amount", "currency", "province", "city", "status"]
     form = CaseForm
     list_filter = ["status", "product__category", "currency", RegionInUseFilter, CityInUseFilter, "date"]

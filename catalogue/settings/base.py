@@ -378,3 +378,20 @@ LOGGING["handlers"]["console"]["filters"].append("mask_secrets")
 for _logger in ("catalogue.access", "django.request"):
     LOGGING["loggers"].setdefault(_logger, {}).setdefault("filters", []).append("mask_secrets")
 del _logger
+
+# --- Report imports (loader): review queue, honest results, workers that die -------------------
+# An import whose tables leave more than this share of their lines unplaced ends as "needs
+# attention" instead of "done".
+REPORT_IMPORT_UNPLACED_SHARE = float(os.environ.get("REPORT_IMPORT_UNPLACED_SHARE", "0.03"))
+# A running import with no progress for this long has lost its worker: marked failed (by the beat
+# task loader.check_imports and whenever the admin lists imports). An import takes seconds.
+REPORT_IMPORT_STALE_MINUTES = int(os.environ.get("REPORT_IMPORT_STALE_MINUTES", "30"))
+# An import still waiting this long after upload is sent to the workers again (its task never
+# reached the broker); a second delivery is harmless.
+REPORT_IMPORT_RESEND_MINUTES = int(os.environ.get("REPORT_IMPORT_RESEND_MINUTES", "5"))
+# How long `import_report --background` and the admin wait for a worker to answer a ping.
+REPORT_IMPORT_PING_SECONDS = float(os.environ.get("REPORT_IMPORT_PING_SECONDS", "2"))
+CELERY_BEAT_SCHEDULE["loader-check-imports"] = {
+    "task": "loader.check_imports",
+    "schedule": 60.0 * int(os.environ.get("REPORT_IMPORT_CHECK_EVERY_MINUTES", "5")),
+}

@@ -64,6 +64,11 @@ def _import_on_a_worker(data: bytes) -> None:
         try:
             with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
                 result = import_report_task.delay(imp.pk).get(timeout=180)
+                items_after_first = ImportItem.objects.filter(report_import=imp).count()
+                # Delivered again (acks_late after a worker died): the import is taken once only.
+                again = import_report_task.delay(imp.pk).get(timeout=180)
+                assert again["status"] == result["status"]
+                assert ImportItem.objects.filter(report_import=imp).count() == items_after_first
             imp.refresh_from_db()
             assert result["id"] == imp.pk and result["status"] == imp.status == ReportImport.Status.DONE, (
                 imp.log

@@ -36,3 +36,29 @@ def test_load_task_on_a_real_worker():
     # The catalogue loaded at session start is already there: the worker finds nothing to change.
     assert result["created"]["product"] == 0 and result["updated"]["product"] == 0
     assert result["created"]["region"] == 0
+
+
+@pytest.mark.django_db
+def test_check_imports_resends_waiting_imports_and_fails_dead_ones(seeds_dir, tmp_path, settings):
+    """The beat task: an import whose task never reached the broker runs now (inline here); one
+    whose worker died is failed with the reason."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from loader.models import ReportImport
+    from loader.services import report_import_create
+    from loader.tasks import check_imports_task
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    data = (seeds_dir / "003_6aa2ce7c6a878419.txt").read_bytes()
+    waiting = report_import_create(file=ContentFile(data, name="waiting.txt"))
+    dead = report_import_create(file=ContentFile(data, name="dead.txt"))
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    ReportImport.objects.filter(pk=waiting.pk).update(created=long_ago)
+    ReportImport.objects.filter(pk=dead.pk).update(status="running", started=long_ago)
+    assert check_imports_task.delay().get() == {"failed": 1, "sent again": 1}
+    waiting.refresh_from_db()
+    dead.refresh_from_db()
+    assert waiting.status in ("done", "attention") and dead.status == "failed"

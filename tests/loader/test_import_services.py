@@ -1,0 +1,238 @@
+"""loader.services through its functions: branches under their canonical names with the written form
+as alias, accepting what was written differently, rows of unknown institutions, a curator's
+correction, needs attention, a run taken once, and imports whose worker died."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from catalogue.models import Status
+from institutions.models import Institution, Region
+from loader import services
+from loader.models import ImportItem, ReportImport
+from loader.resolve import Resolver
+from loader.services import (
+    CORRECTION_REASON,
+    ReportImportError,
+    import_item_accept,
+    import_item_correct,
+    report_import_create,
+    report_import_run,
+    report_imports_fail_stale,
+)
+from products.models import Case
+
+from .conftest import REPORT_003
+from .test_import import _import, empty_catalogue, media  # noqa: F401  (fixtures, used by name below)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_catalogue", "media")]
+
+
+@pytest.fixture
+def report_bytes(seeds_dir) -> bytes:
+    return (seeds_dir / REPORT_003).read_bytes()
+
+
+SHORT, FULL = "交行张家界分行", "交通银行张家界分行"
+
+
+def _branch_item(imp: ReportImport) -> ImportItem:
+    return ImportItem.objects.get(report_import=imp, kind="case", parsed__as_written=SHORT)
+
+
+def _edition(monkeypatch, locator: str, institution: str) -> None:
+    """The next import reads a corrected edition whose row `locator` writes `institution` (the cell
+    is broken across lines in the text, so the edition is made on the parsed row)."""
+    real = services.read_report
+
+    def corrected(data):
+        text, report = real(data)
+        for case in report.cases:
+            if case.locator == locator:
+                case.institution = institution
+        return text, report
+
+    monkeypatch.setattr(services, "read_report", corrected)
+
+
+def test_a_new_branch_gets_its_full_name_and_keeps_the_written_one_as_alias(report_bytes, monkeypatch):
+    imp = _import(report_bytes)
+    item = _branch_item(imp)
+    assert item.parsed["institution"] == item.parsed["branch"] == FULL
+    assert "new-institution" in item.flags and item.flagged
+    assert not Institution.objects.filter(name=FULL).exists()  # institutions only hold accepted names
+    import_item_accept(item=item)
+    branch = Institution.objects.get(name=FULL)
+    assert branch.kind == Institution.Kind.BRANCH
+    assert branch.parent.name == branch.head_office.name == "交通银行"
+    assert list(branch.aliases.values_list("name", flat=True)) == [SHORT]
+    assert Case.objects.get(pk=item.record_id).institution == branch
+    resolver = Resolver()
+    for written in (SHORT, FULL):
+        assert resolver.institution_as_written(written) == (branch, True)
+
+    # A corrected edition writing the branch in full finds the same branch: nothing to review.
+    _edition(monkeypatch, item.locator, FULL)
+    again = _import(report_bytes + b"\n", name="003-full-names.txt")
+    assert again.status == ReportImport.Status.DONE, again.log
+    assert not again.items.filter(locator=item.locator).exists()
+    assert Institution.objects.filter(name__endswith="张家界分行").count() == 1
+
+
+def test_accepting_an_update_written_differently_resolves_it_and_never_fails(report_bytes, monkeypatch):
+    """Issue 18: a corrected edition writing a branch in full answered HTTP 500 (IntegrityError:
+    products_case.institution_id NOT NULL) when the branch was stored under its short name."""
+    imp = _import(report_bytes)
+    item = _branch_item(imp)
+    import_item_accept(item=item)
+    # As the importer stored new branches before: under the short name, with no alias.
+    legacy = Institution.objects.get(name=FULL)
+    legacy.aliases.all().delete()
+    legacy.name = SHORT
+    legacy.save()
+
+    _edition(monkeypatch, item.locator, FULL)
+    again = _import(report_bytes + b"\n", name="003-v2.txt")
+    (change,) = again.items.filter(locator=item.locator)
+    assert change.action == ImportItem.Action.UPDATE
+    assert change.diff["institution"] == [SHORT, FULL]
+    import_item_accept(item=change)
+    case = Case.objects.get(pk=item.record_id)
+    assert case.institution.name == FULL and case.institution.head_office.name == "交通银行"
+    assert case.status == Status.PUBLISHED
+
+
+def test_an_update_naming_an_unknown_institution_is_refused_with_the_reason(report_bytes, monkeypatch):
+    imp = _import(report_bytes)
+    item = _branch_item(imp)
+    import_item_accept(item=item)
+    _edition(monkeypatch, item.locator, "某某不存在的合作社")
+    again = _import(report_bytes + b"\n", name="003-v3.txt")
+    (change,) = again.items.filter(locator=item.locator)
+    with pytest.raises(ReportImportError, match="某某不存在的合作社"):
+        import_item_accept(item=change)
+    change.refresh_from_db()
+    assert change.decision == ImportItem.Decision.PENDING
+    assert Case.objects.get(pk=item.record_id).institution.name == FULL
+
+
+def test_a_row_of_an_unknown_bank_is_kept_flagged_then_corrected_and_accepted(report_bytes):
+    user = get_user_model().objects.create_user("curator", is_staff=True)
+    imp = _import(report_bytes)
+    item = ImportItem.objects.filter(report_import=imp, kind="case", record_id=None).first()
+    assert item.flags[-1:] == ["unknown-institution"] or "unknown-institution" in item.flags
+    assert item.parsed["head_office"] is None and item.parsed["institution"]
+
+    with pytest.raises(ValidationError) as refused:
+        import_item_correct(item=item, values={**_case_values(item), "institution": "无此银行"}, user=user)
+    assert "institution" in refused.value.message_dict
+    hunan, changsha = Region.objects.get(code="430000"), Region.objects.get(code="330100")
+    with pytest.raises(ValidationError) as places:
+        import_item_correct(
+            item=item, values={**_case_values(item), "province": hunan, "city": changsha}, user=user
+        )
+    assert "city" in places.value.message_dict
+
+    values = {**_case_values(item), "institution": "兴业银行测试分行", "amount": Decimal("120000000")}
+    import_item_correct(item=item, values=values, user=user)
+    item.refresh_from_db()
+    case = item.record
+    assert case is not None and case.status == Status.DRAFT and case.amount == Decimal("120000000.00")
+    assert item.parsed["head_office"] is None  # what was parsed stays as parsed
+    assert item.corrections["institution"] == "兴业银行测试分行" and item.values["head_office"] == "兴业银行"
+    assert "unknown-institution" not in item.flags and "new-institution" in item.flags
+    latest = case.history.latest()
+    assert latest.history_user == user and latest.history_change_reason == CORRECTION_REASON
+
+    import_item_accept(item=item, user=user)
+    case.refresh_from_db()
+    assert case.status == Status.PUBLISHED and case.institution.name == "兴业银行测试分行"
+    assert case.institution.head_office.name == "兴业银行"
+
+
+def test_a_correction_is_the_curators_and_is_checked_again(report_bytes):
+    user = get_user_model().objects.create_user("curator", is_staff=True)
+    imp = _import(report_bytes)
+    item = ImportItem.objects.filter(report_import=imp, kind="case").exclude(record_id=None).first()
+    values = {**_case_values(item), "product": "数据资产质押贷款", "client": "给辖内居民"}
+    import_item_correct(item=item, values=values, user=user)
+    item.refresh_from_db()
+    case = Case.objects.get(pk=item.record_id)
+    assert case.product.name == "数据资产质押贷款" and case.client == "给辖内居民"
+    assert {"category-name", "client"} <= set(item.flags)
+    # The importer treats the corrected fields as a curator's: a re-import does not overwrite them.
+    assert {"client"} <= services.curator_changed_fields(case)
+
+
+def _case_values(item: ImportItem) -> dict:
+    v = item.values
+    return {
+        "institution": v["institution"],
+        "product": v["product"],
+        "date": dt.date.fromisoformat(v["date"]) if v.get("date") else None,
+        "amount": Decimal(v["amount"]) if v.get("amount") else None,
+        "currency": v.get("currency") or ("CNY" if v.get("amount") else ""),
+        "client": v.get("client") or "",
+        "province": Region.objects.filter(name=v.get("province"), level="province").first(),
+        "city": Region.objects.filter(name=v.get("city"), level="city").first(),
+    }
+
+
+@pytest.mark.parametrize(("unplaced", "status"), [(31, "attention"), (30, "done")])
+def test_unplaced_table_lines_over_three_percent_need_attention(report_bytes, monkeypatch, unplaced, status):
+    real = services.read_report
+
+    def read_with_tables(data):
+        text, report = real(data)
+        report.table_lines, report.unplaced_table_lines = 1000, unplaced
+        return text, report
+
+    monkeypatch.setattr(services, "read_report", read_with_tables)
+    imp = _import(report_bytes)
+    assert imp.status == status
+    assert imp.counts["table lines"] == 1000 and imp.counts["unplaced table lines"] == unplaced
+    if status == "attention":
+        (reason,) = imp.reasons
+        assert "31 of the 1000 lines" in reason["en"] and "3%" in reason["en"]
+        assert "31" in reason["zh-hans"] and "需要" not in reason["en"] and reason["zh-hans"] != reason["en"]
+    else:
+        assert imp.reasons == []
+
+
+def test_a_run_is_taken_once_so_a_redelivery_changes_nothing(report_bytes):
+    imp = report_import_create(file=ContentFile(report_bytes, name="003.txt"))
+    first = report_import_run(import_id=imp.pk)
+    assert first.status == ReportImport.Status.DONE
+    items, started = ImportItem.objects.count(), first.started
+    again = report_import_run(import_id=imp.pk)  # the broker delivers the task a second time
+    assert again.status == ReportImport.Status.DONE and again.started == started
+    assert ImportItem.objects.count() == items
+
+    # Still running elsewhere (fresh): left alone. Its worker died long ago: taken and run.
+    other = report_import_create(file=ContentFile(report_bytes, name="003-b.txt"))
+    ReportImport.objects.filter(pk=other.pk).update(status="running", started=timezone.now())
+    assert report_import_run(import_id=other.pk).status == ReportImport.Status.RUNNING
+    ReportImport.objects.filter(pk=other.pk).update(started=timezone.now() - dt.timedelta(hours=2))
+    assert report_import_run(import_id=other.pk).status == ReportImport.Status.DONE
+
+
+def test_a_running_import_whose_worker_died_is_failed_with_the_reason(report_bytes, settings):
+    settings.REPORT_IMPORT_STALE_MINUTES = 30
+    dead = report_import_create(file=ContentFile(report_bytes, name="dead.txt"))
+    alive = report_import_create(file=ContentFile(report_bytes, name="alive.txt"))
+    now = timezone.now()
+    ReportImport.objects.filter(pk=dead.pk).update(status="running", started=now - dt.timedelta(minutes=31))
+    ReportImport.objects.filter(pk=alive.pk).update(status="running", started=now - dt.timedelta(minutes=5))
+    assert report_imports_fail_stale() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == ReportImport.Status.FAILED and alive.status == ReportImport.Status.RUNNING
+    assert "no progress for 30 minutes" in dead.reasons[0]["en"] and "30" in dead.reasons[0]["zh-hans"]
+    assert dead.finished is not None
