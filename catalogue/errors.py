@@ -34,15 +34,16 @@ def _problem(request: HttpRequest, slug: str, status: int, detail: str) -> HttpR
     return problem_response(request, slug, status, detail)
 
 
-def _page(request: HttpRequest, template: str, status: int) -> HttpResponse:
-    body = loader.render_to_string(template, {"status": status}, request)
+def _page(request: HttpRequest, template: str, status: int, reason: str = "") -> HttpResponse:
+    body = loader.render_to_string(template, {"status": status, "reason": reason}, request)
     return HttpResponse(body, status=status)
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception | None = None, reason: str = "") -> HttpResponse:
+    """The bad-request page; `reason` says what to fix when the caller knows (a refused field)."""
     if request.path.startswith(API_PREFIX):
         return _problem(request, "bad-request", 400, _("The request was not understood."))
-    return _page(request, "400.html", 400)
+    return _page(request, "400.html", 400, reason)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 LANG_PARAM = "lang"
 API_PREFIX = "/api/"
@@ -123,4 +124,5 @@ class ControlCharactersMiddleware:
             )
         from catalogue.errors import bad_request
 
-        return bad_request(request)
+        reason = _("%(field)s: control characters (such as a NUL byte or a line break) are not allowed.")
+        return bad_request(request, reason=reason % {"field": field})
