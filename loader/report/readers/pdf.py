@@ -44,6 +44,8 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Glyphs whose text layer says nothing: pdfminer's unmapped "(cid:N)", the Private Use Area,
 # the replacement character, C0/C1 controls.
 UNREADABLE = re.compile(r"^\(cid:\d+\)$|^[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f]$")
+# Closing punctuation that CJK line breaking lets hang past the right edge of a column.
+HANGING = set("，。、；：？！”’）》」』】〉,.;:?!)\"'")
 # What pdfium's text holds that is no glyph: its marks for a soft hyphen / line-end hyphen.
 PDFIUM_MARKS = {"\ufffe", "\uffff", "\u00ad", "\u0002"}
 # The commonest characters of any Chinese prose (and of this report): a text layer mapped to the
@@ -127,6 +129,7 @@ class _Table:
     header_line: int = 0
     body: list[_Line] = field(default_factory=list)  # the lines of its rows (ruleless)
     widest: list[float] = field(default_factory=list)  # right edge of each column's text
+    hung: list[float] = field(default_factory=list)  # the same, of lines ending in punctuation
 
 
 def read_pdf(data: bytes) -> Layout:
@@ -578,16 +581,23 @@ def _grid_tail(table: _Table, grid: _Grid, objs: list, i: int, out: list) -> int
     if first.top - grid.bbox[3] > 1.5 * first.size or first.x0 < grid.bbox[0] or first.x1 > grid.bbox[2]:
         return 0
     table.gutters = [(x - 1.0, x + 1.0) for x in grid.xs[1:]]
-    return _take_rows(table, objs, i, out, join_first=False)
+    # reportlab sets only the one row it splits there: the lines are that row, not rows to split
+    return _take_rows(table, objs, i, out, join_first=False, one_row=True)
 
 
 def _widen(table: _Table, rows: list[list[list[_Line]]]) -> None:
-    """Track the right edge of each column's text: a line reaching it is full (the cell wraps)."""
+    """Track the right edge of each column's text: a line reaching it is full (the cell wraps).
+    Lines ending in closing punctuation are left out: it may hang past the edge, which would
+    make every other line look short."""
     for cells in rows:
         table.widest += [0.0] * (len(cells) - len(table.widest))
+        table.hung += [0.0] * (len(cells) - len(table.hung))
         for k, cell in enumerate(cells):
             for ln in cell:
-                table.widest[k] = max(table.widest[k], ln.x1)
+                if ln.text[-1] in HANGING:
+                    table.hung[k] = max(table.hung[k], ln.x1)
+                else:
+                    table.widest[k] = max(table.widest[k], ln.x1)
 
 
 def _full_at(table: _Table, row: _Row, k: int, *, ended: bool = True) -> bool:
@@ -595,7 +605,9 @@ def _full_at(table: _Table, row: _Row, k: int, *, ended: bool = True) -> bool:
     cell = row.cells[k]
     if not cell or (ended and SENTENCE_END.search(cell[-1].text)):
         return False
-    return cell[-1].x1 >= table.widest[k] - 1.5 * cell[-1].size
+    # a wrapped line stops short of the edge by less than the glyph that did not fit
+    edge = table.widest[k] or table.hung[k]
+    return cell[-1].x1 >= edge - 1.5 * cell[-1].size
 
 
 def _continues(table: _Table, prev: _Row, row: _Row) -> bool:
@@ -612,11 +624,11 @@ def _continues(table: _Table, prev: _Row, row: _Row) -> bool:
 
 
 def _goes_on(table: _Table, prev: _Row, row: _Row) -> bool:
-    """A line in a table whose gaps say nothing goes on in the row above when its first cell is
-    empty, or when every cell it writes in was wrapped (ends in a full line, no sentence end)."""
-    if not row.cells[0]:
-        return True
-    return all(_full_at(table, prev, k) for k, cell in enumerate(row.cells) if cell)
+    """A line in a table whose gaps say nothing (no padding between rows) goes on in the row above
+    unless it writes in a column whose cell there is complete (its last line short, or ending a
+    sentence): that cell is done, so this is the next row's. A cell not started yet is one set
+    lower in its row (centred or at the bottom)."""
+    return not any(prev.cells[k] and not _full_at(table, prev, k) for k, cell in enumerate(row.cells) if cell)
 
 
 def _merge(prev: _Row, row: _Row) -> None:
@@ -675,7 +687,9 @@ def _start_ruleless(caption: _Line, objs: list, i: int, out: list) -> _Table | N
     return table
 
 
-def _take_rows(table: _Table, objs: list, i: int, out: list, *, join_first: bool = True) -> int:
+def _take_rows(
+    table: _Table, objs: list, i: int, out: list, *, join_first: bool = True, one_row: bool = False
+) -> int:
     """The lines of a table without rules from objs[i:] on one page, as rows (the first its header
     when the table starts here); returns how many lines it took, 0 when none fit. Rows split at
     vertical gaps wider than those inside a cell or, when the gaps are all alike, where the first
@@ -704,12 +718,15 @@ def _take_rows(table: _Table, objs: list, i: int, out: list, *, join_first: bool
     table.source_lines += len(lines)
     table.body += lines
     threshold = _row_gap(table.body)
+    gaps = _gaps(lines)
     parts = [_Row(_split(table, [line]), line.page) for line in lines]
     _widen(table, [p.cells for p in parts])
     rows = parts[:1]
     for k in range(1, len(parts)):
-        if threshold is not None:
-            new = lines[k].top - lines[k - 1].bottom > threshold
+        if one_row:
+            new = False
+        elif threshold is not None:
+            new = gaps[k] > threshold
         else:
             new = not _goes_on(table, rows[-1], parts[k])
         if new:
@@ -731,11 +748,26 @@ def _take_rows(table: _Table, objs: list, i: int, out: list, *, join_first: bool
     return len(lines)
 
 
+def _gaps(lines: list[_Line]) -> list[float]:
+    """The white space above each line down to the lowest glyph of the lines before it on its page
+    (negative when it overlaps them: cells set at different heights); inf on a new page."""
+    out = []
+    floor = None
+    for line in lines:
+        if floor is None or line.page != floor[0]:
+            out.append(math.inf)
+            floor = (line.page, line.bottom)
+        else:
+            out.append(line.top - floor[1])
+            floor = (line.page, max(floor[1], line.bottom))
+    return out
+
+
 def _row_gap(lines: list[_Line]) -> float | None:
-    """The gap above which a new row starts: the middle of the widest jump between the gaps of
-    consecutive lines (line spacing inside a cell vs. padding between rows); None when there is no
-    clear jump."""
-    gaps = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:], strict=False) if a.page == b.page)
+    """The gap above which a new row starts: the middle of the widest jump between the gaps above
+    lines (line spacing inside a cell vs. padding between rows); None when there is no clear
+    jump."""
+    gaps = sorted(g for g in _gaps(lines) if 0 <= g < math.inf)  # overlaps: cells set apart, no row break
     if len(gaps) < 2:
         return None
     jump, at = max((b - a, k) for k, (a, b) in enumerate(zip(gaps, gaps[1:], strict=False)))
