@@ -327,3 +327,23 @@ def test_speed():
     assert layout.pages >= 20
     assert len(layout.tables[0].rows) == 600
     assert elapsed < 15, elapsed
+
+
+@pytest.mark.parametrize("style", ["grid", "booktabs", "serial", "centred", "plain"])
+def test_corpus_tables_read_row_for_row(style, corpus, seeds_dir):
+    """003's tables set in each corpus style (tests/loader/corpus): the reader's own rows, table by
+    table, against the corpus's, cells equal once whitespace is removed. Columns are matched by
+    their header, since serial adds 序号 and centred puts the description first."""
+    from tests.loader.corpus.extract import extract_issue
+
+    data = corpus(f"pdf-{style}")
+    started = time.perf_counter()
+    layout = read_pdf(data)
+    elapsed = time.perf_counter() - started
+    read = {t.number: t for t in layout.tables}
+    for expected in extract_issue(seeds_dir).tables:
+        table = read[expected.number]
+        columns = [table.header.index(_squash(name)) for name in expected.header]
+        got = [[_squash(row.cells[k]) for k in columns] for row in table.rows]
+        assert got == [[_squash(c) for c in row.cells] for row in expected.rows], f"表{expected.number}"
+    assert elapsed < 30, elapsed
