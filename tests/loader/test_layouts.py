@@ -2,7 +2,8 @@
 
 Each variant goes the way an upload goes: bytes → read_issue → parse_report → report_preview,
 then against the curated fixtures (measure.py). One line per variant is printed, so CI logs
-carry the figures. Variants fail until a reader handles their layout: that is the point."""
+carry the figures. Variants fail until a reader handles their layout: that is the point. The
+"tabs" variant is the control: the corpus set back in 003's own layout must score as 003 does."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ completed from the description (_complete_bank).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -321,19 +322,29 @@ def paragraphs(cell: str) -> list[str]:
     return [p for p in cell.split("\n") if p.strip()]
 
 
+DATE = re.compile(r"(\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]")
+
+
 def _abridge(blocks: list[str | Table]) -> list[str | Table]:
     """Keep what the parsers and the measure read, cut long analysis:
-    - tables, headings, table-of-contents lines (short), and every numbered item of 第三章第一节
-      and 第五章 with the first lines of its body up to 400 characters (a policy's date is
-      read from there);
+    - tables, headings and table-of-contents lines (short) always;
+    - every numbered item of 第三章第一节 and 第五章 with its body up to the sentence that holds
+      its first date (a policy's date is the first one in the body's first 400 characters),
+      or its first sentence past 120 characters when it has none;
     - elsewhere the first paragraph after each heading, cut at a sentence end near 160 chars."""
     out: list[str | Table] = []
     budget = 0  # characters of body still to keep under the current heading
-    in_items = False
     chapter = ""
     section = 0
+    item_body: list[str] = []  # the current item's body lines, kept once the item ends
+
+    def flush() -> None:
+        out.extend(_item_body(item_body))
+        item_body.clear()
+
     for b in blocks:
         if isinstance(b, Table):
+            flush()
             out.append(b)
             budget = 0
             continue
@@ -345,22 +356,19 @@ def _abridge(blocks: list[str | Table]) -> list[str | Table]:
             section = "一二三四五六七八九十".index(m.group(1)[0]) + 1
         in_items = (chapter.startswith("第三章") and section == 1) or chapter.startswith("第五章")
         is_heading = bool(HEADING.match(t)) and len(t) <= 90 and not t.endswith("。")
-        if in_items and (CHAPTER.match(t) or SECTION.match(t) or (is_heading and ITEM.match(t))):
-            out.append(t)
-            budget = 400
+        if in_items:
+            if CHAPTER.match(t) or SECTION.match(t) or (is_heading and ITEM.match(t)):
+                flush()
+                out.append(t)
+            else:
+                item_body.append(t)
             continue
-        if not in_items and (is_heading or len(t) <= 40):
+        flush()
+        if is_heading or len(t) <= 40:
             out.append(t)
             budget = 160
             continue
         if budget <= 0:
-            continue
-        if in_items:
-            # Whole up to the budget, then to the next sentence end: the first 400 characters of
-            # an item's body, where its date is read, are never cut.
-            ends = [m.end() for m in re.finditer(r"[。;;]", t) if m.end() >= budget]
-            out.append(t[: ends[0]] if ends else t)
-            budget -= len(t)
             continue
         cut = t
         if len(t) > budget:
@@ -368,4 +376,27 @@ def _abridge(blocks: list[str | Table]) -> list[str | Table]:
             cut = t[: ends[-1]] if ends else t[:budget]
         out.append(cut)
         budget = 0
+    flush()
+    return out
+
+
+def _item_body(lines: list[str]) -> list[str]:
+    """An item's body cut after the sentence with its first date (sought where the parser seeks
+    it, in the first 400 characters), or after its first sentence past 120 characters. A heading
+    broken across lines (a short tail, 《 still open) is kept whole: it comes first."""
+    if not lines:
+        return []
+    first = " ".join(lines)[:400]
+    m = DATE.search(unicodedata.normalize("NFKC", first))
+    target = m.end() if m else 120
+    out: list[str] = []
+    seen = 0  # characters of the joined body before the current line
+    for line in lines:
+        if seen + len(line) < target:
+            out.append(line)
+            seen += len(line) + 1
+            continue
+        ends = [e.end() for e in re.finditer(r"[。;;]", line) if e.end() >= target - seen]
+        out.append(line[: ends[0]] if ends else line)
+        break
     return out

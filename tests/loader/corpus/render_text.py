@@ -1,5 +1,7 @@
 """003's content as text in other layouts than its own tabs.
 
+- tabs: the corpus in 003's own layout, each row one line of tab-separated cells: the control
+  (a parser that reads 003 should read this; if not, the corpus is wrong, not the layouts);
 - no_tabs: 003's text itself with every tab a single space (cells no longer marked);
 - desc_first: each table row as its description paragraph, then the institution on its own
   line, then the product on its own line;
@@ -22,19 +24,28 @@ def no_tabs(text: str) -> str:
     return text.replace("\t", " ")
 
 
-def _issue_text(issue: Issue, row_lines) -> str:
+def _issue_text(issue: Issue, row_lines, header_sep: str = " ") -> str:
     out = ["", issue.title, "", issue.date, "", issue.publisher, ""]
     for block in issue.blocks:
         if isinstance(block, Table):
-            out += ["", block.caption, "", " ".join(block.header), ""]
+            out += ["", block.caption, "", header_sep.join(block.header)]
             for row in block.rows:
+                if header_sep == " ":
+                    out.append("")  # rows as paragraphs, apart by a blank line
                 out += row_lines(block, row.cells)
-                out.append("")
+            out.append("")
             if block.source:
                 out += [block.source, ""]
         else:
             out.append(block)
     return "\n".join(out) + "\n"
+
+
+def tabs(issue: Issue) -> str:
+    def lines(table: Table, cells: list[str]) -> list[str]:
+        return ["\t".join(" ".join(paragraphs(c)) for c in cells)]
+
+    return _issue_text(issue, lines, header_sep="\t")
 
 
 def desc_first(issue: Issue) -> str:

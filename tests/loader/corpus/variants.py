@@ -8,12 +8,14 @@ from pathlib import Path
 
 from .extract import extract_issue, read_003
 from .render_pdf import render_pdf
-from .render_text import bank_alone, desc_first, no_tabs, pdftotext_layout
+from .render_text import bank_alone, desc_first, no_tabs, pdftotext_layout, tabs
 
-# "003" is the issue's own text; pdf-* are reportlab PDFs by table style; layout-* are
-# `pdftotext -layout` of two of them; the rest are text exports in other shapes.
+# "003" is the issue's own text; "tabs" the corpus set back in 003's own layout (the control);
+# pdf-* are reportlab PDFs by table style; layout-* are `pdftotext -layout` of two of them; the
+# rest are text exports in other shapes.
 VARIANTS = (
     "003",
+    "tabs",
     "pdf-grid",
     "pdf-booktabs",
     "pdf-serial",
@@ -40,6 +42,8 @@ def variant(seeds_dir: Path, name: str) -> bytes:
         return render_pdf(extract_issue(seeds_dir), name.removeprefix("pdf-"))
     if name.startswith("layout-"):
         return pdftotext_layout(variant(seeds_dir, "pdf-" + name.removeprefix("layout-"))).encode("utf-8")
+    if name == "tabs":
+        return tabs(extract_issue(seeds_dir)).encode("utf-8")
     if name == "desc-first":
         return desc_first(extract_issue(seeds_dir)).encode("utf-8")
     if name == "bank-alone":
