@@ -298,8 +298,8 @@ def test_file_over_the_upload_limit(empty_catalogue, settings, tmp_path):
 
 
 def test_pdf_input(empty_catalogue, report_bytes):
-    """A PDF made from 003's text in the CID font STSong-Light: its text layer is read with pypdfium2
-    and parsed as the text is."""
+    """A PDF made from 003's text in the CID font STSong-Light: read by the PDF reader (tables by
+    the positions of their words) and parsed."""
     pdf = _pdf_of(report_bytes.decode())
     imp = _import(pdf, name="003.pdf")
     print(f"\nPDF import: {imp.status} {imp.counts} {imp.reasons}")

@@ -58,6 +58,7 @@ def _issue(
     more: int = 0,
     space: float = 0,
     header: list[str] = HEADER,
+    padding: float = 3,
 ) -> bytes:
     """Running text, then 表 1 set in `style` (grid: every cell ruled; booktabs: rules above and
     below only; plain: none), its source line, more text, and 表8 written as text. The bank column
@@ -71,7 +72,11 @@ def _issue(
         Paragraph("表 1 2024年5月中小企业信贷业务创新汇总", st["body"]),
     ]
     data = [[Paragraph(c, st["cell"]) for c in row] for row in [header, *_rows(n, more)]]
-    commands: list[tuple] = [("VALIGN", (0, 0), (-1, -1), valign)]
+    commands: list[tuple] = [
+        ("VALIGN", (0, 0), (-1, -1), valign),
+        ("TOPPADDING", (0, 0), (-1, -1), padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+    ]
     if style == "grid":
         commands.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
     elif style == "booktabs":
@@ -203,11 +208,16 @@ def test_caption_at_the_foot_of_the_page_before(style):
     _check_numbering(layout)
 
 
-@pytest.mark.parametrize("valign", ["MIDDLE", "BOTTOM"])
-def test_cells_set_lower_in_their_row(valign):
-    """Cells centred or set at the bottom of their row: rows still come from the gaps between."""
-    n = 30
-    layout = read_pdf(_issue("booktabs", n, split_rows=False, valign=valign))
+@pytest.mark.parametrize("style", ["booktabs", "plain"])
+@pytest.mark.parametrize(("valign", "padding"), [("TOP", 3), ("MIDDLE", 3), ("BOTTOM", 3), ("TOP", 0)])
+def test_rows_without_rules_whatever_the_cell_setting(style, valign, padding):
+    """No vertical rules, cells at the top, centred or at the bottom of their row, with padding
+    between rows (rows split at the wider gaps) or none (rows split where a column's cell is
+    complete: its last line short or ending a sentence, and a new one starts). Not read: no
+    padding with cells centred or at the bottom, when a row has an empty cell (a cell not started
+    yet may be set lower in its row, or be the next row's)."""
+    n = 40
+    layout = read_pdf(_issue(style, n, split_rows=False, valign=valign, padding=padding))
     assert [[_squash(c) for c in r.cells] for r in layout.tables[0].rows] == [
         [_squash(c) for c in row] for row in _rows(n)
     ]
@@ -317,3 +327,23 @@ def test_speed():
     assert layout.pages >= 20
     assert len(layout.tables[0].rows) == 600
     assert elapsed < 15, elapsed
+
+
+@pytest.mark.parametrize("style", ["grid", "booktabs", "serial", "centred", "plain"])
+def test_corpus_tables_read_row_for_row(style, corpus, seeds_dir):
+    """003's tables set in each corpus style (tests/loader/corpus): the reader's own rows, table by
+    table, against the corpus's, cells equal once whitespace is removed. Columns are matched by
+    their header, since serial adds 序号 and centred puts the description first."""
+    from tests.loader.corpus.extract import extract_issue
+
+    data = corpus(f"pdf-{style}")
+    started = time.perf_counter()
+    layout = read_pdf(data)
+    elapsed = time.perf_counter() - started
+    read = {t.number: t for t in layout.tables}
+    for expected in extract_issue(seeds_dir).tables:
+        table = read[expected.number]
+        columns = [table.header.index(_squash(name)) for name in expected.header]
+        got = [[_squash(row.cells[k]) for k in columns] for row in table.rows]
+        assert got == [[_squash(c) for c in row.cells] for row in expected.rows], f"表{expected.number}"
+    assert elapsed < 30, elapsed
