@@ -54,6 +54,10 @@ FILE_ERRORS_STATIC = [
     gettext_noop("no table rows (表1…表7) and no numbered policy items (第三章, 第五章) found"),
     gettext_noop("no title page with the issue's year and month (e.g. 2024年5月) at the top"),
     gettext_noop("no tables (表1…) and no chapters (第一章…): not an issue of the monthly report"),
+    gettext_noop(
+        "the PDF is encrypted (password-protected or with restricted permissions): save an unprotected "
+        "copy, or upload the extracted text"
+    ),
 ]
 FILE_ERRORS_PATTERNS = [
     (
@@ -75,8 +79,29 @@ FILE_ERRORS_PATTERNS = [
         ),
     ),
     (
-        re.compile(r"^the PDF cannot be opened; it is damaged or truncated"),
+        re.compile(r"^the PDF cannot be (opened|read); it is damaged or truncated"),
         gettext_noop("the PDF cannot be opened; it is damaged or truncated"),
+    ),
+    (
+        re.compile(r"^(?P<bare>\d+) of the PDF's (?P<pages>\d+) pages are images with no text layer"),
+        gettext_noop(
+            "%(bare)s of the PDF's %(pages)s pages are images with no text layer (a scan?): run OCR on it "
+            "first, or upload the extracted text"
+        ),
+    ),
+    (
+        re.compile(r"^(?P<caption>表\s*\d+) on page (?P<page>\d+) is an image with no text layer"),
+        gettext_noop(
+            "%(caption)s on page %(page)s is an image with no text layer (a scan?): its rows cannot be "
+            "read; upload a PDF with the table as text, or the extracted text"
+        ),
+    ),
+    (
+        re.compile(r"^the text layer is not readable \(mojibake\)"),
+        gettext_noop(
+            "the text layer is not readable (mojibake): export the PDF again with its fonts' character "
+            "maps, or upload the extracted text"
+        ),
     ),
 ]
 
