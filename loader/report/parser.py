@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .errors import ReportFormatError
 from .items import appendix_two, hot_topics, policy_items
-from .layout import Layout, Line
+from .layout import Layout, Line, Table
 from .places import gazetteer
 from .readers.text import read_text
 from .records import Case, Metric, Policy, ProductMention, Report
@@ -18,6 +18,7 @@ from .sections import (
     APPENDIX,
     CHAPTER,
     SECTION,
+    column_roles,
     heading_number,
     is_heading,
     issue_meta,
@@ -50,6 +51,12 @@ def parse_report(source: str | Layout) -> Report:
     for table in layout.tables:
         report.tables += 1
         report.table_lines += table.source_lines
+        if _implausible(table):
+            # Read into a header or cells no table of the report has: reported, not trusted, so the
+            # import needs a curator's attention instead of drafting what the reader guessed.
+            report.unplaced_table_lines += max(table.source_lines, len(table.rows), 1)
+            report.unparsed.append((table.line, f"{table.caption}: its columns could not be read"))
+            continue
         report.unplaced_table_lines += len(table.unplaced)
         report.unparsed.extend((ln.no, ln.raw.strip()) for ln in table.unplaced)
         if table.number is None:
@@ -80,6 +87,17 @@ def parse_report(source: str | Layout) -> Report:
         raise ReportFormatError("no table rows (表1…表7) and no numbered policy items (第三章, 第五章) found")
     report.unparsed.sort()
     return report
+
+
+def _implausible(table: Table) -> bool:
+    """A header cell longer than a column's name, or institution cells longer than any name."""
+    if any(len(h) > 20 for h in table.header):
+        return True
+    roles = column_roles(table.header)
+    if "institution" not in roles:
+        return False
+    k = roles.index("institution")
+    return any(len(squash(row.cells[k])) > 40 for row in table.rows if k < len(row.cells))
 
 
 def _section_no(ln: Line) -> int | None:
