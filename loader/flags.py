@@ -57,7 +57,7 @@ def case_flags(
         flags.append(UNKNOWN_INSTITUTION)
     elif values.get("branch"):
         flags.append(NEW_INSTITUTION)
-    if values.get("product") in category_names and not values.get("descriptive"):
+    if values.get("product") in category_names:  # a category is never a product's name
         flags.append(CATEGORY_NAME)
     client = values.get("client") or ""
     if client and not ORGANISATION.search(client):

@@ -552,7 +552,7 @@ class _Importer:
 
     def _case(self, c) -> None:
         excerpt = self._excerpt(c.excerpt)
-        product_name, descriptive = c.product, False
+        product_name, descriptive = c.product, c.product_descriptive
         if not product_name:
             # The row names no product (a table of one kind of product): the table's category
             # names it, marked as a descriptive name, as the curated data does.

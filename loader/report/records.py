@@ -21,6 +21,8 @@ class Case:
     province: str | None
     city: str | None
     excerpt: str
+    # The product's name was made up from the description (its cell was empty), not written.
+    product_descriptive: bool = False
 
 
 @dataclass

@@ -47,7 +47,9 @@ def table_cases(report: Report, table: Table, places: Gazetteer) -> None:
         if not institution and not description:
             report.unparsed.append((row.line, " ".join(row.cells).strip()))
             continue
-        product = _product(cell.get("product", ""), description) if "product" in roles else ""
+        product, descriptive = (
+            _product(cell.get("product", ""), description) if "product" in roles else ("", False)
+        )
         amount, currency = deal_amount(cell.get("amount") or description)
         province, city = case_places(places, institution, squash(description))
         report.cases.append(
@@ -56,6 +58,7 @@ def table_cases(report: Report, table: Table, places: Gazetteer) -> None:
                 line=row.line,
                 institution=institution,
                 product=product,
+                product_descriptive=descriptive,
                 description=description,
                 date=first_date(cell.get("date") or description, report.year),
                 amount=amount,
@@ -140,16 +143,33 @@ def product_name(cell: str) -> str:
     return name
 
 
-def _product(cell: str, description: str) -> str:
-    """The product cell's name; an empty cell takes the product the description names in quotes
-    (`“民宿贷”`), if it names one that reads like a product."""
+# What a description says was done (落地首笔…贷款, 推出全新的…业务): the product a row with an empty
+# product cell is about, as a descriptive name.
+DEAL_OBJECT = re.compile(
+    r"(?:落地|推出|发放|办理|发行|上线|开立|实现|投放)(?:了|全新的|该行)?(?:[^,;:。]{0,10}?首(?:笔|单|个|款|张|台))?"
+    r"(?P<name>[^,;:。、\"“”]{2,20}?(?:贷款|贷|业务|票据|账户|信用卡|卡|保险|债券|方案|平台|服务|功能|产品))"
+)
+
+
+def _product(cell: str, description: str) -> tuple[str, bool]:
+    """(name, descriptive): the product cell's name; an empty cell takes the product the
+    description names in quotes (`“民宿贷”`), else, as a descriptive name, what the description
+    says was done (`落地首笔城市房地产融资协调机制贷款` → 城市房地产融资协调机制贷款)."""
     name = product_name(cell)
     if name:
-        return name
-    for m in PRODUCT_NAME.finditer(squash(norm(description))):
+        return name, False
+    flat = squash(norm(description))
+    for m in PRODUCT_NAME.finditer(flat):
         if PRODUCT_END.search(m.group(1)):
-            return m.group(1)
-    return ""
+            return m.group(1), False
+    m = DEAL_OBJECT.search(flat)
+    if m:
+        # Not the client, not the amount: `上海吉祥航空股份有限公司2亿元转型贷款` → 转型贷款
+        name = re.sub(r"^.*?(?:有限责任公司|股份有限公司|有限公司|集团)", "", m.group("name"))
+        name = re.sub(r"^(?:申领|办理|发放)", "", re.sub(r"[\d.,]+(?:万亿|亿|万|千)?(?:元|美元)", "", name))
+        if len(name) >= 4:
+            return product_name(name), True
+    return "", False
 
 
 def client_name(description: str) -> str:

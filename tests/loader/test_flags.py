@@ -28,7 +28,8 @@ def test_each_flag():
         flags.NEW_INSTITUTION
     ]
     assert _flags({"product": "数据资产质押贷款"}) == [flags.CATEGORY_NAME]
-    assert _flags({"product": "数据资产质押贷款", "descriptive": True}) == []  # named so on purpose
+    # A category is never a product's name, even one the importer gave an empty cell: the curator names it.
+    assert _flags({"product": "数据资产质押贷款", "descriptive": True}) == [flags.CATEGORY_NAME]
     assert _flags({"client": "给辖内居民"}) == [flags.CLIENT]
     assert _flags({"client": "某科技有限公司"}) == [] and _flags({"client": "小微企业"}) == []
 

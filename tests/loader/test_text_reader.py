@@ -211,3 +211,11 @@ def test_a_table_that_lost_every_separator_is_reported_not_guessed():
     layout = read_text(HEAD + CAPTION + text + SOURCE)
     (table,) = layout.tables
     assert table.rows == [] and len(table.unplaced) == 2 and table.source_lines == 3
+
+
+def test_an_empty_product_cell_without_a_quoted_name_takes_a_descriptive_one():
+    desc = "2024年5月6日,民生银行上海分行落地上海吉祥航空股份有限公司2亿元转型贷款业务,支持航空运输企业转型。"
+    text = f"银行名称\t新推金融产品\t产品创新点\n民生银行上海分行\t\t{desc}\n"
+    (case,) = parse_report(HEAD + CAPTION + text + SOURCE).cases
+    assert (case.product, case.product_descriptive) == ("转型贷款", True)
+    assert case.amount == 200_000_000
