@@ -144,6 +144,7 @@ def report_import_run(*, import_id: int) -> ReportImport:
         with imp.file.open("rb") as fh:
             data = fh.read()
         text, report = read_report(data)
+        _hold_lease(imp.pk)  # reading a long PDF takes seconds
         # Committed before the write transaction, so the page shows "0 / N" while rows are written.
         total = len(report.cases) + len(report.policies)
         ReportImport.objects.filter(pk=imp.pk).update(rows_total=total)
@@ -157,7 +158,7 @@ def report_import_run(*, import_id: int) -> ReportImport:
         _fail(imp, in_all_languages(_UNEXPECTED, error=repr(exc)))
         raise
     finally:
-        cache.delete(_progress_key(imp.pk))
+        cache.delete_many([_progress_key(imp.pk), _lease_key(imp.pk)])
     return imp
 
 
@@ -171,13 +172,16 @@ def _claim(import_id: int) -> ReportImport | None:
     if imp is None:
         return None
     runnable = models.Q(status=ReportImport.Status.PENDING)
-    if imp.status == ReportImport.Status.RUNNING and report_import_is_stale(imp, now=now):
+    if imp.status == ReportImport.Status.RUNNING and (
+        report_import_is_stale(imp, now=now) or report_import_orphaned(imp, now=now)
+    ):
         runnable |= models.Q(status=ReportImport.Status.RUNNING, started=imp.started)
     taken = ReportImport.objects.filter(runnable, pk=import_id).update(
         status=ReportImport.Status.RUNNING, started=now, log="", entries=[], reasons=[]
     )
     if not taken:
         return None
+    _hold_lease(import_id)
     imp.refresh_from_db()
     return imp
 
@@ -212,12 +216,39 @@ def _progress_key(import_id: int) -> str:
 def _progress(import_id: int, *, done: int, failed: int, total: int) -> None:
     """Rows written so far, in the cache: the import's own rows are inside its transaction, which
     no other process can see until it commits. With Redis every process sees it; without, only the
-    process running the import (the web process itself when tasks run inline)."""
+    process running the import (the web process itself when tasks run inline). Each report renews
+    the run's lease."""
     cache.set(
         _progress_key(import_id),
         {"done": done, "failed": failed, "total": total, "at": timezone.now().timestamp()},
         timeout=int(stale_after().total_seconds()) * 2,
     )
+    _hold_lease(import_id)
+
+
+def lease_seconds() -> int:
+    """How long a run holds its import without renewing: its worker reports every ten rows and
+    before and after reading the file, far more often than this."""
+    return int(getattr(settings, "REPORT_IMPORT_LEASE_SECONDS", 60))
+
+
+def _lease_key(import_id: int) -> str:
+    return f"loader:import-lease:{import_id}"
+
+
+def _hold_lease(import_id: int) -> None:
+    cache.set(_lease_key(import_id), timezone.now().timestamp(), timeout=lease_seconds())
+
+
+def report_import_orphaned(imp: ReportImport, *, now: dt.datetime | None = None) -> bool:
+    """A running import whose run holds no lease: its worker was killed (the cache, shared by web
+    and workers as the worker heartbeat needs, no longer hears from it). A redelivered task takes
+    it over at once instead of leaving it running until it is stale."""
+    if imp.status != ReportImport.Status.RUNNING or imp.started is None:
+        return False
+    now = now or timezone.now()
+    held = cache.get(_lease_key(imp.pk)) is not None
+    return not held and (now - imp.started).total_seconds() > lease_seconds()
 
 
 def report_import_progress(imp: ReportImport) -> dict[str, Any]:

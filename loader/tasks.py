@@ -20,13 +20,18 @@ def load_catalogue_task(fixtures_dir: str | None = None) -> dict[str, dict[str, 
     return {"created": dict(report.created), "updated": dict(report.updated)}
 
 
-@shared_task(name="loader.import_report")
-def import_report_task(import_id: int) -> dict[str, object]:
+@shared_task(name="loader.import_report", bind=True, max_retries=10)
+def import_report_task(self, import_id: int) -> dict[str, object]:
     """Run one waiting report import (one transaction); returns its status, counts and log. A
-    redelivery (acks_late after a worker died) is safe: an import is taken to run only once."""
-    from loader.services import report_import_run
+    redelivery (acks_late after a worker died) is safe: an import is taken to run only once. One
+    found running under another run's lease is tried again when the lease may have lapsed: if that
+    run's worker was killed, this delivery takes the import over and finishes it."""
+    from loader.models import ReportImport
+    from loader.services import lease_seconds, report_import_run
 
     imp = report_import_run(import_id=import_id)
+    if imp.status == ReportImport.Status.RUNNING and not self.request.is_eager:
+        raise self.retry(countdown=lease_seconds() + 1)
     return {"id": imp.pk, "status": imp.status, "counts": imp.counts, "log": imp.log}
 
 

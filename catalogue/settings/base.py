@@ -391,6 +391,10 @@ REPORT_IMPORT_STALE_MINUTES = int(os.environ.get("REPORT_IMPORT_STALE_MINUTES", 
 REPORT_IMPORT_RESEND_MINUTES = int(os.environ.get("REPORT_IMPORT_RESEND_MINUTES", "5"))
 # How long `import_report --background` and the admin wait for a worker to answer a ping.
 REPORT_IMPORT_PING_SECONDS = float(os.environ.get("REPORT_IMPORT_PING_SECONDS", "2"))
+# A run holds its import by a lease in the shared cache, renewed every ten rows; a worker killed
+# mid-import stops renewing, and the task redelivered to another worker takes the import over
+# once the lease lapses (instead of leaving it running until it is stale).
+REPORT_IMPORT_LEASE_SECONDS = int(os.environ.get("REPORT_IMPORT_LEASE_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE["loader-check-imports"] = {
     "task": "loader.check_imports",
     "schedule": 60.0 * int(os.environ.get("REPORT_IMPORT_CHECK_EVERY_MINUTES", "5")),

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -221,6 +222,22 @@ def test_a_run_is_taken_once_so_a_redelivery_changes_nothing(report_bytes):
     assert report_import_run(import_id=other.pk).status == ReportImport.Status.RUNNING
     ReportImport.objects.filter(pk=other.pk).update(started=timezone.now() - dt.timedelta(hours=2))
     assert report_import_run(import_id=other.pk).status == ReportImport.Status.DONE
+
+
+def test_a_running_import_under_a_live_lease_is_left_and_taken_over_once_the_lease_lapses(report_bytes):
+    """A worker killed mid-import stops renewing its lease: the task the broker hands back takes the
+    import over a minute later and finishes it, instead of leaving it running for 30 minutes."""
+    imp = report_import_create(file=ContentFile(report_bytes, name="killed.txt"))
+    started = timezone.now() - dt.timedelta(seconds=services.lease_seconds() + 5)
+    ReportImport.objects.filter(pk=imp.pk).update(status="running", started=started)
+    services._hold_lease(imp.pk)  # the first run's worker is still alive and renewing
+    assert report_import_run(import_id=imp.pk).status == ReportImport.Status.RUNNING
+    assert not ImportItem.objects.filter(report_import=imp).exists()
+    cache.delete(services._lease_key(imp.pk))  # its worker was killed: nobody renews the lease
+    done = report_import_run(import_id=imp.pk)
+    assert done.status == ReportImport.Status.DONE and done.started > started
+    assert ImportItem.objects.filter(report_import=imp).count() > 100
+    assert cache.get(services._lease_key(imp.pk)) is None  # released when the run ends
 
 
 def test_a_running_import_whose_worker_died_is_failed_with_the_reason(report_bytes, settings):

@@ -190,3 +190,89 @@ def test_a_task_whose_worker_process_is_killed_runs_again(tmp_path):
     output = log_path.read_text()
     assert "WorkerLostError" in output or "SIGKILL" in output, output[-3000:]
     assert summary["created"]["product"] == 0  # the second run found the catalogue as it was
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI starts Redis)"
+)
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="finds the pool process through /proc")
+def test_a_worker_killed_mid_import_the_import_finishes_once_a_worker_takes_it_back(tmp_path, seeds_dir):
+    """A real worker takes a PDF issue's import; its pool process is killed with SIGKILL while it
+    runs; the broker hands the task back, the new process waits out the dead run's lease and
+    imports the issue to the end (nothing of the killed run was committed)."""
+    import signal
+    import subprocess
+    import sys
+    import uuid
+
+    from django.db import connection
+
+    from loader.models import ReportImport
+    from loader.tasks import import_report_task
+    from tests.loader.corpus.variants import variant
+
+    s = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker and this test share the database: PostgreSQL")
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "HTTPS")},
+        "DJANGO_SETTINGS_MODULE": "catalogue.settings.base",
+        "DEBUG": "1",
+        "DATABASE_URL": f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "REPORT_IMPORT_LEASE_SECONDS": "3",
+    }
+    pdf = tmp_path / "2024-05.pdf"
+    pdf.write_bytes(variant(seeds_dir, "pdf-grid"))
+    # The upload, committed by another process as the admin's would be (this test's own
+    # transaction is never committed, so the worker could not see it).
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.core.files import File; from loader.services import report_import_create; "
+         f"print(report_import_create(file=File(open({str(pdf)!r}, 'rb'), name='2024-05.pdf')).pk)"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    import_id = int(made.stdout.strip().splitlines()[-1])
+    queue = f"kill-import-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "catalogue", "worker", "--pool=prefork",
+             "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
+             "--without-mingle", "--without-gossip"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    app = catalogue_celery.app
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        import_report_task.apply_async((import_id,), queue=queue)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            status = ReportImport.objects.filter(pk=import_id).values_list("status", flat=True).first()
+            if status == ReportImport.Status.RUNNING:
+                break
+            time.sleep(0.05)
+        assert status == ReportImport.Status.RUNNING, log_path.read_text()[-2000:]
+        time.sleep(0.5)  # into the run: reading the PDF
+        for child in _children(worker.pid):
+            os.kill(child, signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            imp = ReportImport.objects.get(pk=import_id)
+            if imp.status not in (ReportImport.Status.RUNNING, ReportImport.Status.PENDING):
+                break
+            time.sleep(0.5)
+    finally:
+        app.conf.task_always_eager = eager
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    output = log_path.read_text()
+    assert "WorkerLostError" in output or "SIGKILL" in output, output[-3000:]
+    assert imp.status == ReportImport.Status.DONE, (imp.status, imp.log, output[-3000:])
+    # Every row of the issue went through once, in the run that finished.
+    assert imp.rows_done + imp.rows_failed == imp.rows_total > 150 and imp.items.exists()
