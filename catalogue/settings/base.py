@@ -269,6 +269,9 @@ LOGGING = {
         "django_guid": {"level": "WARNING"},
         # django-redis logs each cache call that fails while Redis is down, with a traceback.
         "catalogue.resilience": {"filters": ["one_traceback_per_minute"]},
+        # Outage lines carry their request id whatever handler writes them (a Celery worker in the
+        # same process replaces the root logger's handlers).
+        "catalogue.outage": {"filters": ["request_id"]},
     },
 }
 
