@@ -85,6 +85,11 @@ NATIONAL_KINDS = {
     "association",
     "technology-company",
     "payment-institution",
+    "insurance-company",
+    "securities-company",
+    "fund-company",
+    "trust-company",
+    "financial-leasing",
 }
 
 
@@ -260,6 +265,10 @@ def _national(product: Product) -> bool:
     inst = product.institution
     if inst is None:
         return True
+    if inst.kind == "government" and inst.parent_id is None and inst.city_id is None:
+        # Ministries are filed under Beijing; a local government's name starts with its place.
+        province = inst.province
+        return province is None or not inst.name.startswith((province.name, province.short_name))
     return inst.parent_id is None and inst.kind in NATIONAL_KINDS
 
 
@@ -441,7 +450,7 @@ def score_product(
 def _products() -> list[Product]:
     return list(
         Product.objects.published()
-        .select_related("institution", "category")
+        .select_related("institution__province", "category")
         .prefetch_related(
             "themes",
             Prefetch("terms", queryset=ProductTerm.objects.select_related("document"), to_attr="all_terms"),
