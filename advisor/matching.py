@@ -113,10 +113,14 @@ CRITERIA: tuple[Criterion, ...] = (
         ),
     ),
     Criterion(
-        "collateral", 3.0, _("Collateral: stated collateral the client can offer; written in the text, 60%.")
+        "collateral",
+        3.0,
+        _("Collateral: stated collateral the client can offer; written in the text, 0.6 of it."),
     ),
     Criterion(
-        "labels", 2.0, _("Labels: a stated eligible-firm label the client has; written in the text, 60%.")
+        "labels",
+        2.0,
+        _("Labels: a stated eligible-firm label the client has; written in the text, 0.6 of it."),
     ),
     Criterion("category", 2.0, _("Category: the chosen category or one below it (others are left out).")),
     Criterion(
