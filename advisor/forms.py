@@ -8,11 +8,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from advisor.matching import MAX_READ_LENGTH, Profile, Reading, read_client
+from advisor.matching import MAX_AMOUNT, MAX_READ_LENGTH, Profile, Reading, read_client
 from institutions.models import Region
 from products.models import Category, TermWord, Theme
-
-MAX_AMOUNT = 10**13
 
 
 def _words(vocabulary: str) -> list[tuple[str, str]]:

@@ -704,6 +704,7 @@ AMOUNT_RE = re.compile(rf"({NUMBER})\s*(亿|千万|百万|万)元?|(\d{{5,}})\s*
 TERM_RE = re.compile(rf"(半|{NUMBER})\s*(个月|年)期?")
 AMOUNT_UNITS = {"亿": 10**8, "千万": 10**7, "百万": 10**6, "万": 10**4}
 MAX_READ_LENGTH = 300
+MAX_AMOUNT = 10**13  # as the form's amount field
 
 
 def _number(text: str) -> Decimal | None:
@@ -827,9 +828,11 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     s = _Sentence(text)
     _read_places(s, reading)
     for m in s.find(AMOUNT_RE.pattern):
-        value = _number(m.group(1)) * AMOUNT_UNITS[m.group(2)] if m.group(1) else Decimal(m.group(3))
-        if value is not None and reading.amount is None:
-            reading.amount = value
+        number = _number(m.group(1)) if m.group(1) else Decimal(m.group(3))
+        value = None if number is None else number * AMOUNT_UNITS.get(m.group(2), 1)
+        # In cents, and within what the amount field accepts: the read amount is used unvalidated.
+        if value is not None and 0 < value <= MAX_AMOUNT and reading.amount is None:
+            reading.amount = value.quantize(Decimal("0.01"))
         s.take(m)
     for m in s.find(TERM_RE.pattern):
         n = Decimal("0.5") if m.group(1) == "半" else _number(m.group(1))
