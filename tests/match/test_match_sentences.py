@@ -91,7 +91,7 @@ def test_fields_override_the_sentence(client):
     body = client.get(
         "/api/v1/match/", {"q": "杭州一家小企业想贷500万", "city": "宁波市", "amount": "100"}
     ).json()
-    assert body["read"]["city"] == "330100" and body["read"]["amount"] == "5000000"
+    assert body["read"]["city"] == "330100" and body["read"]["amount"] == "5000000.00"
     region = [r for x in body["results"] for r in x["reasons"] if r["criterion"] == "region"]
     assert region  # the profile used Ningbo, not the Hangzhou read
     page = client.get("/match/", {"q": "杭州一家小企业想贷500万", "city": "宁波市"}).content.decode()
