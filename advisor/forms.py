@@ -8,11 +8,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from advisor.matching import Profile
+from advisor.matching import MAX_AMOUNT, MAX_READ_LENGTH, Profile, Reading, read_client
 from institutions.models import Region
 from products.models import Category, TermWord, Theme
-
-MAX_AMOUNT = 10**13
 
 
 def _words(vocabulary: str) -> list[tuple[str, str]]:
@@ -43,6 +41,21 @@ class RegionField(forms.Field):
 
 
 class MatchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_READ_LENGTH,
+        label=_("Describe the client in a sentence"),
+        help_text=_(
+            "Read into place, industry, size, labels, collateral, amount, term and themes; the rest is "
+            "the need, matched against product texts. Fields given separately override what is read."
+        ),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "placeholder": "杭州一家做工业软件的专精特新小企业，想用知识产权质押贷500万，一年期",
+            }
+        ),
+    )
     province = RegionField("province", label=_("Province"), help_text=_("Name or GB/T 2260 code"))
     city = RegionField("city", label=_("City"))
     industry = forms.ChoiceField(required=False, label=_("Industry (GB/T 4754)"))
@@ -72,8 +85,25 @@ class MatchForm(forms.Form):
             (c.slug, c.display_name) for c in Category.objects.order_by("position", "slug")
         ]
 
+    reading: Reading | None = None
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("q", "").strip():
+            self.reading = read_client(
+                data["q"],
+                labels={c for c, _ in self.fields["labels"].choices},
+                collateral={c for c, _ in self.fields["collateral"].choices},
+                themes={c for c, _ in self.fields["themes"].choices},
+            )
+            # What the manager gave as a field overrides what the sentence said.
+            r = self.reading
+            given_place = data.get("province") or data.get("city")
+            for name in ("industry", "size", "labels", "collateral", "amount", "term_months", "themes"):
+                if data.get(name) in (None, "", []):
+                    data[name] = getattr(r, name)
+            if not given_place:
+                data["province"], data["city"] = r.province, r.city
         province, city = data.get("province"), data.get("city")
         if city and province and city.parent_id != province.pk:
             self.add_error("city", _("This city is not in the chosen province."))
@@ -93,5 +123,6 @@ class MatchForm(forms.Form):
             amount=d.get("amount"),
             term_months=d.get("term_months"),
             themes=d.get("themes") or [],
+            need=self.reading.need if self.reading else [],
             category=Category.objects.get(slug=d["category"]) if d.get("category") else None,
         )

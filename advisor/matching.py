@@ -25,12 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Status
+from catalogue.filters import search_backend
 from institutions.models import Region
-from policies.models import Policy
+from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
 
 # Text that stands for a vocabulary word where the terms are silent (the words of the documents).
@@ -68,7 +68,73 @@ LABEL_WORDS = {
 }
 SIZE_WORDS = {"micro": r"小微|微型|中小微", "small": r"小微|中小|小型", "medium": r"中小|中型"}
 KIND_SCORE = {"bank_product": 1.0, "government_programme": 0.5, "policy_tool": -1.5, "platform_service": -2.5}
+# Policy tools (refinancing for banks) and platforms are not financing a firm applies for: they
+# rank after every bank product and government programme, whatever their score.
+KIND_TIER = {"policy_tool": 1, "platform_service": 1}
+# Stated terms on these criteria exclude a product outright (the product says so itself).
 HARD = ("region", "collateral", "size", "amount", "term", "category")
+# Head offices of these kinds serve the whole country; a branch or a local bank does not.
+NATIONAL_KINDS = {
+    "central-bank",
+    "regulator",
+    "policy-bank",
+    "large-state-bank",
+    "joint-stock-bank",
+    "private-bank",
+    "exchange",
+    "association",
+    "technology-company",
+    "payment-institution",
+    "insurance-company",
+    "securities-company",
+    "fund-company",
+    "trust-company",
+    "financial-leasing",
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    weight: float
+    description: str
+
+
+# The one table of weights: score_product reads the weights, the page's rules and the API's
+# description read the same rows, so the rules shown are the rules applied.
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "region",
+        4.0,
+        _(
+            "Region: a stated region covering the client's province (one more if it names the city); "
+            "cases there or the institution there count a little less. A product without national "
+            "reach whose institution and cases are all elsewhere does not fit."
+        ),
+    ),
+    Criterion(
+        "collateral",
+        3.0,
+        _("Collateral: stated collateral the client can offer; written in the text, 0.6 of it."),
+    ),
+    Criterion(
+        "labels",
+        2.0,
+        _("Labels: a stated eligible-firm label the client has; written in the text, 0.6 of it."),
+    ),
+    Criterion("category", 2.0, _("Category: the chosen category or one below it (others are left out).")),
+    Criterion(
+        "need",
+        2.0,
+        _("Need: the words of the client's need found in the product's name, description or cases."),
+    ),
+    Criterion("theme", 1.5, _("Purpose: each theme shared with the client's, at most two.")),
+    Criterion("industry", 1.5, _("Industry: a stated industry section that is the client's.")),
+    Criterion("size", 1.0, _("Firm size: a stated size that is the client's; written in the text, half.")),
+    Criterion("amount", 1.0, _("Amount: within the stated limits; a case of similar size, half.")),
+    Criterion("term", 1.0, _("Term: within the stated limits; a case of similar term, half.")),
+)
+WEIGHTS = {c.name: c.weight for c in CRITERIA}
 
 RULES = [
     _(
@@ -80,17 +146,22 @@ RULES = [
         "Where the terms say nothing, the product's cases and text are read instead: cases in the "
         "client's province or city and an institution there count for the region; collateral and "
         "target clients written in the description count for collateral and labels; amounts and terms "
-        'of its cases count for amount and term. These reasons are marked "unknown" and never exclude.'
+        'of its cases count for amount and term. These reasons are marked "unknown".'
     ),
     _(
-        "Each fitting criterion adds to the score: region and collateral most, then firm labels, "
-        "purpose (themes), industry, size, amount and term."
+        'Order: a product with no "does not fit" ranks above any product with one, fewer of those '
+        "above more; among equals, bank products and government programmes come before policy tools "
+        "and platforms (which are not financing a firm applies for); then the score decides."
     ),
-    _(
-        "Bank products come first, then government programmes; policy tools and platforms, which are "
-        "not financing a firm applies for, come last."
-    ),
+    _("The score adds, for each criterion, its weight when it fits:"),
 ]
+
+
+def rules_text() -> str:
+    """The rules and the table of weights in plain text (the API's description)."""
+    lines = [str(r) for r in RULES]
+    lines += [f"- {c.name} ({c.weight:g}): {c.description}" for c in CRITERIA]
+    return "\n\n".join(lines[: -len(CRITERIA)]) + "\n\n" + "\n".join(lines[-len(CRITERIA) :])
 
 
 @dataclass
@@ -106,6 +177,25 @@ class Profile:
     themes: list[str] = field(default_factory=list)
     category: Category | None = None
     category_ids: set[int] = field(default_factory=set)
+    # Phrases of the client's need as written (what a sentence said beyond the vocabularies).
+    need: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        """Nothing to rank by: every product would tie, so no ranking is shown."""
+        return not any(
+            (
+                self.province,
+                self.industry,
+                self.size,
+                self.labels,
+                self.collateral,
+                self.amount is not None,
+                self.term_months is not None,
+                self.themes,
+                self.category,
+                self.need,
+            )
+        )
 
 
 @dataclass
@@ -114,6 +204,8 @@ class Reason:
     outcome: str  # pass | fail | unknown
     source: ProductTerm | None = None
     note: str = ""
+    # The words of the product's own text that suggested it (outcome "unknown", note "text").
+    quote: str = ""
 
 
 @dataclass
@@ -123,10 +215,28 @@ class Match:
     reasons: list[Reason]
     cases: list[Case] = field(default_factory=list)
     policies: list[Policy] = field(default_factory=list)
+    kind: str = ""
 
     @property
     def excluded_by(self) -> list[str]:
-        return [r.criterion for r in self.reasons if r.outcome == "fail" and r.criterion in HARD]
+        """Criteria on which the product's own stated terms rule the client out."""
+        return [
+            r.criterion
+            for r in self.reasons
+            if r.outcome == "fail"
+            and r.criterion in HARD
+            and (r.source is not None or r.criterion == "category")
+        ]
+
+    @property
+    def fails(self) -> int:
+        """How many criteria do not fit (the programme kind is an order of its own, not a fail)."""
+        return sum(1 for r in self.reasons if r.outcome == "fail" and r.criterion != "programme")
+
+    def sort_key(self) -> tuple:
+        """Fewer fails first (none before any); at each count bank products and programmes before
+        policy tools and platforms; then the score."""
+        return (self.fails, KIND_TIER.get(self.kind, 0), -self.score, self.product.name, self.product.pk)
 
 
 def _text(product: Product) -> str:
@@ -139,32 +249,66 @@ def _found(words: dict[str, str], slugs: Iterable[str], text: str) -> list[str]:
     return [s for s in slugs if s in words and re.search(words[s], text)]
 
 
+def _quote(words: dict[str, str], slugs: Iterable[str], text: str, around: int = 12) -> str:
+    """The first passage of `text` where one of the words occurs, a few characters either side, so
+    a reason read from the description shows what the description says."""
+    for s in slugs:
+        if s in words and (m := re.search(words[s], text)):
+            start, end = max(m.start() - around, 0), min(m.end() + around, len(text))
+            return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    return ""
+
+
 def _terms(product: Product, f: str) -> list[ProductTerm]:
     return [t for t in product.all_terms if t.field == f]
 
 
-def _region(p: Profile, product: Product, cases: list[Case]) -> tuple[Reason, float]:
+def _national(product: Product) -> bool:
+    """Whether the product can reach a firm anywhere: offered by the head office of a national
+    institution, or by no institution at all (a central programme)."""
+    inst = product.institution
+    if inst is None:
+        return True
+    if inst.kind == "government" and inst.parent_id is None and inst.city_id is None:
+        # Ministries are filed under Beijing; a local government's name starts with its place.
+        province = inst.province
+        return province is None or not inst.name.startswith((province.name, province.short_name))
+    return inst.parent_id is None and inst.kind in NATIONAL_KINDS
+
+
+@dataclass
+class CaseEvidence:
+    """What a product's published cases say, aggregated in SQL (one row per product and place)."""
+
+    provinces: set[int] = field(default_factory=set)
+    cities: set[int] = field(default_factory=set)
+    amounts: list[Decimal] = field(default_factory=list)
+    terms: list[int] = field(default_factory=list)
+
+
+def _region(p: Profile, product: Product, cases: CaseEvidence) -> tuple[Reason, float]:
+    w = WEIGHTS["region"]
     stated = _terms(product, TermField.REGION)
     if stated:
         for t in stated:
             if t.province_id == p.province.pk and (
                 t.city_id is None or p.city is None or t.city_id == p.city.pk
             ):
-                return Reason("region", "pass", t), 4.0 + (1.0 if t.city_id and p.city else 0.0)
+                return Reason("region", "pass", t), w + (1.0 if t.city_id and p.city else 0.0)
         return Reason("region", "fail", stated[0]), 0.0
-    score = 0.0
     inst = product.institution
     inst_province = inst.province_id if inst else None
-    case_provinces = {c.province_id for c in cases if c.province_id}
-    case_cities = {c.city_id for c in cases if c.city_id}
-    if p.province.pk in case_provinces:
-        score = 3.0 + (1.0 if p.city and p.city.pk in case_cities else 0.0)
-        return Reason("region", "unknown", note="case"), score
+    if p.province.pk in cases.provinces:
+        return Reason("region", "unknown", note="case"), w * 0.75 + (
+            1.0 if p.city and p.city.pk in cases.cities else 0.0
+        )
     if inst_province == p.province.pk:
-        score = 2.5 + (0.5 if p.city and inst and inst.city_id == p.city.pk else 0.0)
-        return Reason("region", "unknown", note="institution"), score
-    if case_provinces or inst_province:
-        return Reason("region", "unknown", note="elsewhere"), -2.0
+        return Reason("region", "unknown", note="institution"), w * 0.625 + (
+            0.5 if p.city and inst and inst.city_id == p.city.pk else 0.0
+        )
+    if (cases.provinces or inst_province) and not _national(product):
+        # A Shandong county bank's loan is not for a Hangzhou firm, though no term says so.
+        return Reason("region", "fail", note="elsewhere"), 0.0
     return Reason("region", "unknown", note="national"), 0.5
 
 
@@ -174,21 +318,21 @@ def _set_criterion(
     stated: list[ProductTerm],
     words: dict[str, str],
     text: str,
-    weight: float,
     always_pass: Iterable[str] = (),
 ) -> tuple[Reason | None, float]:
     """A criterion over a set of vocabulary words (collateral, labels): pass if the product's stated
     words meet the client's, fail if they do not, else read the text."""
     if not wanted:
         return None, 0.0
+    weight = WEIGHTS[name]
     if stated:
         hit = [t for t in stated if t.value in wanted or t.value in always_pass]
         if hit:
             return Reason(name, "pass", hit[0]), weight
-        return Reason(name, "fail", stated[0]), -weight / 2
+        return Reason(name, "fail", stated[0]), 0.0
     found = _found(words, wanted, text)
     if found:
-        return Reason(name, "unknown", note="text"), weight * 0.6
+        return Reason(name, "unknown", note="text", quote=_quote(words, found, text)), weight * 0.6
     return Reason(name, "unknown"), 0.0
 
 
@@ -196,11 +340,11 @@ def _range(
     name: str,
     value: Decimal | int | None,
     stated: list[ProductTerm],
-    seen: list[Decimal | int],
-    weight: float,
+    seen: list[Decimal] | list[int],
 ) -> tuple[Reason | None, float]:
     if value is None:
         return None, 0.0
+    weight = WEIGHTS[name]
     if stated:
         t = stated[0]
         if (t.low is None or value >= t.low) and (t.high is None or value <= t.high):
@@ -212,7 +356,12 @@ def _range(
     return Reason(name, "unknown"), 0.0
 
 
-def score_product(p: Profile, product: Product, cases: list[Case]) -> Match:
+def score_product(
+    p: Profile, product: Product, cases: CaseEvidence | None = None, need_hit: bool = False
+) -> Match:
+    """One product against a profile: a reason per criterion the profile names, and the score
+    (the weights of CRITERIA for what fits, parts of them for what only the text or cases suggest)."""
+    cases = cases or CaseEvidence()
     reasons: list[Reason] = []
     total = 0.0
     text = _text(product)
@@ -232,26 +381,30 @@ def score_product(p: Profile, product: Product, cases: list[Case]) -> Match:
             _terms(product, TermField.COLLATERAL),
             COLLATERAL_WORDS,
             text,
-            3.0,
             always_pass=("pure-credit",),
         )
     )
-    label_reason, label_score = _set_criterion(
-        "labels", p.labels, _terms(product, TermField.LABEL), LABEL_WORDS, text, 2.0
-    )
-    if label_reason and label_reason.outcome == "fail":
-        label_score = -0.5  # labels the documents name are often those of one client, not a rule
-    add((label_reason, label_score))
+    add(_set_criterion("labels", p.labels, _terms(product, TermField.LABEL), LABEL_WORDS, text))
     if p.size:
         stated = _terms(product, TermField.SIZE)
         if stated:
             hit = [t for t in stated if t.value == p.size]
-            add((Reason("size", "pass", hit[0]), 1.0) if hit else (Reason("size", "fail", stated[0]), 0.0))
+            add(
+                (Reason("size", "pass", hit[0]), WEIGHTS["size"])
+                if hit
+                else (Reason("size", "fail", stated[0]), 0.0)
+            )
         else:
+            said = bool(_found(SIZE_WORDS, [p.size], text))
             add(
                 (
-                    Reason("size", "unknown", note="text" if _found(SIZE_WORDS, [p.size], text) else ""),
-                    0.5 if _found(SIZE_WORDS, [p.size], text) else 0.0,
+                    Reason(
+                        "size",
+                        "unknown",
+                        note="text" if said else "",
+                        quote=_quote(SIZE_WORDS, [p.size], text),
+                    ),
+                    WEIGHTS["size"] * 0.5 if said else 0.0,
                 )
             )
     if p.industry:
@@ -259,35 +412,49 @@ def score_product(p: Profile, product: Product, cases: list[Case]) -> Match:
         if stated:
             hit = [t for t in stated if t.value == p.industry]
             add(
-                (Reason("industry", "pass", hit[0]), 1.5)
+                (Reason("industry", "pass", hit[0]), WEIGHTS["industry"])
                 if hit
-                else (Reason("industry", "fail", stated[0]), -1.0)
+                else (Reason("industry", "fail", stated[0]), 0.0)
             )
         else:
             add((Reason("industry", "unknown"), 0.0))
-    add(
-        _range(
-            "amount", p.amount, _terms(product, TermField.AMOUNT), [c.amount for c in cases if c.amount], 1.0
-        )
-    )
-    add(_range("term", p.term_months, _terms(product, TermField.TERM), [c.term_months for c in cases], 1.0))
+    add(_range("amount", p.amount, _terms(product, TermField.AMOUNT), cases.amounts))
+    add(_range("term", p.term_months, _terms(product, TermField.TERM), cases.terms))
     if p.themes:
-        shared = {t.slug for t in product.themes.all()} & set(p.themes)
-        add((Reason("theme", "pass" if shared else "fail"), min(len(shared), 2) * 1.5))
+        own = {t.slug for t in product.themes.all()}
+        shared = own & set(p.themes)
+        # Themes are how the catalogue files a product, not terms that rule a client out: a
+        # factoring product filed under digital finance still serves an inclusive-finance purpose.
+        # So a purpose the product is not filed under is "unknown" (noted), never a fail.
+        note = "" if shared else ("other-themes" if own else "")
+        add(
+            (
+                Reason("theme", "pass" if shared else "unknown", note=note),
+                min(len(shared), 2) * WEIGHTS["theme"],
+            )
+        )
     if p.category:
         ok = product.category_id in p.category_ids
-        add((Reason("category", "pass" if ok else "fail"), 2.0 if ok else 0.0))
+        add((Reason("category", "pass" if ok else "fail"), WEIGHTS["category"] if ok else 0.0))
+    if p.need:
+        # Silence of the text is no evidence against the product: "unknown", never "fail".
+        add(
+            (
+                Reason("need", "pass" if need_hit else "unknown", note="text" if need_hit else ""),
+                WEIGHTS["need"] if need_hit else 0.0,
+            )
+        )
     kind = next((t for t in _terms(product, TermField.PROGRAMME_KIND)), None)
     if kind:
         outcome = "pass" if kind.value in ("bank_product", "government_programme") else "fail"
         add((Reason("programme", outcome, kind), KIND_SCORE.get(kind.value, 0.0)))
-    return Match(product, round(total, 2), reasons)
+    return Match(product, round(total, 2), reasons, kind=kind.value if kind else "")
 
 
 def _products() -> list[Product]:
     return list(
         Product.objects.published()
-        .select_related("institution", "category")
+        .select_related("institution__province", "category")
         .prefetch_related(
             "themes",
             Prefetch("terms", queryset=ProductTerm.objects.select_related("document"), to_attr="all_terms"),
@@ -295,25 +462,70 @@ def _products() -> list[Product]:
     )
 
 
+def _case_evidence() -> dict[int, CaseEvidence]:
+    """Per product, the places, amounts and terms of its published cases: grouped in SQL, so a
+    request reads one row per distinct (product, place, amount, term), not every case."""
+    out: dict[int, CaseEvidence] = {}
+    rows = (
+        Case.objects.published()
+        .order_by()
+        .values_list("product_id", "province_id", "city_id", "amount", "term_months")
+        .distinct()
+    )
+    for product_id, province_id, city_id, amount, term in rows:
+        ev = out.setdefault(product_id, CaseEvidence())
+        if province_id:
+            ev.provinces.add(province_id)
+        if city_id:
+            ev.cities.add(city_id)
+        if amount:
+            ev.amounts.append(amount)
+        if term:
+            ev.terms.append(term)
+    return out
+
+
+# At most this many need phrases are searched: one query each, so a request's queries stay bounded.
+MAX_NEED_PHRASES = 4
+
+
+def _need_hits(need: list[str]) -> dict[int, int]:
+    """Per product id, how many of the need's phrases its name, description or cases contain, read
+    through the search index (the same search every `q` filter runs)."""
+    if not need:
+        return {}
+    search = search_backend()
+    hits: Counter = Counter()
+    for phrase in need[:MAX_NEED_PHRASES]:
+        products = search(Product.objects.published(), phrase).values("pk")
+        cases = search(Case.objects.published(), phrase).values("product_id")
+        ids = (
+            Product.objects.published()
+            .filter(Q(pk__in=products) | Q(pk__in=cases))
+            .values_list("pk", flat=True)
+        )
+        hits.update(set(ids))
+    return dict(hits)
+
+
 def match(p: Profile, limit: int = 10) -> tuple[list[Match], Counter]:
     """The ranked matches (best first, at most `limit`) and, per hard criterion, how many products
-    it excluded."""
+    it excluded. An empty profile ranks nothing."""
+    if p.is_empty():
+        return [], Counter()
     if p.category:
         p.category_ids = set(Category.objects.subtree(p.category).values_list("pk", flat=True))
     products = _products()
-    cases_by: dict[int, list[Case]] = {}
-    for c in Case.objects.published().only(
-        "id", "product_id", "province_id", "city_id", "amount", "term_months", "date"
-    ):
-        cases_by.setdefault(c.product_id, []).append(c)
+    evidence = _case_evidence()
+    need = _need_hits(p.need)
     scored, excluded = [], Counter()
     for product in products:
-        m = score_product(p, product, cases_by.get(product.pk, []))
+        m = score_product(p, product, evidence.get(product.pk), need_hit=product.pk in need)
         if m.excluded_by:
             excluded.update(m.excluded_by)
             continue
         scored.append(m)
-    scored.sort(key=lambda m: (-m.score, m.product.name, m.product.pk))
+    scored.sort(key=Match.sort_key)
     top = scored[:limit]
     _attach_cases(p, top)
     _attach_policies(p, top)
@@ -343,37 +555,320 @@ def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
         m.cases = sorted(mine, key=rank)[:per]
 
 
-def _attach_policies(p: Profile, matches: list[Match]) -> None:
-    """Support that applies: notices linked to the product (or named by its support terms) that are
-    national or of the client's province."""
+# Policy topics that speak to a product's themes (products carry themes, notices topics too).
+THEME_TOPICS = {
+    "tech-finance": {"sci-tech-innovation", "intellectual-property"},
+    "green-finance": {"green-low-carbon"},
+    "inclusive-finance": {"sme-private-economy", "rural-revitalization"},
+    "digital-finance": {"digital-economy"},
+    "pension-finance": {"consumption"},
+}
+
+
+def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
+    """The published notices that apply to each result, newest first: notices whose region covers
+    the client's place (national, or the client's province, or its city) and that are linked to the
+    product, name it in its support terms, share a theme or its category, or file under a topic of
+    its themes. One query for all results (plus the prefetches)."""
     if not matches:
         return
-    keys = {
-        t.detail.get("policy")
-        for m in matches
-        for t in _terms(m.product, TermField.SUPPORT)
-        if t.detail.get("policy")
-    }
-    qs = (
-        Policy.objects.published()
-        .filter(status=Status.PUBLISHED)
-        .filter(products__in=[m.product.pk for m in matches])
-        .prefetch_related("products")
-        .distinct()
+    keys = {k for m in matches for t in _terms(m.product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
+    themes = {t.slug for m in matches for t in m.product.themes.all()}
+    topics = set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
+    place = Q(province__isnull=True)
+    if p.province:
+        place |= Q(province=p.province, city__isnull=True)
+        if p.city:
+            place |= Q(province=p.province, city=p.city)
+    meets = (
+        Q(key__in=keys)
+        | Q(products__in=[m.product.pk for m in matches])
+        | Q(themes__slug__in=themes)
+        | Q(topics__slug__in=topics)
+        | Q(categories__in={m.product.category_id for m in matches})
     )
-    named = {pol.key: pol for pol in Policy.objects.published().filter(key__in=keys)}
-    linked: dict[int, list[Policy]] = {}
-    for pol in qs:
-        for prod in pol.products.all():
-            linked.setdefault(prod.pk, []).append(pol)
-    province = p.province.pk if p.province else None
+    ids = Policy.objects.published().filter(place).filter(meets).values("pk")
+    pols = list(
+        Policy.objects.filter(pk__in=ids)
+        .order_by(F("issued_date").desc(nulls_last=True), "key")
+        .prefetch_related(
+            "themes",
+            "topics",
+            Prefetch("products", queryset=Product.objects.only("id")),
+            Prefetch("categories", queryset=Category.objects.only("id")),
+            Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
+        )
+    )
     for m in matches:
-        pols = [
-            named[k] for t in _terms(m.product, TermField.SUPPORT) if (k := t.detail.get("policy")) in named
-        ]
-        pols += [pol for pol in linked.get(m.product.pk, []) if pol not in pols]
-        m.policies = [pol for pol in pols if pol.province_id in (None, province)][:5]
+        mine = {t.slug for t in m.product.themes.all()}
+        my_topics = set().union(*(THEME_TOPICS.get(t, set()) for t in mine))
+        named = {t.detail.get("policy") for t in _terms(m.product, TermField.SUPPORT)}
+        m.policies = [
+            pol
+            for pol in pols
+            if pol.key in named
+            or m.product.pk in {x.pk for x in pol.products.all()}
+            or mine & {t.slug for t in pol.themes.all()}
+            or my_topics & {t.slug for t in pol.topics.all()}
+            or m.product.category_id in {c.pk for c in pol.categories.all()}
+        ][:per]
 
 
 def most_excluding(excluded: Counter) -> str | None:
     return excluded.most_common(1)[0][0] if excluded else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a client described in one sentence ("杭州一家做工业软件的专精特新小企业，想用知识产权质押
+# 贷500万，一年期") into the profile's fields. The vocabularies are the ones above and the Region
+# table; what no vocabulary reads is the client's need, matched against products' texts.
+
+# GB/T 4754-2017 sections by the words a manager uses for a firm's trade; the longest word found
+# wins ("工业软件" is software, not manufacturing).
+INDUSTRY_WORDS = {
+    "A": r"农业|林业|畜牧|养殖|种植|渔业|农场|果园|茶园|合作社",
+    "B": r"采矿|矿山|煤矿|矿业",
+    "C": r"制造|工厂|加工|零部件|配件|机械|化工|纺织|服装厂|食品厂|铝材|钢材|汽车|电子元|生产",
+    "D": r"光伏|发电|电力|热力|燃气|供水|新能源电站|储能电站",
+    "E": r"建筑|施工|装修|工程公司",
+    "F": r"批发|零售|商贸|贸易|外贸|进出口|超市|门店|电商",
+    "G": r"物流|运输|仓储|快递|货运|航运|港口",
+    "H": r"餐饮|饭店|餐馆|餐厅|酒店|宾馆|民宿|住宿",
+    "I": r"工业软件|软件|信息技术|互联网|数据服务|数据平台|大数据|云计算|人工智能|信息服务",
+    "J": r"金融|保险|小贷",
+    "K": r"房地产|物业",
+    "L": r"租赁|商务服务|咨询|广告|人力资源",
+    "M": r"科研|研发|技术服务|检测|设计院|实验室",
+    "N": r"环保|污水|水利|环境治理|园林|景区|公园",
+    "O": r"修理|维修|家政|美容|洗衣",
+    "P": r"教育|培训|学校",
+    "Q": r"医疗|医院|诊所|养老院|养老机构|卫生",
+    "R": r"文化|体育|娱乐|影视|演艺|旅游|出版",
+    "S": r"社会组织|公共管理",
+    "T": r"国际组织",
+}
+SIZE_READ = {
+    "micro": r"微型|微企|小微|个体",
+    "small": r"小型|小企业|中小企业|小公司",
+    "medium": r"中型|中等规模",
+}
+# Stricter than COLLATERAL_WORDS (which reads products' texts): a client's sentence says "没有抵押"
+# or "数据服务" without offering real estate or data.
+COLLATERAL_READ = {
+    "pure-credit": r"纯信用|信用贷|无抵押|没有抵押物?|免抵押|无需抵押|不要抵押|没有房产|无担保|没有担保",
+    "intellectual-property": r"知识产权|专利|商标|著作权",
+    "data-assets": r"数据资产|数据知识产权|数据产品|登记的数据|数据(?=.{0,8}(?:质押|登记|挂牌|入表))",
+    "receivables": r"应收账款|应收|保理|订单",
+    "bills": r"票据|汇票|贴现|承兑",
+    "real-estate": r"房产|不动产|房屋|厂房",
+    "equipment": r"设备抵押|机器设备",
+    "carbon-rights": r"碳排放权|碳配额|碳汇|排污权|碳资产",
+    "guarantee": r"担保公司|保证人",
+    "inventory": r"仓单|存货|库存",
+    "land-forest-rights": r"林权|土地经营权|承包经营权",
+    "equity": r"股权",
+    "charging-rights": r"收费权|收益权|门票",
+    "livestock": r"活体|生猪|牲畜|畜禽|牛羊",
+    "bonds": r"债券",
+}
+THEME_READ = {
+    "green-finance": r"绿色|光伏|新能源|环保|节能|低碳|减排|排污|碳",
+    "tech-finance": r"科技|专精特新|知识产权|专利|高新|软件|研发|科创|小巨人",
+    "inclusive-finance": r"小微|个体|普惠|农户|三农|民宿|小企业",
+    "digital-finance": r"数据|数字",
+    "pension-finance": r"养老",
+}
+# Words that carry no need of their own ("想用…贷500万" says nothing beyond what was read).
+FILLER = re.compile(
+    r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|用|借款?|贷款?|融资|申请|需要|"
+    r"希望|左右|大约|大概|手里|手上|可押|可以|能|有|在|是|和|与|及|给|了|把|来|去|一笔|资金|元|期|"
+    r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月"
+)
+NEGATION = re.compile(r"(?:没有|无|不要|不用|免)$")
+CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+"
+AMOUNT_RE = re.compile(rf"({NUMBER})\s*(亿|千万|百万|万)元?|(\d{{5,}})\s*元")
+TERM_RE = re.compile(rf"(半|{NUMBER})\s*(个月|年)期?")
+AMOUNT_UNITS = {"亿": 10**8, "千万": 10**7, "百万": 10**6, "万": 10**4}
+MAX_READ_LENGTH = 300
+MAX_AMOUNT = 10**13  # as the form's amount field
+
+
+def _number(text: str) -> Decimal | None:
+    """Digits or a Chinese numeral up to the thousands (五百, 两千五百, 十二)."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return Decimal(text)
+    total, digit = 0, None
+    for ch in text:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch in CN_UNITS:
+            total += (1 if digit is None else digit) * CN_UNITS[ch]
+            digit = None
+        else:
+            return None
+    return Decimal(total + (digit or 0))
+
+
+@dataclass
+class Reading:
+    """What a sentence said, field by field, and what it said that no vocabulary reads."""
+
+    text: str
+    province: Region | None = None
+    city: Region | None = None
+    industry: str = ""
+    size: str = ""
+    labels: list[str] = field(default_factory=list)
+    collateral: list[str] = field(default_factory=list)
+    amount: Decimal | None = None
+    term_months: int | None = None
+    themes: list[str] = field(default_factory=list)
+    need: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+
+
+class _Sentence:
+    """The sentence with the spans already read blanked out, so a word is read once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.free = list(text)
+
+    def find(self, pattern: str) -> list[re.Match]:
+        return [m for m in re.finditer(pattern, "".join(self.free)) if m.group(0)]
+
+    def take(self, m: re.Match) -> None:
+        for i in range(m.start(), m.end()):
+            self.free[i] = " "
+
+    def rest(self) -> str:
+        return "".join(self.free)
+
+
+def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region]]:
+    """Every province and city by full and short name, districts by full name only (a district's
+    short name is too often an ordinary word), and every region by code. One query."""
+    names: dict[str, list[Region]] = {}
+    by_code: dict[str, Region] = {}
+    for r in Region.objects.only("code", "name", "short_name", "level", "parent_id"):
+        by_code[r.code] = r
+        keys = {r.name} if r.level == "district" else {r.name, r.short_name}
+        for k in keys:
+            if k and len(k) >= 2:
+                names.setdefault(k, []).append(r)
+    return names, by_code
+
+
+LEVELS = ("province", "city", "district")
+
+
+def _read_places(s: _Sentence, reading: Reading) -> None:
+    """The longest place names first; a city implies its province, a district its city."""
+    names, by_code = _place_names()
+    longest = max(map(len, names), default=0)
+    text = s.rest()
+    i, found = 0, []
+    while i < len(text):
+        step = 1
+        for n in range(min(longest, len(text) - i), 1, -1):
+            hits = names.get(text[i : i + n])
+            if hits:
+                # A name shared by several places reads as the highest-level one, or not at all.
+                top = sorted(hits, key=lambda r: LEVELS.index(r.level))
+                if len(top) == 1 or top[0].level != top[1].level:
+                    found.append(top[0])
+                    for j in range(i, i + n):
+                        s.free[j] = " "
+                step = n
+                break
+        i += step
+    for r in found:
+        city = r if r.level == "city" else by_code.get(r.parent_id) if r.level == "district" else None
+        if city is not None and reading.city is None:
+            reading.city = city
+        elif r.level == "province" and reading.province is None:
+            reading.province = r
+    if reading.city is not None:
+        reading.province = by_code.get(reading.city.parent_id)
+
+
+def _read_words(s: _Sentence, words: dict[str, str], allowed: set[str] | None = None) -> list[str]:
+    out = []
+    for slug, pattern in words.items():
+        if allowed is not None and slug not in allowed:
+            continue
+        ms = s.find(pattern)
+        if ms:
+            out.append(slug)
+            for m in ms:
+                s.take(m)
+    return out
+
+
+def read_client(text: str, *, labels: set[str], collateral: set[str], themes: set[str]) -> Reading:
+    """A sentence about a client read into a profile's fields with the catalogue's vocabularies
+    (slugs outside the `labels`, `collateral` and `themes` given are not read). What remains once
+    the words of the vocabularies and the filler are taken out is the client's need."""
+    text = (text or "")[:MAX_READ_LENGTH]
+    reading = Reading(text=text)
+    s = _Sentence(text)
+    _read_places(s, reading)
+    for m in s.find(AMOUNT_RE.pattern):
+        number = _number(m.group(1)) if m.group(1) else Decimal(m.group(3))
+        value = None if number is None else number * AMOUNT_UNITS.get(m.group(2), 1)
+        # In cents, and within what the amount field accepts: the read amount is used unvalidated.
+        if value is not None and 0 < value <= MAX_AMOUNT and reading.amount is None:
+            reading.amount = value.quantize(Decimal("0.01"))
+        s.take(m)
+    for m in s.find(TERM_RE.pattern):
+        n = Decimal("0.5") if m.group(1) == "半" else _number(m.group(1))
+        months = int(n * 12) if m.group(2) == "年" and n is not None and n <= 30 else int(n or 0)
+        if m.group(2) == "年" and (n is None or n > 30):
+            continue  # 2024年 is a date, not a term
+        if 0 < months <= 600 and reading.term_months is None:
+            reading.term_months = months
+        s.take(m)
+    # Collateral the sentence denies ("没有房产可押") is no collateral; having none is pure credit.
+    for slug, pattern in COLLATERAL_READ.items():
+        if slug not in collateral:
+            continue
+        for m in s.find(pattern):
+            denied = slug != "pure-credit" and NEGATION.search(s.rest()[max(m.start() - 2, 0) : m.start()])
+            if denied:
+                if "pure-credit" in collateral and "pure-credit" not in reading.collateral:
+                    reading.collateral.append("pure-credit")
+            elif slug not in reading.collateral:
+                reading.collateral.append(slug)
+            s.take(m)
+    reading.labels = _read_words(s, LABEL_WORDS, labels)
+    sizes = [(m.start(), slug) for slug, p in SIZE_READ.items() for m in s.find(p)]
+    if sizes:
+        reading.size = min(sizes)[1]
+        for p in SIZE_READ.values():
+            for m in s.find(p):
+                s.take(m)
+    hits = [(len(m.group(0)), -m.start(), code, m) for code, p in INDUSTRY_WORDS.items() for m in s.find(p)]
+    if hits:
+        best = max(hits, key=lambda h: (h[0], h[1]))
+        reading.industry = best[2]
+        s.take(best[3])
+    reading.themes = [slug for slug, p in THEME_READ.items() if slug in themes and re.search(p, text)]
+    rest = FILLER.sub(" ", s.rest())
+    pieces = [p for p in re.split(r"[\s\W\d]+", rest) if len(p) >= 2]
+    reading.unread = list(dict.fromkeys(pieces))
+    reading.need = reading.unread[:MAX_NEED_PHRASES]
+    return reading

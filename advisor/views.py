@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from advisor import basket
 from advisor.forms import MatchForm
+from advisor.matching import CRITERIA as WEIGHTED
 from advisor.matching import RULES, match, most_excluding
+from catalogue.templatetags.catalogue_tags import money
 from products.models import Case, Product, TermField
 
 CRITERIA = {
@@ -28,6 +30,7 @@ CRITERIA = {
     "programme": TermField.PROGRAMME_KIND.label,
     "theme": _("purpose (themes)"),
     "category": _("category"),
+    "need": _("need (words)"),
 }
 OUTCOMES = {"pass": _("fits"), "fail": _("does not fit"), "unknown": _("not stated")}
 NOTES = {
@@ -36,6 +39,7 @@ NOTES = {
     "elsewhere": _("its cases and institution are elsewhere"),
     "national": _("no region stated"),
     "text": _("named in the product's description"),
+    "other-themes": _("filed under other themes"),
 }
 
 
@@ -50,6 +54,7 @@ def _rows(results: list) -> list[dict]:
                     "outcome_text": OUTCOMES[r.outcome],
                     "note": NOTES.get(r.note, ""),
                     "source": r.source,
+                    "quote": r.quote,
                 }
                 for r in m.reasons
             ],
@@ -58,18 +63,63 @@ def _rows(results: list) -> list[dict]:
     ]
 
 
+def _reading(form: MatchForm) -> dict | None:
+    """The sentence read back as chips, each with a link that leaves it out, and a link that puts
+    the reading into the fields (with only the unread words left in `q`) so it can be edited."""
+    r = form.reading
+    if r is None or not form.is_valid():
+        return None
+    d = form.cleaned_data
+    choices = {name: dict(form.fields[name].choices) for name in ("industry", "size", "labels", "collateral")}
+    params: list[tuple[str, str, str]] = []  # (parameter, value, text shown)
+    if d.get("city"):
+        params.append(("city", d["city"].name, d["city"].display_name))
+    elif d.get("province"):
+        params.append(("province", d["province"].name, d["province"].display_name))
+    for name in ("industry", "size"):
+        if d.get(name):
+            params.append((name, d[name], str(choices[name].get(d[name], d[name]))))
+    for name in ("labels", "collateral"):
+        params += [(name, v, str(choices[name].get(v, v))) for v in d.get(name) or []]
+    if d.get("amount") is not None:
+        params.append(("amount", str(d["amount"]), money(d["amount"], "CNY")))
+    if d.get("term_months"):
+        params.append(("term_months", str(d["term_months"]), _("%(n)s months") % {"n": d["term_months"]}))
+    themes = dict(form.fields["themes"].choices)
+    params += [("themes", v, str(themes.get(v, v))) for v in d.get("themes") or []]
+    need = [("q", " ".join(r.unread), "")] if r.unread else []
+
+    def url(skip: int | None = None) -> str:
+        return urlencode(
+            [(k, v) for i, (k, v, _t) in enumerate(params) if i != skip] + [(k, v) for k, v, _t in need]
+        )
+
+    return {
+        "chips": [{"text": text, "without": url(i)} for i, (_k, _v, text) in enumerate(params)],
+        "need": r.need,
+        "unread": r.unread,
+        "fields_query": url(),
+    }
+
+
 def match_page(request: HttpRequest) -> HttpResponse:
-    asked = any(v for k, v in request.GET.items())
+    # Only the form's own parameters ask for a match (`?lang=en` alone does not).
+    asked = any(request.GET.get(name) for name in MatchForm.base_fields)
     form = MatchForm(request.GET if asked else None)
-    results, excluded = [], None
+    results, excluded, empty = [], None, False
     if asked and form.is_valid():
-        results, excluded = match(form.profile())
+        profile = form.profile()
+        # Nothing described: every product would tie, so the page invites a description instead.
+        empty = profile.is_empty()
+        results, excluded = match(profile)
     return render(
         request,
         "advisor/match.html",
         {
             "form": form,
-            "asked": asked,
+            "asked": asked and not empty,
+            "empty": empty,
+            "weights": [(CRITERIA.get(c.name, c.name), c.weight, c.description) for c in WEIGHTED],
             "results": _rows(results),
             "excluded": excluded,
             "excluded_most": CRITERIA.get(most_excluding(excluded) or "", most_excluding(excluded))
@@ -79,6 +129,7 @@ def match_page(request: HttpRequest) -> HttpResponse:
             "rules": RULES,
             "criteria": CRITERIA,
             "query": request.GET.urlencode(),
+            "reading": _reading(form) if asked else None,
         },
     )
 

@@ -36,8 +36,11 @@ def query(profile: dict) -> QueryDict:
 
 
 def test_profiles_recall_at_10(capsys):
+    """Every gold bank product or programme is in the top 10. Gold policy tools and platforms
+    (rediscount schemes, a data exchange) are counted and printed, not required: issue 19's rule
+    ranks them after every bank product that fits as well, so on a full list they may fall below 10."""
     assert len(PROFILES) >= 20
-    recalls, misses = [], []
+    recalls, misses, tool_misses = [], [], []
     for p in PROFILES:
         form = MatchForm(query(p))
         assert form.is_valid(), (p["id"], form.errors)
@@ -45,14 +48,19 @@ def test_profiles_recall_at_10(capsys):
         expected = [e["product"] for e in p["expected"]]
         found = [k for k in expected if k in top]
         recalls.append(len(found) / len(expected))
-        if len(found) < len(expected):
-            misses.append(f"  {p['id']}: missing {sorted(set(expected) - set(found))}")
+        for key in set(expected) - set(found):
+            kind = ProductTerm.objects.filter(product__key=key, field=TermField.PROGRAMME_KIND).first()
+            if kind and kind.value in ("policy_tool", "platform_service"):
+                tool_misses.append(f"  {p['id']}: {key} ({kind.value}) below 10")
+            else:
+                misses.append(f"  {p['id']}: missing {key}")
     recall = sum(recalls) / len(recalls)
     with capsys.disabled():
         print(f"\nmatch profiles: {len(PROFILES)}; mean recall@10 = {recall:.3f}")
-        if misses:
-            print("\n".join(misses))
-    assert recall >= 0.95, "\n".join(misses)
+        if misses or tool_misses:
+            print("\n".join(misses + tool_misses))
+    assert not misses, "\n".join(misses)
+    assert len(tool_misses) <= 4, "\n".join(tool_misses)
 
 
 def test_api_shape_and_sources(client):

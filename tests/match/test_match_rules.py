@@ -1,0 +1,116 @@
+"""Issue 19's ranking rules, checked on the profiles the issue names."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.http import QueryDict
+
+from advisor.forms import MatchForm
+from advisor.matching import (
+    CRITERIA,
+    KIND_TIER,
+    RULES,
+    WEIGHTS,
+    Profile,
+    _case_evidence,
+    _national,
+    _products,
+    match,
+    rules_text,
+    score_product,
+)
+from products.models import TermField
+
+pytestmark = pytest.mark.django_db
+
+GUIYANG_PV = "province=贵州省&city=贵阳市&industry=D&size=small&themes=green-finance&labels=green-enterprise&amount=5000000"
+ZHANGJIAJIE_RESTAURANT = (
+    "province=湖南省&city=张家界市&industry=H&size=micro&collateral=pure-credit&amount=500000"
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def ranked(qs: str):
+    form = MatchForm(QueryDict(qs))
+    assert form.is_valid(), form.errors
+    return match(form.profile(), limit=40)[0]
+
+
+def assert_order_keeps_rules(results) -> None:
+    fails = [m.fails for m in results]
+    assert fails == sorted(fails), "a result with more fails ranks above one with fewer"
+    for a, b in zip(results, results[1:], strict=False):
+        if a.fails == b.fails:
+            assert KIND_TIER.get(a.kind, 0) <= KIND_TIER.get(b.kind, 0), (a.product.name, b.product.name)
+
+
+@pytest.mark.parametrize("qs", [GUIYANG_PV, ZHANGJIAJIE_RESTAURANT, "province=浙江省&city=杭州市&size=small"])
+def test_fails_and_kinds_order_the_results(qs):
+    results = ranked(qs)
+    assert results
+    assert_order_keeps_rules(results)
+
+
+def test_guiyang_policy_tools_follow_the_bank_products():
+    results = ranked(GUIYANG_PV)
+    names = [m.product.name for m in results]
+    tools = [i for i, m in enumerate(results) if KIND_TIER.get(m.kind)]
+    banks = [i for i, m in enumerate(results) if m.kind == "bank_product" and m.fails == 0]
+    assert banks and tools and max(banks) < min(tools), names
+    for name in ("绿票通", "工银i绿贴"):
+        assert name in names[:10], names[:10]
+
+
+def test_zhangjiajie_platform_is_not_in_the_first_five():
+    top = ranked(ZHANGJIAJIE_RESTAURANT)[:5]
+    assert "养老机构资金监管平台" not in [m.product.name for m in top]
+    assert all(m.kind != "platform_service" for m in top)
+
+
+def test_local_product_elsewhere_fails_region():
+    """A product of a local bank whose institution and cases are all in another province does not
+    fit a Hangzhou firm, though no term of its own says so (a Shandong rural bank's loan, say)."""
+    form = MatchForm(QueryDict("province=浙江省&city=杭州市"))
+    assert form.is_valid()
+    profile = form.profile()
+    evidence = _case_evidence()
+    shandong = [
+        p
+        for p in _products()
+        if p.institution
+        and p.institution.province
+        and p.institution.province.name == "山东省"
+        and not _national(p)
+        and not [t for t in p.all_terms if t.field == TermField.REGION]
+    ]
+    assert shandong
+    for product in shandong:
+        m = score_product(profile, product, evidence.get(product.pk))
+        region = next(r for r in m.reasons if r.criterion == "region")
+        assert (region.outcome, region.note) == ("fail", "elsewhere"), product.name
+        assert m.fails >= 1 and not m.excluded_by  # ranks low, and is still shown with its reason
+
+
+def test_empty_profile_ranks_nothing(client):
+    assert Profile().is_empty()
+    assert match(Profile()) == ([], __import__("collections").Counter())
+    body = client.get("/api/v1/match/").json()
+    assert body["results"] == []
+    page = client.get("/match/?lang=en").content.decode()
+    assert 'class="match-results"' not in page
+
+
+def test_one_table_of_weights():
+    """The page's rules, the scorer and the API's description read the same table."""
+    assert set(WEIGHTS) == {c.name for c in CRITERIA}
+    text = rules_text()
+    for c in CRITERIA:
+        assert f"{c.name} ({c.weight:g})" in text
+    assert len(RULES) >= 3
