@@ -32,6 +32,12 @@ unset REDIS_URL
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
 PIDS+=($!)
+# Redis must be listening before the worker and beat start (a port taken by another socket makes it
+# exit at once, which the worker would only show as refused connections).
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "Redis did not start on 127.0.0.1:$REDIS_PORT:"; cat "$WORK/redis.log"; exit 1
+fi
 # aiosmtpd makes the Maildir (tmp/new/cur) itself; it must not exist yet.
 "$PY" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$WORK/mail" >"$WORK/smtp.log" 2>&1 &
 PIDS+=($!)
