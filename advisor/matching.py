@@ -29,6 +29,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import search_backend
+from catalogue.numerals import cn_number
 from institutions.models import Region
 from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
@@ -685,20 +686,6 @@ FILLER = re.compile(
     r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月"
 )
 NEGATION = re.compile(r"(?:没有|无|不要|不用|免)$")
-CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+"
 AMOUNT_RE = re.compile(rf"({NUMBER})\s*(亿|千万|百万|万)元?|(\d{{5,}})\s*元")
 TERM_RE = re.compile(rf"(半|{NUMBER})\s*(个月|年)期?")
@@ -711,16 +698,8 @@ def _number(text: str) -> Decimal | None:
     """Digits or a Chinese numeral up to the thousands (五百, 两千五百, 十二)."""
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return Decimal(text)
-    total, digit = 0, None
-    for ch in text:
-        if ch in CN_DIGITS:
-            digit = CN_DIGITS[ch]
-        elif ch in CN_UNITS:
-            total += (1 if digit is None else digit) * CN_UNITS[ch]
-            digit = None
-        else:
-            return None
-    return Decimal(total + (digit or 0))
+    n = cn_number(text)
+    return None if n is None else Decimal(n)
 
 
 @dataclass

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
+from catalogue.numerals import cn_number
+
 from .layout import Line
 from .places import Gazetteer
 from .records import Policy, ProductMention, Report
 from .sections import CHAPTER, CN, ITEM, SUB_ITEM
 from .tables import BANK
-from .text import SENTENCE_END, cn_number, collapse, excerpt, first_date, squash
+from .text import SENTENCE_END, collapse, excerpt, first_date, squash
 
 ISSUE_VERB = re.compile(
     r"(印发|发布|出台|召开|表示|制定|规范|力推|联合|举行|推出|修订|公布|审议|部署|开展|启动|印台)"

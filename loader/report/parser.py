@@ -8,6 +8,8 @@ by their kind (tables.py), numbered items and products named in prose by items.p
 
 from __future__ import annotations
 
+from catalogue.numerals import cn_number
+
 from .errors import ReportFormatError
 from .items import appendix_two, hot_topics, policy_items
 from .layout import Layout, Line, Table
@@ -26,7 +28,7 @@ from .sections import (
     page_noise,
 )
 from .tables import is_figures, table_cases, table_metrics
-from .text import cn_number, squash
+from .text import squash
 
 __all__ = ["Case", "Metric", "Policy", "ProductMention", "Report", "parse_report"]
 

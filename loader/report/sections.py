@@ -8,9 +8,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from catalogue.numerals import cn_number
+
 from .errors import ReportFormatError
 from .layout import Line
-from .text import PAGE_NUMBER, SOURCE_LINE, cn_number, squash
+from .text import PAGE_NUMBER, SOURCE_LINE, squash
 
 CN = "一二三四五六七八九十百"
 CHAPTER = re.compile(rf"^第([{CN}]+)章\s*(.{{0,40}})$")

@@ -11,19 +11,6 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 WS = re.compile(r"\s+")
-CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 
 
 def norm(line: str) -> str:
@@ -40,27 +27,6 @@ def squash(text: str) -> str:
 
 def collapse(text: str) -> str:
     return WS.sub(" ", text).strip()
-
-
-def cn_number(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十三 → 23, 四十 → 40 (headings run up to the nineties)."""
-    if not text or any(c not in CN_DIGITS and c not in "十百" for c in text):
-        return None
-    if "百" in text:
-        head, _, rest = text.partition("百")
-        hundreds = CN_DIGITS.get(head, 1) if head else 1
-        tail = cn_number(rest.lstrip("零")) if rest else 0
-        return None if tail is None else hundreds * 100 + tail
-    if "十" in text:
-        head, _, tail = text.partition("十")
-        tens = CN_DIGITS.get(head) if head else 1
-        ones = CN_DIGITS.get(tail) if tail else 0
-        if tens is None or ones is None:
-            return None
-        return tens * 10 + ones
-    if len(text) == 1:
-        return CN_DIGITS[text]
-    return None
 
 
 # Longest names first so 新加坡元 is not read as 元.
