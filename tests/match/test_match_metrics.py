@@ -7,18 +7,15 @@ the bank products that fit as well)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.http import QueryDict
 
 from advisor.forms import MatchForm
 from advisor.matching import match
+from tests.match.profiles import PROFILES, profile_query
 
 pytestmark = pytest.mark.django_db
-PROFILES = json.loads((settings.BASE_DIR / "tests" / "match" / "profiles.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
@@ -26,16 +23,6 @@ def fresh_throttle():
     cache.clear()
     yield
     cache.clear()
-
-
-def profile_query(profile: dict) -> QueryDict:
-    q = QueryDict(mutable=True)
-    for k in ("province", "city", "industry", "size", "amount", "term_months"):
-        if profile.get(k) is not None:
-            q[k] = str(profile[k])
-    for k in ("labels", "collateral", "themes"):
-        q.setlist(k, profile.get(k) or [])
-    return q
 
 
 def measure(rows: list[tuple[str, QueryDict, list[str]]]) -> tuple[float, int, int, list[str]]:

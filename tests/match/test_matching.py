@@ -3,19 +3,16 @@ every run), the API's response shape, its 400s and the page."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.conf import settings
 from django.core.cache import cache
-from django.http import QueryDict
 
 from advisor.forms import MatchForm
 from advisor.matching import match
 from products.models import Product, ProductTerm, TermField
+from tests.match.profiles import PROFILES
+from tests.match.profiles import profile_query as query
 
 pytestmark = pytest.mark.django_db
-PROFILES = json.loads((settings.BASE_DIR / "tests" / "match" / "profiles.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
@@ -23,16 +20,6 @@ def fresh_throttle():
     cache.clear()
     yield
     cache.clear()
-
-
-def query(profile: dict) -> QueryDict:
-    q = QueryDict(mutable=True)
-    for k in ("province", "city", "industry", "size", "amount", "term_months"):
-        if profile.get(k) is not None:
-            q[k] = str(profile[k])
-    for k in ("labels", "collateral", "themes"):
-        q.setlist(k, profile.get(k) or [])
-    return q
 
 
 def test_profiles_recall_at_10(capsys):

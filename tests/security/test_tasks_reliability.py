@@ -3,7 +3,11 @@ during an import lost it for good), /readyz stayed 200 with no worker at all, an
 `load_catalogue --background` waited ten minutes in silence for a worker that was not there."""
 
 import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -130,6 +134,31 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in fh.read().split()]
 
 
+@contextmanager
+def _real_worker(env: dict, queue: str, log_path) -> Iterator[subprocess.Popen]:
+    """A prefork Celery worker with one pool process on `queue`, logging to `log_path`; this test
+    process sends it tasks (not eager) meanwhile. Stopped, and eager put back, on the way out."""
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "catalogue", "worker", "--pool=prefork",
+             "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
+             "--without-mingle", "--without-gossip"],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    app = catalogue_celery.app
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield worker
+    finally:
+        app.conf.task_always_eager = eager
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 @pytest.mark.skipif(
     not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI starts Redis)"
 )
@@ -138,8 +167,6 @@ def test_a_task_whose_worker_process_is_killed_runs_again(tmp_path):
     """A real worker (prefork, one process) takes the load; its pool process is killed with
     SIGKILL mid-task; the task is handed back and finishes on the replacement process."""
     import signal
-    import subprocess
-    import sys
     import uuid
 
     from django.db import connection
@@ -160,17 +187,7 @@ def test_a_task_whose_worker_process_is_killed_runs_again(tmp_path):
         "DEBUG": "1",
         "DATABASE_URL": url,
     }
-    with open(log_path, "w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "catalogue", "worker", "--pool=prefork",
-             "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
-             "--without-mingle", "--without-gossip"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    app = catalogue_celery.app
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with _real_worker(env, queue, log_path) as worker:
         result = load_catalogue_task.apply_async((str(settings.FIXTURES_DIR),), queue=queue)
         deadline = time.monotonic() + 90
         while "received" not in log_path.read_text() and time.monotonic() < deadline:
@@ -180,13 +197,6 @@ def test_a_task_whose_worker_process_is_killed_runs_again(tmp_path):
         for child in _children(worker.pid):
             os.kill(child, signal.SIGKILL)
         summary = result.get(timeout=180)
-    finally:
-        app.conf.task_always_eager = eager
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     output = log_path.read_text()
     assert "WorkerLostError" in output or "SIGKILL" in output, output[-3000:]
     assert summary["created"]["product"] == 0  # the second run found the catalogue as it was
@@ -201,8 +211,6 @@ def test_a_worker_killed_mid_import_the_import_finishes_once_a_worker_takes_it_b
     runs; the broker hands the task back, the new process waits out the dead run's lease and
     imports the issue to the end (nothing of the killed run was committed)."""
     import signal
-    import subprocess
-    import sys
     import uuid
 
     from django.db import connection
@@ -236,17 +244,7 @@ def test_a_worker_killed_mid_import_the_import_finishes_once_a_worker_takes_it_b
     import_id = int(made.stdout.strip().splitlines()[-1])
     queue = f"kill-import-{uuid.uuid4().hex[:8]}"
     log_path = tmp_path / "worker.log"
-    with open(log_path, "w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "catalogue", "worker", "--pool=prefork",
-             "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
-             "--without-mingle", "--without-gossip"],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    app = catalogue_celery.app
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with _real_worker(env, queue, log_path) as worker:
         import_report_task.apply_async((import_id,), queue=queue)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -264,13 +262,6 @@ def test_a_worker_killed_mid_import_the_import_finishes_once_a_worker_takes_it_b
             if imp.status not in (ReportImport.Status.RUNNING, ReportImport.Status.PENDING):
                 break
             time.sleep(0.5)
-    finally:
-        app.conf.task_always_eager = eager
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
     output = log_path.read_text()
     assert "WorkerLostError" in output or "SIGKILL" in output, output[-3000:]
     assert imp.status == ReportImport.Status.DONE, (imp.status, imp.log, output[-3000:])
