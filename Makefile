@@ -53,7 +53,7 @@ BIND ?= 127.0.0.1:$(PORT)
 serve: migrate ## production mode: collectstatic, then gunicorn on $(BIND) (needs SECRET_KEY)
 	$(PY) manage.py load_catalogue --if-changed
 	$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/gunicorn catalogue.wsgi --bind $(BIND)  # workers, threads, timeouts: gunicorn.conf.py
+	$(VENV)/bin/gunicorn config.wsgi --bind $(BIND)  # workers, threads, timeouts: gunicorn.conf.py
 
 
 test: install ## run the test suite (SQLite unless DATABASE_URL is set)
@@ -69,7 +69,7 @@ format: install ## apply ruff formatting and safe fixes
 	$(VENV)/bin/ruff format .
 
 worker: install ## a Celery worker (needs CELERY_BROKER_URL)
-	$(DEV) $(VENV)/bin/celery -A catalogue worker --loglevel=INFO
+	$(DEV) $(VENV)/bin/celery -A config worker --loglevel=INFO
 
 BENCH_CASES ?= 1000000
 bench: install ## our API vs Datasette on BENCH_CASES synthetic cases (needs DATABASE_URL: PostgreSQL)

@@ -1,4 +1,2 @@
-# The Celery app is imported here so that @shared_task binds to it when Django starts.
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The shared base every app builds on: provenance and publishing models, list and facet
+machinery, API machinery. It imports no app (README, "Layout")."""

@@ -1,6 +1,6 @@
 """Our own error answers: problem JSON under /api/, a page in Chinese and English elsewhere.
 
-Django calls these as handler400/403/404/500 (catalogue/urls.py) for errors raised anywhere, in
+Django calls these as handler400/403/404/500 (config/urls.py) for errors raised anywhere, in
 middleware too: a rejected Host header, an unreadable request, a missing page, a crash. A database
 that cannot be reached is not a crash of ours: it is a 503 with Retry-After, so load balancers and
 clients wait and retry instead of reporting a bug.

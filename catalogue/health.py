@@ -2,7 +2,7 @@
 
 /healthz  the process answers (no dependency is touched): restart it if this fails.
 /readyz   the database, the cache and the task broker are reachable, and a worker has written its
-          heartbeat lately (catalogue.celery) when tasks go to a broker: send traffic only if 200.
+          heartbeat lately (catalogue.workers) when tasks go to a broker: send traffic only if 200.
 Both answer JSON; /readyz names each check, with 503 when one fails. Each probe is bounded to
 about half a second (no retry sleeps), so a dead dependency answers fast instead of hanging the
 probe past the load balancer's own timeout. READYZ_REQUIRES_WORKER=0 keeps a stale worker in the
@@ -20,6 +20,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from catalogue import workers
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +57,7 @@ def _tasks_inline() -> bool:
 def _broker() -> None:
     if not settings.CELERY_BROKER_URL:
         return  # tasks run inline: there is no broker to reach
-    from catalogue.celery import check_broker
-
-    check_broker()
+    workers.check_broker()
 
 
 class WorkerStale(RuntimeError):
@@ -71,15 +71,13 @@ def _shared_cache() -> bool:
 def _worker() -> None:
     if _tasks_inline():
         return  # tasks run in the web process: no worker to wait for
-    from catalogue.celery import STALE_AFTER_SECONDS, heartbeat_age, ping_workers
-
     if not _shared_cache():
         # The workers' heartbeat lands in their own memory, not ours: ask them instead.
-        if not ping_workers():
+        if not workers.ping_workers():
             raise WorkerStale("no worker answered a ping")
         return
-    age = heartbeat_age()
-    if age is None or age > STALE_AFTER_SECONDS:
+    age = workers.heartbeat_age()
+    if age is None or age > workers.STALE_AFTER_SECONDS:
         raise WorkerStale("no worker heartbeat" if age is None else f"last worker heartbeat {age:.0f} s ago")
 
 

@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export DJANGO_SETTINGS_MODULE=catalogue.settings.base
+export DJANGO_SETTINGS_MODULE=config.settings.base
 # Production settings (DEBUG off) with a throwaway key; plain HTTP on loopback.
 export SECRET_KEY="ci-alerts-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" HTTPS=0 DEBUG=0
 export DATABASE_URL="sqlite:///$WORK/alerts.sqlite3"
@@ -84,9 +84,9 @@ print('saved search', s.pk, 'secret', s.webhook_secret)
 " | tee "$WORK/setup.txt"
 
 echo "== worker and beat on Redis"
-"$PY" -m celery -A catalogue worker --pool=solo --loglevel=INFO >"$WORK/worker.log" 2>&1 &
+"$PY" -m celery -A config worker --pool=solo --loglevel=INFO >"$WORK/worker.log" 2>&1 &
 PIDS+=($!)
-"$PY" -m celery -A catalogue beat --schedule "$WORK/beat-schedule" --loglevel=INFO >"$WORK/beat.log" 2>&1 &
+"$PY" -m celery -A config beat --schedule "$WORK/beat-schedule" --loglevel=INFO >"$WORK/beat.log" 2>&1 &
 PIDS+=($!)
 
 for _ in $(seq 1 60); do

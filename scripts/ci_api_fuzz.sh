@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to an empty PostgreSQL database}"
 
 PY=.venv/bin/python
-export DJANGO_SETTINGS_MODULE=catalogue.settings.base DEBUG=false HTTPS=0
+export DJANGO_SETTINGS_MODULE=config.settings.base DEBUG=false HTTPS=0
 export SECRET_KEY="${SECRET_KEY:-ci-fuzz-only-not-a-secret}"
 # The fuzzer is one client sending thousands of requests: lift the limits it would otherwise hit.
 export API_RATE_ANON=1000000/min API_RATE_KEY=1000000/min API_RATE_SUBMISSION=1000000/hour

@@ -28,7 +28,7 @@ server_log=$(mktemp)
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_catalogue >/dev/null
 $PY manage.py collectstatic --noinput -v0
-.venv/bin/gunicorn catalogue.wsgi --bind "127.0.0.1:$port" --workers "$WEB_CONCURRENCY" >"$server_log" 2>&1 &
+.venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$port" --workers "$WEB_CONCURRENCY" >"$server_log" 2>&1 &
 server=$!
 stop() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$server_log"; }
 trap stop EXIT

@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 pytestmark = pytest.mark.django_db
 
 PRODUCTION = {
-    "DJANGO_SETTINGS_MODULE": "catalogue.settings.base",
+    "DJANGO_SETTINGS_MODULE": "config.settings.base",
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "production-like-secret-for-check-deploy-" + "9" * 20,
     "HTTPS": "1",

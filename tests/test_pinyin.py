@@ -91,7 +91,7 @@ def test_serving_does_not_load_the_pinyin_dictionary():
 
     code = (
         "import sys, django; django.setup(); "
-        "from catalogue.wsgi import application; import catalogue.urls; "
+        "from config.wsgi import application; import config.urls; "
         "print('pypinyin' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

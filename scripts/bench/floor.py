@@ -62,7 +62,7 @@ def floor(urls: dict[str, str], repeat: int = 5) -> dict[str, dict]:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
     django.setup()

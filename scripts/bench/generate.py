@@ -63,7 +63,7 @@ SUFFIXES = ["贷", "通", "宝", "融", "e贷", "快贷", "云贷", "保"]
 
 def _setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -316,7 +316,7 @@ def wait_for(port: int, path: str, proc: subprocess.Popen, timeout: float = 120)
 def server_env(db_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="catalogue.settings.base",
+        DJANGO_SETTINGS_MODULE="config.settings.base",
         DATABASE_URL=db_url,
         DEBUG="0",
         SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "benchmark-only-not-a-secret"),
@@ -339,7 +339,7 @@ def start_ours(db_url: str, port: int = OUR_PORT, **env: str) -> subprocess.Pope
     # Self-contained on purpose (not `make serve`): the benchmark pins what it measures.
     cmd = [
         str(VENV_BIN / "gunicorn"),
-        "catalogue.wsgi:application",
+        "config.wsgi:application",
         "--workers=2",  # the setup; threads and the rest as production (gunicorn.conf.py)
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from catalogue.api.urls import router
+from config.api_router import router
 from products.models import Case
 from tests.api.conftest import get
 

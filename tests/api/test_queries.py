@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalogue.api.urls import router
+from config.api_router import router
 from tests.api.conftest import SUBMISSION, get
 
 pytestmark = pytest.mark.django_db

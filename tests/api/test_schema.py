@@ -6,7 +6,7 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 
-from catalogue.api.urls import router
+from config.api_router import router
 
 LISTS = [prefix for prefix, _viewset, _basename in router.registry]
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from catalogue.celery import app
+from config.celery_app import app
 from loader import services, tasks
 from loader.models import ReportImport
 

@@ -15,8 +15,8 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
-from catalogue.celery import app
 from catalogue.models import Document
+from config.celery_app import app
 from loader.models import ImportItem, ReportImport
 from loader.services import import_item_reject, report_import_create
 from loader.tasks import import_report_task

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from catalogue.celery import app
+from config.celery_app import app
 from institutions.models import Institution, Region
 from loader.models import ImportItem, ReportImport
 from loader.services import import_item_accept

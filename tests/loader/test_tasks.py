@@ -5,7 +5,7 @@ import os
 import pytest
 from django.conf import settings
 
-from catalogue.celery import app
+from config.celery_app import app
 from loader.tasks import load_catalogue_task
 from products.models import Product
 

@@ -29,7 +29,7 @@ def database_url(name: str) -> str:
 def command_env(url: str) -> dict[str, str]:
     unset = ("SECRET_KEY", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL", "REDIS_URL")
     env = {k: v for k, v in os.environ.items() if k not in unset}
-    return {**env, "DJANGO_SETTINGS_MODULE": "catalogue.settings.base", "DEBUG": "1", "DATABASE_URL": url}
+    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "1", "DATABASE_URL": url}
 
 
 def manage(url: str, *args: str) -> subprocess.Popen:

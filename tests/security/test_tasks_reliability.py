@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from catalogue import celery as catalogue_celery
-from catalogue import health
+from catalogue import health, workers
+from config import celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 def test_tasks_are_acknowledged_late_and_handed_back_when_a_worker_dies():
-    conf = catalogue_celery.app.conf
+    conf = celery_app.conf
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
@@ -45,14 +45,14 @@ def test_readyz_says_worker_stale_without_a_heartbeat(client, broker_configured,
     monkeypatch.setattr(health, "_shared_cache", lambda: True)
     from django.core.cache import cache
 
-    cache.delete(catalogue_celery.HEARTBEAT_KEY)
+    cache.delete(workers.HEARTBEAT_KEY)
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["worker"] == "stale"
 
-    catalogue_celery.write_heartbeat()
+    workers.write_heartbeat()
     assert client.get("/readyz").json()["checks"]["worker"] == "ok"
 
-    cache.set(catalogue_celery.HEARTBEAT_KEY, time.time() - 10 * 60)
+    cache.set(workers.HEARTBEAT_KEY, time.time() - 10 * 60)
     assert client.get("/readyz").json()["checks"]["worker"] == "stale"
 
     with override_settings(READYZ_REQUIRES_WORKER=False):
@@ -62,9 +62,9 @@ def test_readyz_says_worker_stale_without_a_heartbeat(client, broker_configured,
 
 def test_readyz_pings_when_the_cache_is_not_shared(client, broker_configured, monkeypatch):
     monkeypatch.setattr(health, "_shared_cache", lambda: False)
-    monkeypatch.setattr(catalogue_celery, "ping_workers", lambda timeout=0.5: [])
+    monkeypatch.setattr(workers, "ping_workers", lambda timeout=0.5: [])
     assert client.get("/readyz").json()["checks"]["worker"] == "stale"
-    monkeypatch.setattr(catalogue_celery, "ping_workers", lambda timeout=0.5: ["celery@a"])
+    monkeypatch.setattr(workers, "ping_workers", lambda timeout=0.5: ["celery@a"])
     assert client.get("/readyz").json()["checks"]["worker"] == "ok"
 
 
@@ -93,17 +93,17 @@ def test_a_real_worker_writes_its_heartbeat_and_answers_a_ping():
     from celery.contrib.testing.worker import start_worker
     from django.core.cache import caches
 
-    caches["default"].delete(catalogue_celery.HEARTBEAT_KEY)
-    app = catalogue_celery.app
+    caches["default"].delete(workers.HEARTBEAT_KEY)
+    app = celery_app
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             deadline = time.monotonic() + 20
-            while catalogue_celery.heartbeat_age() is None and time.monotonic() < deadline:
+            while workers.heartbeat_age() is None and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert catalogue_celery.heartbeat_age() is not None
-            assert catalogue_celery.ping_workers(timeout=2.0)
+            assert workers.heartbeat_age() is not None
+            assert workers.ping_workers(timeout=2.0)
     finally:
         app.conf.task_always_eager = eager
     assert settings.CELERY_BROKER_URL
@@ -140,12 +140,12 @@ def _real_worker(env: dict, queue: str, log_path) -> Iterator[subprocess.Popen]:
     process sends it tasks (not eager) meanwhile. Stopped, and eager put back, on the way out."""
     with open(log_path, "w") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "catalogue", "worker", "--pool=prefork",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
              "--concurrency=1", "-Q", queue, "--loglevel=INFO", "--without-heartbeat",
              "--without-mingle", "--without-gossip"],
             cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    app = catalogue_celery.app
+    app = celery_app
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
@@ -183,7 +183,7 @@ def test_a_task_whose_worker_process_is_killed_runs_again(tmp_path):
     log_path = tmp_path / "worker.log"
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "HTTPS")},
-        "DJANGO_SETTINGS_MODULE": "catalogue.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DEBUG": "1",
         "DATABASE_URL": url,
     }
@@ -225,7 +225,7 @@ def test_a_worker_killed_mid_import_the_import_finishes_once_a_worker_takes_it_b
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "HTTPS")},
-        "DJANGO_SETTINGS_MODULE": "catalogue.settings.base",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DEBUG": "1",
         "DATABASE_URL": f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}",
         "MEDIA_ROOT": str(tmp_path / "media"),

@@ -76,7 +76,7 @@ class Command(BaseCommand):
     def _in_background(self, fixtures: Path, timeout: float) -> None:
         from celery.exceptions import TimeoutError as CeleryTimeout
 
-        from catalogue.celery import ping_workers
+        from catalogue.workers import ping_workers
         from loader.tasks import load_catalogue_task
 
         # A queued task with no worker would wait in silence, then run long after we gave up.

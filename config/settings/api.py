@@ -51,7 +51,9 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SME finance catalogue API",
-    "DESCRIPTION": (Path(__file__).resolve().parent.parent / "api" / "guide.md").read_text(encoding="utf-8"),
+    "DESCRIPTION": (Path(__file__).resolve().parents[2] / "catalogue" / "api" / "guide.md").read_text(
+        encoding="utf-8"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

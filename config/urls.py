@@ -9,7 +9,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("catalogue.api.urls")),
+    path("api/", include("config.api_router")),
     path("search/", include("search.urls")),
     path("", include("products.urls")),
     path("", include("directory.urls")),

@@ -106,8 +106,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "catalogue.urls"
-WSGI_APPLICATION = "catalogue.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -309,7 +309,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # CSP (django-csp 4): our pages and the API docs load everything from this origin. Styles allow
 # 'unsafe-inline' for the templates' <style> blocks and Redoc's generated styles; scripts never do
-# (Swagger UI runs from a separate script URL, see catalogue/api/urls.py). Redoc renders in a
+# (Swagger UI runs from a separate script URL, see config/api_router.py). Redoc renders in a
 # blob: worker.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

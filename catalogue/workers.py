@@ -1,27 +1,25 @@
-"""Celery application. Without CELERY_BROKER_URL tasks run inline (eager), so the embedded
-default needs no broker; CI runs a real worker against Redis.
+"""Worker liveness, shared by the Celery app (config.celery_app), /readyz (catalogue.health) and
+`load_catalogue --background`: the worker heartbeat and the broker and worker probes.
 
 Workers say they are alive: every HEARTBEAT_SECONDS each worker writes the time to the shared
 cache (a bootstep on the worker's own timer, so it needs neither beat nor a free pool process).
-/readyz reads it (catalogue.health) and `load_catalogue --background` pings before it enqueues.
+/readyz reads it and `load_catalogue --background` pings before it enqueues. This module knows no
+Celery app: the probes use the current one (`celery.current_app`, which config.celery_app makes the
+default in every thread), so the base needs no import of the wiring above it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
-from celery import Celery, bootsteps
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings.base")
+from celery import bootsteps, current_app
+from django.conf import settings
+from django.core.cache import caches
+from kombu import Connection
 
 log = logging.getLogger(__name__)
-
-app = Celery("catalogue")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
 
 HEARTBEAT_KEY = "celery:worker-heartbeat"
 HEARTBEAT_SECONDS = 15.0
@@ -33,8 +31,6 @@ PROBE_SECONDS = 0.5
 
 def write_heartbeat() -> None:
     """Record that a worker is alive now (errors are logged: a missed beat is what readyz reports)."""
-    from django.core.cache import caches
-
     try:
         caches["default"].set(HEARTBEAT_KEY, time.time(), timeout=int(STALE_AFTER_SECONDS * 10))
     except Exception as exc:  # a cache outage must not stop the worker
@@ -43,8 +39,6 @@ def write_heartbeat() -> None:
 
 def heartbeat_age() -> float | None:
     """Seconds since a worker last wrote its heartbeat, or None if none ever did (or it expired)."""
-    from django.core.cache import caches
-
     stamp = caches["default"].get(HEARTBEAT_KEY)
     return None if stamp is None else max(0.0, time.time() - float(stamp))
 
@@ -68,15 +62,9 @@ class Heartbeat(bootsteps.StartStopStep):
             self.tref = None
 
 
-app.steps["worker"].add(Heartbeat)
-
-
 def check_broker(timeout: float = PROBE_SECONDS) -> None:
     """Connect to the broker once, within `timeout` seconds; raises if it cannot be reached.
     (kombu's default retries once after sleeping 2 s: too slow for a probe.)"""
-    from django.conf import settings
-    from kombu import Connection
-
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=0, timeout=timeout)
 
@@ -86,7 +74,7 @@ def ping_workers(timeout: float = PROBE_SECONDS) -> list[str]:
     the broker itself cannot be reached)."""
     try:
         check_broker(timeout)
-        replies = app.control.ping(timeout=timeout) or []
+        replies = current_app.control.ping(timeout=timeout) or []
     except Exception as exc:  # broker down or refusing: nobody will run a task
         log.warning("worker ping failed: %s", exc)
         return []
