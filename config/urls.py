@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalogue import health, home
+from catalogue import health
+from insights.home import home
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

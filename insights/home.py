@@ -1,4 +1,5 @@
-"""The home page: what the catalogue holds, counted across every app (so it is wiring, not base)."""
+"""The home page: what the catalogue holds, counted across every app, with the insights map of
+cases by province. Whole-catalogue figures are cached until the catalogue changes."""
 
 from __future__ import annotations
 
@@ -7,32 +8,36 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 
 from catalogue.listing import FacetValue
 from catalogue.models import Document
 from catalogue.orderings import NEWEST_CASE, NEWEST_POLICY
 from catalogue.versioning import catalogue_version
-from institutions.models import Institution, Metric, Region
+from insights import stats
+from institutions.models import Institution, Metric
+from policies.filters import PolicyFilter
 from policies.models import Policy
 from products.facets import category_tree
+from products.filters import CaseFilter, ProductFilter
 from products.models import Case, Product, Theme
 
-STATS_KEY = "home-stats-v1"
+STATS_KEY = "home-stats-v2"
+MAP_KEY = "home-map-v1"
 STATS_SECONDS = 3600  # whole-catalogue counts are cheap to keep and costly at a million cases
 
 
-def catalogue_stats() -> dict[str, Any]:
-    """Counts over the whole published catalogue, cached until the catalogue changes."""
-    key = f"{STATS_KEY}:{catalogue_version()}"
-    stats = cache.get(key)
-    if stats is None:
+def catalogue_stats(version: str) -> dict[str, Any]:
+    """Counts over the whole published catalogue at `version` (catalogue_version())."""
+    key = f"{STATS_KEY}:{version}"
+    figures = cache.get(key)
+    if figures is None:
         cases = Case.objects.published()
         products = Product.objects.published()
-        stats = {
+        figures = {
             "totals": {
                 "products": products.count(),
                 "cases": cases.count(),
@@ -52,13 +57,6 @@ def catalogue_stats() -> dict[str, Any]:
                 .annotate(n=Count("id"))
                 .values_list("themes__slug", "n")
             ),
-            "by_province": dict(
-                cases.exclude(province=None)
-                .order_by()
-                .values_list("province")
-                .annotate(n=Count("id"))
-                .values_list("province", "n")
-            ),
             "by_month": [
                 (m.strftime("%Y-%m"), n)
                 for m, n in cases.exclude(date=None)
@@ -70,56 +68,49 @@ def catalogue_stats() -> dict[str, Any]:
                 .order_by("m")
             ],
         }
-        cache.set(key, stats, STATS_SECONDS)
-    return stats
+        cache.set(key, figures, STATS_SECONDS)
+    return figures
 
 
-def province_map(by_province: dict[str, int], names: dict[str, str]) -> dict[str, Any]:
-    """The map layer the shared chart script (static/insights/charts.js) draws on the vendored
-    province outlines: each province with cases, linked to its case list."""
-    case_list = reverse("products:case-list")
-    return {
-        "cases": {
-            "label": _("Cases"),
-            "provinces": [
-                {
-                    "code": code,
-                    "name": names.get(code, code),
-                    "value": n,
-                    "url": f"{case_list}?province={code}",
-                }
-                for code, n in sorted(by_province.items(), key=lambda kv: (-kv[1], kv[0]))
-            ],
-            "cities": {},
-        }
-    }
+def case_map(version: str) -> dict[str, Any]:
+    """The cases layer of the /insights/ map over the whole published catalogue, built by the same
+    builder (stats.province_maps), cached per language: its labels and place names are translated."""
+    key = f"{MAP_KEY}:{version}:{get_language()}"
+    layers = cache.get(key)
+    if layers is None:
+        everything = QueryDict()
+        maps = stats.province_maps(
+            stats.filtered(CaseFilter, Case.objects.published(), everything),
+            stats.filtered(ProductFilter, Product.objects.published(), everything),
+            stats.filtered(PolicyFilter, Policy.objects.published(), everything),
+        )
+        layers = {"cases": maps["cases"]}
+        cache.set(key, layers, STATS_SECONDS)
+    return layers
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """What the catalogue holds: totals, counts by category, theme and province, latest cases."""
-    stats = catalogue_stats()
+    version = catalogue_version()
+    counts = catalogue_stats(version)
+    map_data = case_map(version)
     product_list = reverse("products:product-list")
 
     def make(slug: str) -> FacetValue:
         return FacetValue(slug, slug, 0, False, f"{product_list}?category={slug}")
 
-    by_province = stats["by_province"]
-    provinces = sorted(
-        Region.objects.filter(code__in=by_province), key=lambda r: (-by_province[r.code], r.code)
-    )
-    for region in provinces:
-        region.n = by_province[region.code]
     themes = list(Theme.objects.order_by("position"))
     for t in themes:
-        t.n = stats["by_theme"].get(t.slug, 0)
-    months = stats["by_month"][-18:]
+        t.n = counts["by_theme"].get(t.slug, 0)
+    months = counts["by_month"][-18:]
     month_peak = max((n for _m, n in months), default=1)
     context = {
-        "totals": stats["totals"],
-        "category_tree": category_tree(stats["by_category"], make),
+        "totals": counts["totals"],
+        "category_tree": category_tree(counts["by_category"], make),
         "themes": themes,
-        "provinces": provinces,
-        "map_data": province_map(by_province, {r.code: r.display_name for r in provinces}),
+        # The map's own rows (code, name, value), most cases first: the list beside the map.
+        "provinces": map_data["cases"]["provinces"],
+        "map_data": map_data,
         "months": [(m, n, round(100 * n / month_peak)) for m, n in months],
         "latest_cases": Case.objects.published()
         .for_listing()
@@ -130,4 +121,4 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by(NEWEST_POLICY, "key")[:6],
         "documents": Document.objects.all(),
     }
-    return render(request, "catalogue/home.html", context)
+    return render(request, "insights/home.html", context)
