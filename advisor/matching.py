@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import search_backend
+from catalogue.fulltext.query import filter_queryset as search
 from catalogue.numerals import cn_number
 from institutions.models import Region
 from policies.models import Policy, PolicySource
@@ -495,7 +495,6 @@ def _need_hits(need: list[str]) -> dict[int, int]:
     through the search index (the same search every `q` filter runs)."""
     if not need:
         return {}
-    search = search_backend()
     hits: Counter = Counter()
     for phrase in need[:MAX_NEED_PHRASES]:
         products = search(Product.objects.published(), phrase).values("pk")

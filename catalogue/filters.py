@@ -1,26 +1,19 @@
 """Pieces shared by every FilterSet (the same FilterSets serve the web pages and the API)."""
 
 import copy
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 import django_filters as filters
 from django import forms
-from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import QueryDict
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import BaseCSVField
 from django_filters.filters import FilterMethod
 
+from catalogue.fulltext import query as fulltext
+
 MAX_QUERY_LENGTH = 200
-
-
-def search_backend() -> Callable[[QuerySet, str], QuerySet]:
-    """The full-text search every `q` filter runs, named by settings.CATALOGUE_SEARCH (the search
-    app's `filter_queryset`). Named in settings, like Django's own backends, so this base module
-    needs no import of the search app, which imports the domain apps that import this one."""
-    return import_string(settings.CATALOGUE_SEARCH)
 
 
 class NoEmptyItemsCSVField(BaseCSVField):
@@ -160,7 +153,8 @@ class SearchFilterSet(filters.FilterSet):
     )
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_backend()(queryset, value)
+        # The full-text search (catalogue.fulltext), most relevant first.
+        return fulltext.filter_queryset(queryset, value)
 
     def filter_queryset(self, queryset: QuerySet, exclude: Collection[str] = ()) -> QuerySet:
         """django-filter's own loop, with `exclude` so a facet can count "everything but me"

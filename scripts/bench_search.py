@@ -80,8 +80,8 @@ def _report(label: str, r: dict) -> None:
 def measure(repeat: int, variants: list[str]) -> None:
     from django.db import connection
 
+    from catalogue.fulltext import query as search
     from search import presentation
-    from search import query as search
     from search.results import search as search_page
 
     queries = _queries()
@@ -109,8 +109,8 @@ def _use_trgm() -> None:
     """Swap in a pg_trgm backend: same table and normalised text, terms matched with LIKE."""
     from django.db import connection
 
-    import search.query as search_pkg
-    from search import backends
+    import catalogue.fulltext.query as search_pkg
+    from catalogue.fulltext import backends
 
     columns = {
         backends.NAME: "name",
@@ -170,7 +170,7 @@ def main() -> None:
     parser.add_argument("--reindex", action="store_true", help="with --keep: rebuild only the index")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--variant", action="append", choices=["bigram", "trgm"])
-    parser.add_argument("--cap", type=int, help="override search.query.CANDIDATE_CAP")
+    parser.add_argument("--cap", type=int, help="override catalogue.fulltext.query.CANDIDATE_CAP")
     args = parser.parse_args()
     kept = _create_database(args.database_url, args.keep)
     _setup_django(args.database_url)
@@ -181,9 +181,9 @@ def main() -> None:
         print("rebuilding the index rows", flush=True)
         _index_all()
     if args.cap:
-        import search.query
+        import catalogue.fulltext.query
 
-        search.query.CANDIDATE_CAP = args.cap
+        catalogue.fulltext.query.CANDIDATE_CAP = args.cap
     measure(args.repeat, args.variant or ["bigram"])
 
 

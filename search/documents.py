@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 
 from django.utils import translation
 
+from catalogue.fulltext.backends import Entry
 from institutions.models import Institution, InstitutionAlias, InstitutionKind, Region
 from policies.models import Policy, Topic
 from products.models import Case, Category, Product, Theme
-from search.backends import Entry
 
 MODELS = {"product": Product, "case": Case, "policy": Policy, "institution": Institution}
 MAX_RELATED = 20  # a product with cases in hundreds of places keeps its latest twenty

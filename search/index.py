@@ -23,11 +23,12 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from catalogue.fulltext import query
+from catalogue.fulltext.backends import KINDS, backend_for
 from institutions.models import Institution, InstitutionAlias, Region
 from policies.models import Policy, PolicySource, Topic
 from products.models import Case, CaseSource, Category, Product, ProductSource, Theme
-from search import documents, query
-from search.backends import KINDS, backend_for
+from search import documents
 
 BATCH = 1000
 

@@ -12,10 +12,10 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.fulltext.text import Query, highlight, match_spans
 from institutions.models import Institution
 from policies.models import Policy
 from products.models import Case, Product
-from search.text import Query, highlight, match_spans
 
 
 @dataclass

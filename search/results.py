@@ -11,12 +11,12 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils.translation import get_language
 
+from catalogue.fulltext.backends import ALL, KINDS, backend_for
+from catalogue.fulltext.query import _query, ranked
+from catalogue.fulltext.text import Query
 from catalogue.versioning import catalogue_version
 from search import presentation
-from search.backends import ALL, KINDS, backend_for
 from search.presentation import Hit
-from search.query import _query, ranked
-from search.text import Query
 
 
 @dataclass

@@ -77,8 +77,6 @@ INSTALLED_APPS = [
 # The apps whose models make up the catalogue: their `modified` stamps version the caches
 # (catalogue.versioning).
 CATALOGUE_APPS = ["catalogue", "institutions", "products", "policies"]
-# The full-text search behind every `q` filter (catalogue.filters.search_backend).
-CATALOGUE_SEARCH = "search.query.filter_queryset"
 
 MIDDLEWARE = [
     # The request id first, so every log line of the request carries it.

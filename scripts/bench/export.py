@@ -3,7 +3,7 @@
 What a researcher would build to serve our data with Datasette, and no less: one `cases` table
 (published cases, with the category slug, product and institution names denormalised so a filter
 or a label needs no join), one `products` table, an index on every filtered or sorted column, and
-an FTS5 table over the very character bigrams our index holds (catalogue/search/text.py, read
+an FTS5 table over the very character bigrams our index holds (catalogue/fulltext/text.py, read
 back from our index table and tokenised the same way), so a `_search` matches what our `q` does.
 The file is then served in immutable mode (Datasette counts and caches accordingly).
 """
@@ -74,7 +74,7 @@ def _iso(v: object) -> object:
 
 def export(pg_url: str, path: Path) -> dict[str, int]:
     """Write the SQLite file at `path` (replacing it); the row count of each table."""
-    from search.text import tokens
+    from catalogue.fulltext.text import tokens
 
     t0 = time.monotonic()
     path.unlink(missing_ok=True)

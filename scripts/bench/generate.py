@@ -179,8 +179,8 @@ def _index_all() -> None:
     """Index rows for everything, by the production document builder, written with COPY."""
     from django.db import connection
 
+    from catalogue.fulltext.backends import KINDS, TABLE, PostgresBackend
     from search import documents
-    from search.backends import KINDS, TABLE, PostgresBackend
 
     t0 = time.monotonic()
     with connection.cursor() as c:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from catalogue.fulltext import query as search
+from catalogue.fulltext.backends import TABLE
 from catalogue.models import Status
 from institutions.models import Institution, InstitutionAlias
 from policies.models import Policy
 from products.models import Case, Category, Product, Theme
 from search import index
-from search import query as search
-from search.backends import TABLE
 
 
 def found(model, q):

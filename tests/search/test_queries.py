@@ -86,7 +86,7 @@ def test_found_on_the_search_page(client, q, kind, ident):
 
 @pytest.mark.django_db
 def test_traditional_finds_simplified_and_back():
-    from search import query as search
+    from catalogue.fulltext import query as search
 
     qs = Product.objects.published()
     assert search.top(qs, "質押") == search.top(qs, "质押")
@@ -98,7 +98,7 @@ def test_traditional_finds_simplified_and_back():
 
 @pytest.mark.django_db
 def test_words_of_a_query_may_sit_in_different_fields():
-    from search import query as search
+    from catalogue.fulltext import query as search
 
     found = search.top(Case.objects.published(), "湖南 民宿")
     assert [c.key for c in found] == ["003-ch1-c11"]
@@ -106,7 +106,7 @@ def test_words_of_a_query_may_sit_in_different_fields():
 
 @pytest.mark.django_db
 def test_name_matches_come_before_description_matches_then_newer_first():
-    from search import query as search
+    from catalogue.fulltext import query as search
 
     found = search.top(Product.objects.published(), "绿票通", 20)
     ranks = [getattr(p, search.RANK) for p in found]

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import pytest
 
+from catalogue.fulltext import query as search
 from institutions.models import Institution
 from policies.models import Policy
 from products.models import Case, Product
 from search import presentation
-from search import query as search
 
 
 def theme(slug: str) -> set[str]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.text import Query, highlight, match_spans, normalise, parse_query, tokens
+from catalogue.fulltext.text import Query, highlight, match_spans, normalise, parse_query, tokens
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from catalogue.fulltext.backends import KINDS
 from search import index
-from search.backends import KINDS
 
 
 class Command(BaseCommand):

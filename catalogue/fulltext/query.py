@@ -25,8 +25,8 @@ from django.db.models import Case as CaseWhen
 from django.db.models import F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
-from search.backends import ALL, DATE_FIELD, HEAD, KINDS, NAME, TIERS, backend_for
-from search.text import Query, parse_query
+from catalogue.fulltext.backends import ALL, DATE_FIELD, HEAD, KINDS, NAME, TIERS, backend_for
+from catalogue.fulltext.text import Query, parse_query
 
 RANK = "search_rank"
 

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from search.text import Query, normalise, tokens
+from catalogue.fulltext.text import Query, normalise, tokens
 
 TABLE = "catalogue_search_entry"
 KINDS = ("product", "case", "policy", "institution")
