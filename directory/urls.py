@@ -2,7 +2,7 @@ from django.urls import path
 
 from directory import views
 
-app_name = "institutions"
+app_name = "directory"
 urlpatterns = [
     path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/export.<str:fmt>", views.institution_export, name="institution-export"),

@@ -48,7 +48,7 @@ def public_queryset(kind: str) -> QuerySet:
     return Institution.objects.select_related("head_office", "province").prefetch_related("aliases")
 
 
-_APP = {"product": "products", "case": "products", "policy": "policies", "institution": "institutions"}
+_APP = {"product": "products", "case": "products", "policy": "policies", "institution": "directory"}
 
 
 def _url(kind: str, pk: int) -> str:
