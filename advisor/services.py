@@ -186,10 +186,10 @@ def send_digest_email(search: SavedSearch, records: list[Product | Case]) -> Del
     )
 
 
-def run_digest(search: SavedSearch) -> list[Delivery]:
-    """Report the search's new records once: mark them seen, send the email, queue the webhook."""
-    from advisor.tasks import deliver_webhook  # tasks import services; late import: no cycle
-
+def run_digest(search: SavedSearch, *, deliver: Callable[[int], Any]) -> list[Delivery]:
+    """Report the search's new records once: mark them seen, send the email, and hand the webhook
+    delivery's id to `deliver` once committed (the tasks pass one that queues deliver_webhook:
+    services know no task, tasks call services)."""
     with transaction.atomic():
         # Lock the row so two overlapping runs cannot both report the same records.
         search = SavedSearch.objects.select_for_update().select_related("owner").filter(pk=search.pk).first()
@@ -217,11 +217,11 @@ def run_digest(search: SavedSearch) -> list[Delivery]:
                 },
             )
             out.append(hook)
-            transaction.on_commit(lambda: deliver_webhook.delay(hook.pk))
+            transaction.on_commit(lambda: deliver(hook.pk))
     return out
 
 
-def run_all_digests(*, on_failure: Callable[[int], None] | None = None) -> int:
+def run_all_digests(*, deliver: Callable[[int], Any], on_failure: Callable[[int], None] | None = None) -> int:
     """The daily run over every saved search with an alert; returns the deliveries made.
 
     Each search runs alone: one that fails (a bad row, the mail server refusing one message) is
@@ -231,7 +231,7 @@ def run_all_digests(*, on_failure: Callable[[int], None] | None = None) -> int:
     ids = SavedSearch.objects.exclude(email_alerts=False, webhook_url="").values_list("pk", flat=True)
     for pk in list(ids):
         try:
-            n += len(run_digest(SavedSearch(pk=pk)))
+            n += len(run_digest(SavedSearch(pk=pk), deliver=deliver))
         except Exception:
             log.exception("digest of saved search %s failed; the others go on", pk)
             if on_failure is not None:

@@ -21,9 +21,14 @@ def _retry_later(search_id: int) -> None:
         send_digest.apply_async((search_id,), countdown=300)
 
 
+def _deliver_later(delivery_id: int) -> None:
+    """A digest's webhook goes out as its own task, retried with backoff (deliver_webhook)."""
+    deliver_webhook.delay(delivery_id)
+
+
 @shared_task(name="advisor.send_digests")
 def send_digests() -> int:
-    return services.run_all_digests(on_failure=_retry_later)
+    return services.run_all_digests(deliver=_deliver_later, on_failure=_retry_later)
 
 
 @shared_task(bind=True, name="advisor.send_digest", max_retries=DIGEST_RETRIES)
@@ -31,7 +36,7 @@ def send_digest(self, search_id: int) -> int:  # noqa: ANN001 (Celery's bound ta
     """One search's digest (a retry after the daily run failed it); safe to run twice: what it
     reports is marked seen in the same transaction."""
     try:
-        return len(services.run_digest(SavedSearch(pk=search_id)))
+        return len(services.run_digest(SavedSearch(pk=search_id), deliver=_deliver_later))
     except Exception as exc:
         if self.request.is_eager or self.request.retries >= DIGEST_RETRIES:
             raise

@@ -11,26 +11,19 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from catalogue.api.exceptions import problem_response
+from catalogue.resilience import RETRY_AFTER, database_outage, database_unavailable
+
 log = logging.getLogger(__name__)
 
-# Seconds a client should wait before retrying while the database is unreachable.
-RETRY_AFTER = 10
 API_PREFIX = "/api/"
 
 
-def database_unavailable(exc: BaseException | None) -> bool:
-    """Whether `exc` means the database cannot be reached (down, restarting, connection lost)."""
-    return isinstance(exc, (OperationalError, InterfaceError))
-
-
 def _problem(request: HttpRequest, slug: str, status: int, detail: str) -> HttpResponse:
-    from catalogue.api.exceptions import problem_response
-
     return problem_response(request, slug, status, detail)
 
 
@@ -73,8 +66,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Called while the exception is being handled: a lost database is an outage (503), not a bug.
     exc = sys.exc_info()[1]
     if database_unavailable(exc):
-        from catalogue.resilience import database_outage
-
         database_outage.failed(request, exc)
         response = service_unavailable(request)
         # Logged above, once per outage with a traceback: Django's request log would add one

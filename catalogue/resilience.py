@@ -18,9 +18,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying while the database is unreachable (the pages'
+# and the API's 503 both send it as Retry-After).
+RETRY_AFTER = 10
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` means the database cannot be reached (down, restarting, connection lost)."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
 
 # After a failure, skip Redis for this long instead of paying a timeout on every request.
 RETRY_SECONDS = 5.0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from loader.resolve import CatalogueDataError, Resolver
+from loader.rowsync import sync_rows
 from products.models import TERM_VOCABULARY, Product, ProductTerm, TermField, TermWord
 
 # Fixture field → (term field, list or single value).
@@ -39,8 +40,6 @@ def _dec(value: Any) -> Decimal | None:
 
 
 def load_vocabularies(path: Path, report: Any) -> None:
-    from loader.fixtures import sync_rows  # the loader's generic row sync; late import: no cycle
-
     vocab = json.loads(path.read_text(encoding="utf-8"))
     rows = []
     for name, entries in vocab.items():

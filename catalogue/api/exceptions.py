@@ -26,6 +26,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
+from catalogue.resilience import RETRY_AFTER, database_outage, database_unavailable
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -87,8 +89,6 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
     def __init__(self) -> None:
-        from catalogue.errors import RETRY_AFTER
-
         super().__init__()
         self.wait = RETRY_AFTER
 
@@ -170,12 +170,8 @@ def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
-    from catalogue.errors import database_unavailable
-
     outage = database_unavailable(exc)
     if outage:
-        from catalogue.resilience import database_outage
-
         request = context.get("request")
         database_outage.failed(request._request if request is not None else None, exc)
         exc = ServiceUnavailable()
