@@ -1,7 +1,7 @@
 """The search index table on each database: its schema, writes, and the SQL that matches a query.
 
 One row per record, keyed by (kind, object id). A record's text comes in three fields (see
-documents.py): `name` (its names, titles, aliases), `tags` (names of what it belongs to:
+search/documents.py): `name` (its names, titles, aliases), `tags` (names of what it belongs to:
 institution, places, category, themes) and `body` (descriptions, summaries, excerpts). Ranking
 has three tiers — the whole query in `name`, else in `name`+`tags`, else anywhere — then newest
 first by `sort_key`. Every token is a character bigram of normalised text (text.py), so neither

@@ -4,11 +4,11 @@ Contract used by the FilterSets (`q` on every list) and the /search/ page:
     filter_queryset(queryset, q) -> queryset restricted to records matching q, most relevant first.
 
 How it works: every record has one row in an index table (backends.py) holding the character
-bigrams of what a person would type to find it (documents.py), normalised so that full-width,
+bigrams of what a person would type to find it (search/documents.py), normalised so that full-width,
 traditional and PDF-spaced text meets the query in one form (text.py). A query matches a record
 when each of its terms occurs in it; records whose name or title holds the whole query come first,
 then those where it is in names of related things (institution, place, category), then the rest,
-and newer before older within each. The index is kept current by index.py.
+and newer before older within each. The index is kept current by search/index.py.
 
 `filter_queryset` is the lazy, filterable form (FilterSets, API lists); `ranked` fetches the first
 page of the same order without ranking every match (the /search/ page, `search`), which is what
