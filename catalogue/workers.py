@@ -4,7 +4,7 @@
 Workers say they are alive: every HEARTBEAT_SECONDS each worker writes the time to the shared
 cache (a bootstep on the worker's own timer, so it needs neither beat nor a free pool process).
 /readyz reads it and `load_catalogue --background` pings before it enqueues. This module knows no
-Celery app: the probes use the current one (`celery.current_app`, which config.celery_app makes the
+Celery app: the probes use `celery.current_app` (Celery's Django fix-up makes the project's app the
 default in every thread), so the base needs no import of the wiring above it.
 """
 

@@ -16,7 +16,3 @@ app = Celery("catalogue")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.steps["worker"].add(Heartbeat)
-# The default in every thread, not only the one that imported it: a request thread (gunicorn's
-# gthread workers, runserver) that enqueues a @shared_task or pings the workers through
-# `celery.current_app` would otherwise get Celery's unconfigured fallback app.
-app.set_default()

@@ -60,7 +60,7 @@ def enqueue_import(import_id: int) -> str:
     then stays waiting (nothing of it written) and is sent again by loader.check_imports once the
     broker and a worker are back. Call it after the upload's transaction commits (on_commit), so a
     worker never looks for an import it cannot see yet."""
-    app = current_app  # config.celery_app, the default in every thread
+    app = current_app  # config.celery_app (the default app in every thread)
     if app.conf.task_always_eager:
         import_report_task.delay(import_id)
         return RAN
@@ -80,7 +80,7 @@ def enqueue_import(import_id: int) -> str:
 def workers_answering(timeout: float | None = None) -> int | None:
     """How many workers answer a ping within `timeout` seconds; None when the broker itself does
     not answer (or none is configured)."""
-    app = current_app  # config.celery_app, the default in every thread
+    app = current_app  # config.celery_app (the default app in every thread)
     if app.conf.task_always_eager:
         return None
     try:
