@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -38,11 +39,15 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels") from None
+            raise ParseError(
+                _("JSON parse error - nested deeper than %(levels)s levels.") % {"levels": MAX_DEPTH}
+            ) from None
         if depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels")
+            raise ParseError(
+                _("JSON parse error - nested deeper than %(levels)s levels.") % {"levels": MAX_DEPTH}
+            )
         if holds_control_characters(data):
-            raise ParseError("JSON parse error - control characters (such as NUL) in a string")
+            raise ParseError(_("JSON parse error - control characters (such as NUL) in a string."))
         return data
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, viewsets
 from rest_framework.generics import get_object_or_404
@@ -35,7 +36,7 @@ def refuse_empty_params(request: Request) -> None:
     pages share the FilterSets and keep reading empty form fields as absent.)"""
     empty = sorted({k for k, values in request.query_params.lists() if "" in values})
     if empty:
-        raise exceptions.ValidationError({k: ["give a value or leave the parameter out"] for k in empty})
+        raise exceptions.ValidationError({k: [_("Give a value or leave the parameter out.")] for k in empty})
 
 
 class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
@@ -87,7 +88,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         # DRF reads an empty `format=` as absent; the schema's enum has no empty value, and an
         # unknown format is a 404, so an empty one is too.
         if not force and request.query_params.get("format", None) == "":
-            raise exceptions.NotFound("unknown format ''; use json, csv or xlsx")
+            raise exceptions.NotFound(_("Unknown format “”; use json, csv or xlsx."))
         return super().perform_content_negotiation(request, force)
 
     # --- how it is written (resources on hot paths override these; see rows.py) -------------------
@@ -198,7 +199,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     def _precondition(request: Request, response: HttpResponse) -> HttpResponse:
         if response.status_code == 412:
             return problem_response(
-                request, "precondition-failed", 412, "If-Match or If-Unmodified-Since failed"
+                request, "precondition-failed", 412, _("If-Match or If-Unmodified-Since failed.")
             )
         return response
 
@@ -210,7 +211,7 @@ class ApiNotFoundView(APIView):
     authentication_classes: list = []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        raise exceptions.NotFound(f"no API resource at {request.path}; see /api/docs/")
+        raise exceptions.NotFound(_("No API resource at %(path)s; see /api/docs/.") % {"path": request.path})
 
 
 class CachedSchemaView(SpectacularAPIView):
