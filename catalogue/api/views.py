@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from catalogue.api import conditional as cond
 from catalogue.api.exceptions import problem_response
-from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, XLSXRenderer, export_response
+from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, ExportRenderer, XLSXRenderer
 from catalogue.api.pagination import PAGE, CataloguePagination
 from catalogue.api.sync import has_timestamps, modified_since
 from catalogue.models import Publishable, Status
@@ -126,13 +126,11 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         if hit is not None:
             return hit
         queryset = self.filter_queryset(self.get_queryset())
-        fmt = getattr(request.accepted_renderer, "format", None)
-        if fmt in EXPORT_FORMATS:
-            return export_response(
+        if isinstance(request.accepted_renderer, ExportRenderer):  # ?format=csv|xlsx: the whole list
+            return request.accepted_renderer.export(
                 queryset=self.rows_queryset(queryset),
                 serializer_class=self.get_serializer_class(),
                 context=self.get_serializer_context(),
-                fmt=fmt,
                 name=self.basename,
                 write=self.write_page,
             )
