@@ -5,6 +5,7 @@ PostgreSQL refuses `\u0000` in text and jsonb, which was a 500)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -38,6 +39,13 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            # DRF's message carries the decoder's English words; say where, in the request's language.
+            cause = exc.__context__
+            if isinstance(cause, json.JSONDecodeError):
+                where = {"line": cause.lineno, "column": cause.colno}
+                raise ParseError(_("JSON parse error at line %(line)s, column %(column)s.") % where) from None
+            raise ParseError(_("JSON parse error: the body is not UTF-8 JSON.")) from None
         except RecursionError:
             raise ParseError(
                 _("JSON parse error - nested deeper than %(levels)s levels.") % {"levels": MAX_DEPTH}

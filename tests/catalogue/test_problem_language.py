@@ -2,10 +2,16 @@
 detail, every message and the v1 per-field members are all in it, and `detail` names each failed
 input by its label in that language while `field` keeps the parameter's name."""
 
+import copy
+import json
 import re
 
 import pytest
 from rest_framework.test import APIClient
+
+from partners.api import EXAMPLE
+from partners.models import ApiKey, Partner
+from partners.services import api_key_create
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +104,50 @@ def test_the_per_field_members_are_documented_in_the_schema():
     example = schema["paths"]["/api/v1/cases/"]["get"]["responses"]["400"]["content"]
     example = next(iter(example["application/problem+json"]["examples"].values()))["value"]
     assert example["province"] == [example["errors"][0]["message"]]
+
+
+def _unresolvable_submission() -> str:
+    """The documented example with references the catalogue cannot resolve (partners.services)."""
+    data = copy.deepcopy(EXAMPLE)
+    data["product"].update(institution="no-such-bank", category="no-such-category", themes=["nope"])
+    data["case"].update(province="999999", date="1900-01-01")
+    return json.dumps(data)
+
+
+BAD_BODIES = [
+    "{bad json",
+    '{"a": "\\u0000"}',
+    '{"product": {"name": ""}, "case": {}, "sources": []}',
+    _unresolvable_submission(),
+]
+
+
+@pytest.mark.parametrize("data", BAD_BODIES)
+def test_a_bad_submission_answers_in_one_language(data):
+    partner = Partner.objects.create(name="某银行CRM")
+    key = api_key_create(partner=partner, name="crm", scope=ApiKey.Scope.SUBMIT)[1]
+
+    def post(lang: str) -> list[str]:
+        response = APIClient().post(
+            "/api/v1/submissions/",
+            data=data,
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=lang,
+            HTTP_X_API_KEY=key,
+        )
+        assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+        body = response.json()
+        return [body["title"], body["detail"], *(e["message"] for e in body["errors"])]
+
+    english, chinese = post("en"), post("zh-hans")
+    assert len(english) > 2
+    assert not any(CJK.search(t) for t in english), english
+    assert all(CJK.search(t) for t in chinese), chinese
+
+
+@pytest.mark.parametrize("url", ["/api/v1/cases/?q=%00", "/api/v1/cases/%00/"])
+def test_control_characters_are_refused_in_the_request_language(url):
+    english = problem(url, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = problem(f"{url}{'&' if '?' in url else '?'}lang=zh-hans", HTTP_ACCEPT_LANGUAGE="en")
+    assert not any(CJK.search(t) for t in texts(english))
+    assert all(CJK.search(t) for t in texts(chinese))
