@@ -243,39 +243,32 @@ def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
     return ("server-error" if exc.status_code >= 500 else "validation-error"), None
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
+def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
+    """Django's exceptions (and a lost database) as the DRF exception that answers them."""
     from catalogue.errors import database_unavailable
 
-    outage = database_unavailable(exc)
-    if outage:
+    if database_unavailable(exc):
         from catalogue.resilience import database_outage
 
         request = context.get("request")
         database_outage.failed(request._request if request is not None else None, exc)
-        exc = ServiceUnavailable()
-    elif isinstance(exc, DjangoValidationError):
+        return ServiceUnavailable()
+    if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError with dotted field names; same 400 as DRF's.
-        exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, Http404):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
         # Django's own text ("No Product matches the given query.") is English whatever the request.
-        exc = exceptions.NotFound(_no_such(context.get("view")) if exc.args else None)
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(*exc.args)
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, SuspiciousOperation):
-        exc = BadRequest()
+        return exceptions.NotFound(_no_such(context.get("view")) if exc.args else None)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return BadRequest()
+    return exc
 
-    response = exception_handler(exc, context)
-    if response is None:
-        if settings.DEBUG:
-            return None  # DRF re-raises: the developer gets the debug page
-        log.exception("unhandled API error", exc_info=exc)
-        set_rollback()
-        exc = exceptions.APIException()
-        response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
+def _problem_body(exc: exceptions.APIException, status_code: int, context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
     slug, field = _classify(exc)
     detail = exc.detail
@@ -287,17 +280,32 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         summary = str(detail)
     body = problem(
         slug=slug,
-        status_code=response.status_code,
+        status_code=status_code,
         detail=summary or str(TYPES[slug]),
         instance=request.get_full_path() if request is not None else "",
         errors=errors,
     )
-    if isinstance(detail, dict):
+    if isinstance(detail, dict):  # the v1 per-field members (module docstring)
         body.update({k: v for k, v in detail.items() if k not in RESERVED})
-    response.data = body
+    return body
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
+    exc = _as_api_exception(exc, context)
+    response = exception_handler(exc, context)
+    if response is None:
+        if settings.DEBUG:
+            return None  # DRF re-raises: the developer gets the debug page
+        log.exception("unhandled API error", exc_info=exc)
+        set_rollback()
+        exc = exceptions.APIException()
+        response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    response.data = _problem_body(exc, response.status_code, context)
     response.content_type = PROBLEM_MEDIA_TYPE
-    if outage:
+    if isinstance(exc, ServiceUnavailable):
         response._has_been_logged = True  # by database_outage, not once more per request by Django
+    request = context.get("request")
     if request is not None:
         # Whatever format was negotiated (csv, xlsx, or none at all for a 406), problems are JSON.
         request.accepted_renderer = ProblemJSONRenderer()
