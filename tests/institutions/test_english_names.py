@@ -166,3 +166,13 @@ def test_the_page_says_quietly_when_an_english_name_is_not_the_institutions_own(
     assert "Industrial Bank Zhengzhou Branch" in html and "not the institution" in html
     official = Institution.objects.get(name="兴业银行")
     assert "not the institution" not in client.get(f"/institutions/{official.pk}/?lang=en").content.decode()
+
+
+def test_the_two_orders_have_their_own_validators():
+    """A copy of the Chinese-ordered list is not current for an English request (and back)."""
+    client = APIClient()
+    english = client.get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert english["ETag"] != chinese["ETag"] and "Accept-Language" in english["Vary"]
+    again = client.get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="en", HTTP_IF_NONE_MATCH=chinese["ETag"])
+    assert again.status_code == 200
