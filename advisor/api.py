@@ -227,6 +227,7 @@ class MatchView(APIView):
 
     # A profile naming an unknown region or vocabulary is a 400 problem; the schema documents it.
     validates_query = True
+    form_class = MatchForm  # its field labels name the failed inputs in a problem's `detail`
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

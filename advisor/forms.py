@@ -35,7 +35,8 @@ class RegionField(forms.Field):
         )
         if len(found) != 1:
             raise forms.ValidationError(
-                _("Unknown %(level)s: %(value)s") % {"level": self.level, "value": value}, code="invalid"
+                _("Unknown %(level)s: %(value)s") % {"level": Region.Level(self.level).label, "value": value},
+                code="invalid",
             )
         return found[0]
 

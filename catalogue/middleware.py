@@ -24,18 +24,21 @@ def _supported() -> set[str]:
     return {code for code, _ in settings.LANGUAGES}
 
 
+def chosen_language(request: HttpRequest) -> str:
+    """The language of the answer to `request`, by the rules above."""
+    asked = request.GET.get(LANG_PARAM)
+    if asked in _supported():
+        return asked
+    if request.path.startswith(API_PREFIX):
+        # The cookie, then Accept-Language, then the default.
+        return translation.get_language_from_request(request)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in _supported() else settings.LANGUAGE_CODE
+
+
 class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
-        asked = request.GET.get(LANG_PARAM)
-        if asked in _supported():
-            language = asked
-        elif request.path.startswith(API_PREFIX):
-            # The cookie, then Accept-Language, then the default.
-            language = translation.get_language_from_request(request)
-        else:
-            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-            language = chosen if chosen in _supported() else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -108,14 +111,20 @@ class ControlCharactersMiddleware:
             field = "body"  # a form body that cannot be read is as much a bad request
         if field is None:
             return self.get_response(request)
+        # Refused before ChosenLanguageMiddleware runs: the answer still speaks the request's language.
+        with translation.override(chosen_language(request)):
+            return self._refuse(request, field)
+
+    @staticmethod
+    def _refuse(request: HttpRequest, field: str) -> HttpResponse:
         if request.path.startswith(API_PREFIX):
             from catalogue.api.exceptions import PROBLEM_MEDIA_TYPE, problem
 
-            message = "control characters (such as NUL) are not allowed"
+            message = _("Control characters (such as NUL) are not allowed.")
             body = problem(
                 slug="validation-error",
                 status_code=400,
-                detail=f"{field}: {message}",
+                detail=_("%(field)s: %(message)s") % {"field": field, "message": message},
                 instance=request.get_full_path(),
                 errors=[{"field": field, "message": message}],
             )

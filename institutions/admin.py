@@ -70,7 +70,18 @@ class BranchInline(admin.TabularInline):
 class InstitutionForm(forms.ModelForm):
     class Meta:
         model = Institution
-        fields = ["name", "short_name", "kind", "parent", "province", "city", "district"]
+        # A curator who corrects an English name says how it was obtained (official once checked).
+        fields = [
+            "name",
+            "short_name",
+            "name_en",
+            "name_en_method",
+            "kind",
+            "parent",
+            "province",
+            "city",
+            "district",
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -83,7 +94,7 @@ class InstitutionAdmin(admin.ModelAdmin):
     form = InstitutionForm
     list_display = ["name", "short_name", "kind", "parent", "head_office", "province", "city", "branch_count"]
     list_filter = ["kind", ("parent", admin.EmptyFieldListFilter), RegionInUseFilter]
-    search_fields = ["name", "short_name", "aliases__name"]
+    search_fields = ["name", "short_name", "name_en", "aliases__name"]
     list_select_related = ["parent", "head_office", "province", "city"]
     autocomplete_fields = ["parent", "province", "city", "district"]
     readonly_fields = ["head_office", "hierarchy", "created", "modified"]

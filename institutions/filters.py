@@ -1,6 +1,8 @@
 """FilterSets for institutions and regions, shared by the web pages and the API."""
 
 import django_filters as filters
+from django.db.models.functions import Lower
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet, StrictBooleanFilter
@@ -25,6 +27,21 @@ class RegionFilter(filters.FilterSet):
         fields = ["level", "parent"]
 
 
+def english_active() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+class InstitutionNameOrdering(NullsLastOrderingFilter):
+    """`name` sorts by the name the reader sees: the Chinese name in pinyin order, or on English
+    pages and API requests the English name (case-insensitive)."""
+
+    def get_ordering_value(self, param: str):
+        if param.lstrip("-") != "name" or not english_active():
+            return super().get_ordering_value(param)
+        name = Lower("name_en")
+        return name.desc() if param.startswith("-") else name.asc()
+
+
 class InstitutionFilter(SearchFilterSet):
     kind = filters.MultipleChoiceFilter(
         choices=Institution.Kind.choices, help_text="institution kind(s); repeat for several"
@@ -34,15 +51,24 @@ class InstitutionFilter(SearchFilterSet):
     head_offices_only = StrictBooleanFilter(
         field_name="parent",
         lookup_expr="isnull",
-        label="head offices only",
+        label=_("head offices only"),
         help_text="true: only head offices (institutions without a parent)",
     )
 
-    ordering = NullsLastOrderingFilter(
+    ordering = InstitutionNameOrdering(
         fields=(("name_sort", "name"), ("kind", "kind"), ("created", "created"), ("modified", "modified")),
         label=_("Sort"),
-        help_text="name (in pinyin order), kind, created or modified; prefix - for descending",
+        help_text="name (the Chinese name in pinyin order; in English the English name), kind, created "
+        "or modified; prefix - for descending",
     )
+
+    def filter_queryset(self, queryset, *args, **kwargs):
+        queryset = super().filter_queryset(queryset, *args, **kwargs)
+        data = self.form.cleaned_data
+        if english_active() and not data.get("ordering") and not data.get("q"):
+            # The default order (the API's, without `ordering`) is by name too, as the reader reads it.
+            queryset = queryset.order_by(Lower("name_en").asc(), "pk")
+        return queryset
 
     class Meta:
         model = Institution

@@ -125,16 +125,30 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class EnglishNameMethod(models.TextChoices):
+    OFFICIAL = "official", _("official")
+    COMPOSED = "composed", _("composed")
+    TRANSLITERATED = "transliterated", _("transliterated")
+
+
 class Institution(PinyinSorted, models.Model):
     Kind = InstitutionKind
+    EnglishMethod = EnglishNameMethod
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
     name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True, db_index=True)
-    # The official English name, only where the institution publishes one (fixtures); empty
-    # otherwise, and English pages then show the Chinese name.
+    # The institution's own English name where it publishes one (fixtures), else one composed
+    # from its head office, place and kind, or a transliteration (institutions.english);
+    # `name_en_method` says which, so pages and the API can show how far to trust it.
     name_en = models.CharField(_("English name"), max_length=160, blank=True)
+    name_en_method = models.CharField(
+        _("how the English name was obtained"),
+        max_length=16,
+        choices=EnglishNameMethod.choices,
+        blank=True,
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     parent = models.ForeignKey(
         "self",

@@ -72,6 +72,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "name_en",
+            "name_en_method",
             "short_name",
             "aliases",
             "kind",
@@ -85,7 +86,15 @@ class InstitutionSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {
             "name": {"help_text": "Full name; unique."},
-            "name_en": {"help_text": "Official English name where the institution has one; else empty."},
+            "name_en": {
+                "help_text": "English name: the institution's own where it has one, else composed from its "
+                "head office, place and kind, or transliterated; `name_en_method` says which."
+            },
+            "name_en_method": {
+                "help_text": "How `name_en` was obtained: `official` (the institution's own), `composed` "
+                "(head office + place + Branch/Sub-branch, or a body's standard English form) or "
+                "`transliterated` (some or all of it in pinyin)."
+            },
             **TIMESTAMPS,
         }
 

@@ -27,6 +27,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalogue.models import Document, Status
+from institutions.english import OFFICIAL, Composer, EnglishName
 from institutions.models import Institution, InstitutionAlias, Metric, MetricSource, Region
 from institutions.services import institution_set_parent
 from loader.models import FixtureLoad
@@ -56,7 +57,7 @@ def _sync_m2m(obj: models.Model, attr: str, wanted: Iterable[models.Model]) -> b
 def _institution_order(defs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Parents before children, so every parent exists when its branch is written."""
     by_name = {d["name"]: d for d in defs}
-    aliases = {a: d["name"] for d in defs for a in [d.get("short_name"), *d.get("aliases", [])] if a}
+    aliases = _aliases_of(defs)
     ordered, done = [], set()
 
     def visit(d: dict[str, Any], trail: tuple[str, ...] = ()) -> None:
@@ -243,64 +244,12 @@ def load_catalogue(fixtures_dir: Path) -> LoadReport:
 def _load_catalogue(fixtures_dir: Path) -> LoadReport:
     report = LoadReport()
     sync_rows(Document, "file_name", _read(fixtures_dir / "documents.json"), report)
-
-    regions = _read(fixtures_dir / "regions.json")
-    sync_rows(
-        Region,
-        "code",
-        (
-            {
-                "code": r["code"],
-                "name": r["name"],
-                "short_name": r["short_name"],
-                "name_en": r["name_en"],
-                "level": r["level"],
-                "parent_id": r["parent"],
-                "longitude": r.get("longitude"),
-                "latitude": r.get("latitude"),
-            }
-            for r in sorted(regions, key=lambda r: r["code"])
-        ),
-        report,
-    )
-
-    for model, name in ((Theme, "themes.json"), (Topic, "topics.json")):
-        sync_rows(
-            model,
-            "slug",
-            (
-                {"slug": t["slug"], "name": t["name"], "name_en": t["name_en"], "position": i}
-                for i, t in enumerate(_read(fixtures_dir / name))
-            ),
-            report,
-        )
-    cats = sync_rows(Category, "slug", [], report)
-    for i, c in enumerate(_read(fixtures_dir / "categories.json")):
-        cats.update(
-            sync_rows(
-                Category,
-                "slug",
-                [
-                    {
-                        "slug": c["slug"],
-                        "name": c["name"],
-                        "name_en": c["name_en"],
-                        "position": i,
-                        "parent": cats.get(c["parent"]) if c["parent"] else None,
-                    }
-                ],
-                report,
-            )
-        )
+    _load_regions(_read(fixtures_dir / "regions.json"), report)
+    _load_vocabularies(fixtures_dir, report)
 
     resolver = Resolver()
     parts = _parts(fixtures_dir)
-    inst_defs = list(_read(fixtures_dir / "institutions.json"))
-    for p in parts:
-        inst_defs += p.get("institutions", [])
-    dupes = [n for n, c in Counter(d["name"] for d in inst_defs).items() if c > 1]
-    if dupes:
-        raise CatalogueDataError(f"institutions defined more than once: {', '.join(dupes)}")
+    inst_defs = _institution_defs(fixtures_dir, parts)
     _load_institutions(_institution_order(inst_defs), resolver, report)
     resolver.refresh_institutions()
 
@@ -321,6 +270,54 @@ def _load_catalogue(fixtures_dir: Path) -> LoadReport:
     return report
 
 
+def _load_regions(regions: list[dict[str, Any]], report: LoadReport) -> None:
+    fields = ("code", "name", "short_name", "name_en", "level")
+    sync_rows(
+        Region,
+        "code",
+        (
+            {
+                **{f: r[f] for f in fields},
+                "parent_id": r["parent"],
+                "longitude": r.get("longitude"),
+                "latitude": r.get("latitude"),
+            }
+            for r in sorted(regions, key=lambda r: r["code"])
+        ),
+        report,
+    )
+
+
+def _load_vocabularies(fixtures_dir: Path, report: LoadReport) -> None:
+    """Themes, topics and the category tree (parents first, so each finds its parent)."""
+    for model, name in ((Theme, "themes.json"), (Topic, "topics.json")):
+        sync_rows(
+            model,
+            "slug",
+            (
+                {"slug": t["slug"], "name": t["name"], "name_en": t["name_en"], "position": i}
+                for i, t in enumerate(_read(fixtures_dir / name))
+            ),
+            report,
+        )
+    cats = sync_rows(Category, "slug", [], report)
+    for i, c in enumerate(_read(fixtures_dir / "categories.json")):
+        row = {"slug": c["slug"], "name": c["name"], "name_en": c["name_en"], "position": i}
+        row["parent"] = cats.get(c["parent"]) if c["parent"] else None
+        cats.update(sync_rows(Category, "slug", [row], report))
+
+
+def _institution_defs(fixtures_dir: Path, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every institution: institutions.json and those the part files define, each once."""
+    defs = list(_read(fixtures_dir / "institutions.json"))
+    for p in parts:
+        defs += p.get("institutions", [])
+    dupes = [n for n, c in Counter(d["name"] for d in defs).items() if c > 1]
+    if dupes:
+        raise CatalogueDataError(f"institutions defined more than once: {', '.join(dupes)}")
+    return defs
+
+
 def fixtures_checksum(fixtures_dir: Path) -> str:
     """SHA-256 over every file under fixtures/ (paths and contents), in a stable order."""
     digest = hashlib.sha256()
@@ -336,35 +333,58 @@ def fixtures_changed(fixtures_dir: Path) -> bool:
     return last is None or last.checksum != fixtures_checksum(fixtures_dir)
 
 
+def _aliases_of(defs: list[dict[str, Any]]) -> dict[str, str]:
+    """Every short name and alias → the full name of its institution."""
+    return {a: d["name"] for d in defs for a in [d.get("short_name"), *d.get("aliases", [])] if a}
+
+
+def _english_names(defs: list[dict[str, Any]]) -> dict[str, EnglishName]:
+    """Each institution's English name: its own where the fixtures give one (official), else
+    composed from its head office's, its places' and its kind's (institutions.english). `defs`
+    come parents first, so a head office's English name is known before its branches'."""
+    by_name, alias_of = {d["name"]: d for d in defs}, _aliases_of(defs)
+    composer = Composer(Region.objects.values_list("name", "short_name", "name_en", "level"))
+    out: dict[str, EnglishName] = {}
+    for d in defs:
+        if d.get("name_en"):
+            out[d["name"]] = EnglishName(d["name_en"], OFFICIAL)
+            continue
+        head = d
+        while head.get("parent"):
+            head = by_name[alias_of.get(head["parent"], head["parent"])]
+        if head is d:
+            out[d["name"]] = composer.compose(d["name"])
+        else:
+            names = [head["name"], head.get("short_name") or "", *head.get("aliases", [])]
+            out[d["name"]] = composer.compose(d["name"], head_names=names, head_en=out[head["name"]].text)
+    return out
+
+
 def _load_institutions(defs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> None:
     names: dict[str, Institution] = {}
-    alias_of = {a: d["name"] for d in defs for a in [d.get("short_name"), *d.get("aliases", [])] if a}
+    alias_of = _aliases_of(defs)
+    english = _english_names(defs)
     for d in defs:
-        where = f"institution {d['name']!r}"
         parent = names[alias_of.get(d["parent"], d["parent"])] if d.get("parent") else None
-        places = resolver.places(d, where)
-        names.update(
-            sync_rows(
-                Institution,
-                "name",
-                [
-                    {
-                        "name": d["name"],
-                        "short_name": d.get("short_name") or "",
-                        "name_en": d.get("name_en") or "",
-                        "kind": d["kind"],
-                        "parent": parent,
-                        **places,
-                    }
-                ],
-                report,
-            )
-        )
+        row = {
+            "name": d["name"],
+            "short_name": d.get("short_name") or "",
+            "name_en": english[d["name"]].text,
+            "name_en_method": english[d["name"]].method,
+            "kind": d["kind"],
+            "parent": parent,
+            **resolver.places(d, f"institution {d['name']!r}"),
+        }
+        names.update(sync_rows(Institution, "name", [row], report))
         # The same service as the admin keeps head_office right for the institution and its subtree
         # (it writes nothing when both are already right).
         inst = names[d["name"]]
         # Its parent as kept: a move a curator made in the admin wins over the fixtures (a conflict).
         institution_set_parent(institution=inst, parent=inst.parent)
+    _sync_aliases(defs, names, report)
+
+
+def _sync_aliases(defs: list[dict[str, Any]], names: dict[str, Institution], report: LoadReport) -> None:
     wanted = {a: names[d["name"]] for d in defs for a in d.get("aliases", []) if a and a != d["name"]}
     clash = [a for a in wanted if a in names]
     if clash:

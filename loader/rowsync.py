@@ -103,14 +103,12 @@ def sync_rows(
             existing[row[key]] = obj
             continue
         snap = snapshots.get(str(row[key]))
-        last = snap.values if snap else {}
         diff = []
         for f, v in row.items():
             if _same(getattr(obj, f), v):
                 continue
-            current = _current(obj, f)
-            if f not in last or _comparable(current) != _comparable(last[f]):
-                report.conflicts.append(Conflict(label, str(row[key]), f, _plain(v), current))
+            if _curator_changed(obj, f, snap):
+                report.conflicts.append(Conflict(label, str(row[key]), f, _plain(v), _current(obj, f)))
                 continue
             diff.append(f)
         if diff:
@@ -128,6 +126,15 @@ def sync_rows(
     report.created[label] += len(to_create)
     report.updated[label] += len(to_update)
     return existing
+
+
+def _curator_changed(obj: models.Model, name: str, snap: FixtureSnapshot | None) -> bool:
+    """Whether field `name` of `obj` no longer holds what this loader last wrote there. A field
+    the snapshot does not know (added to the fixtures since) is unchanged while it is empty."""
+    current = _current(obj, name)
+    if snap is not None and name in snap.values:
+        return _comparable(current) != _comparable(snap.values[name])
+    return snap is None or current not in (None, "")
 
 
 def _remember(

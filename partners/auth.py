@@ -4,6 +4,7 @@ and the `submit` scope allows partner submissions. A key that is sent must be va
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -38,7 +39,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         key = api_key_for(raw)
         if key is None:
-            raise exceptions.AuthenticationFailed("the API key is unknown or revoked")
+            raise exceptions.AuthenticationFailed(_("The API key is unknown or revoked."))
         return PartnerUser(key), key
 
     def authenticate_header(self, request) -> str:
@@ -53,7 +54,7 @@ class HasScope(permissions.BasePermission):
 
     @property
     def message(self) -> str:
-        return f"this operation needs an API key with the {self.scope!s} scope"
+        return _("This operation needs an API key with the %(scope)s scope.") % {"scope": self.scope}
 
     def has_permission(self, request, view) -> bool:
         key = request.auth

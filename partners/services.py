@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalogue.models import Document, Status
 from institutions.models import Institution, Region
@@ -104,7 +105,8 @@ def _resolve(payload: dict[str, Any]) -> Resolved:
     if product_institution is None:
         fail(
             "product.institution",
-            f"unknown institution {product['institution']!r}: give its full name or alias",
+            _("Unknown institution “%(name)s”: give its full name or alias.")
+            % {"name": product["institution"]},
         )
     case_institution = product_institution
     if case.get("institution"):
@@ -112,17 +114,18 @@ def _resolve(payload: dict[str, Any]) -> Resolved:
         if case_institution is None:
             fail(
                 "case.institution",
-                f"unknown institution {case['institution']!r}: give its full name or alias",
+                _("Unknown institution “%(name)s”: give its full name or alias.")
+                % {"name": case["institution"]},
             )
 
     category = Category.objects.filter(slug=product["category"]).first()
     if category is None:
-        fail("product.category", f"unknown category slug {product['category']!r}")
+        fail("product.category", _("Unknown category slug “%(slug)s”.") % {"slug": product["category"]})
     wanted_themes = list(dict.fromkeys(product.get("themes") or []))
     themes = list(Theme.objects.filter(slug__in=wanted_themes))
     unknown = sorted(set(wanted_themes) - {t.slug for t in themes})
     if unknown:
-        fail("product.themes", f"unknown theme slug(s): {', '.join(unknown)}")
+        fail("product.themes", _("Unknown theme slug(s): %(slugs)s.") % {"slugs": ", ".join(unknown)})
 
     # Regions by GB/T 2260 code or name, with the loader's own rules (a city implies its province).
     resolver, places, rec = Resolver(), {"province": None, "city": None, "district": None}, {}
@@ -144,7 +147,11 @@ def _resolve(payload: dict[str, Any]) -> Resolved:
                     for message in messages:
                         fail(f"case.{field}", message)
                 break
-            fail(f"case.{level}", f"{level} {case[level]!r} is not a GB/T 2260 code or name here")
+            fail(
+                f"case.{level}",
+                _("“%(value)s” is not a GB/T 2260 code or name of a %(level)s here.")
+                % {"value": case[level], "level": Region.Level(level).label},
+            )
             break
     else:
         try:
@@ -156,9 +163,9 @@ def _resolve(payload: dict[str, Any]) -> Resolved:
 
     date = dt.date.fromisoformat(case["date"]) if case.get("date") else None
     if date and not EARLIEST_CASE_DATE <= date <= timezone.localdate():
-        fail("case.date", f"must be between {EARLIEST_CASE_DATE} and today")
+        fail("case.date", _("Must be between %(earliest)s and today.") % {"earliest": EARLIEST_CASE_DATE})
     if case.get("amount") not in (None, "") and not case.get("currency"):
-        fail("case.currency", "an amount needs its ISO 4217 currency")
+        fail("case.currency", _("An amount needs its ISO 4217 currency."))
 
     if errors:
         raise ValidationError(errors)
@@ -176,7 +183,7 @@ def submission_create(*, key: ApiKey, data: dict[str, Any]) -> Submission:
     `data` is the shape-checked input ({product, case, sources}); references are resolved here.
     """
     if not key.allows(ApiKey.Scope.SUBMIT):
-        raise PermissionDenied("this API key has no submit scope")
+        raise PermissionDenied(_("This API key has no submit scope."))
     payload = _jsonable(data)
     resolved = _resolve(payload)
     return Submission.objects.create(

@@ -36,8 +36,10 @@ def test_fixtures_give_english_names_only_with_the_chinese_name_kept():
     icbc = Institution.objects.get(name="中国工商银行")
     assert icbc.name_en == "Industrial and Commercial Bank of China"
     assert "ICBC" in set(icbc.aliases.values_list("name", flat=True))
-    # Institutions without a published English name keep it empty (shown in Chinese).
-    assert Institution.objects.filter(name_en="").exists()
+    assert icbc.name_en_method == "official"
+    # Institutions without a published English name get a composed one, marked as such
+    # (tests/institutions/test_english_names.py).
+    assert not Institution.objects.filter(name_en="").exists()
 
 
 @pytest.mark.django_db

@@ -61,7 +61,8 @@ def list_state(
 ) -> ListState:
     """The resource's version (looked up unless given) and the list's ETag, from one query."""
     version, last = version or model_version(queryset.model)
-    key = f"{version}|{media_type}|{request.get_full_path()}"
+    # The language too: English orders institutions by their English names (Vary: Accept-Language).
+    key = f"{version}|{media_type}|{get_language()}|{request.get_full_path()}"
     return ListState(version, last, f'W/"{hashlib.sha256(key.encode()).hexdigest()[:40]}"')
 
 

@@ -5,8 +5,14 @@ that failed: a query parameter (`page_size`, `province`), a dotted path into the
 (`case.province`, `sources.0.excerpt`), `body` for an unreadable body, `X-API-Key` for a missing,
 invalid or insufficient key, or null when the request as a whole failed.
 
+Every word is in the request's language (Accept-Language, or `?lang=`; catalogue.middleware):
+title, detail and messages are translated strings, and `detail` names each failed input by its
+label in that language (`Per page (page_size): …`, `每页条数（page_size）：…`); `field` stays the
+parameter's name, which is what a program matches on.
+
 For v1 compatibility, a validation problem also carries one member per failed top-level field with
-its messages (the Foundation API answered `{"page_size": ["…"]}`); RFC 9457 allows such extensions.
+its messages (the Foundation API answered `{"page_size": ["…"]}`); RFC 9457 allows such extensions
+and the schema documents them (`additionalProperties` of Problem).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -35,40 +43,64 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "tag:sme-finance-catalogue,2025:problem:"
 RESERVED = {"type", "title", "status", "detail", "instance", "errors"}
 
-# exception class → (type slug, title, field the problem is about)
-PROBLEMS: list[tuple[type[Exception], str, str, str | None]] = [
-    (exceptions.ValidationError, "validation-error", "Invalid request", None),
-    (exceptions.ParseError, "malformed-request", "Malformed request body", "body"),
-    (exceptions.NotAuthenticated, "not-authenticated", "API key required", "X-API-Key"),
-    (exceptions.AuthenticationFailed, "authentication-failed", "Invalid API key", "X-API-Key"),
-    (exceptions.PermissionDenied, "missing-scope", "Not allowed with this API key", "X-API-Key"),
-    (exceptions.NotFound, "not-found", "Not found", None),
-    (exceptions.MethodNotAllowed, "method-not-allowed", "Method not allowed", None),
-    (exceptions.NotAcceptable, "not-acceptable", "Not acceptable", "Accept"),
-    (exceptions.UnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Content-Type"),
-    (exceptions.Throttled, "throttled", "Too many requests", None),
+# exception class → (type slug, title, field the problem is about); titles in the request's language.
+PROBLEMS: list[tuple[type[Exception], str, Any, str | None]] = [
+    (exceptions.ValidationError, "validation-error", gettext_lazy("Invalid request"), None),
+    (exceptions.ParseError, "malformed-request", gettext_lazy("Malformed request body"), "body"),
+    (exceptions.NotAuthenticated, "not-authenticated", gettext_lazy("API key required"), "X-API-Key"),
+    (exceptions.AuthenticationFailed, "authentication-failed", gettext_lazy("Invalid API key"), "X-API-Key"),
+    (
+        exceptions.PermissionDenied,
+        "missing-scope",
+        gettext_lazy("Not allowed with this API key"),
+        "X-API-Key",
+    ),
+    (exceptions.NotFound, "not-found", gettext_lazy("Not found"), None),
+    (exceptions.MethodNotAllowed, "method-not-allowed", gettext_lazy("Method not allowed"), None),
+    (exceptions.NotAcceptable, "not-acceptable", gettext_lazy("Not acceptable"), "Accept"),
+    (
+        exceptions.UnsupportedMediaType,
+        "unsupported-media-type",
+        gettext_lazy("Unsupported media type"),
+        "Content-Type",
+    ),
+    (exceptions.Throttled, "throttled", gettext_lazy("Too many requests"), None),
 ]
 # Declared below; classified by these slugs.
 EXTRA_TYPES = {
-    "payload-too-large": "Request body too large",
-    "bad-request": "Bad request",
-    "service-unavailable": "Service unavailable",
+    "payload-too-large": gettext_lazy("Request body too large"),
+    "bad-request": gettext_lazy("Bad request"),
+    "service-unavailable": gettext_lazy("Service unavailable"),
 }
 TYPES = (
-    {slug: title for _, slug, title, _ in PROBLEMS}
+    {slug: title for _cls, slug, title, _field in PROBLEMS}
     | {
-        "precondition-failed": "Precondition failed",
-        "server-error": "Internal server error",
+        "precondition-failed": gettext_lazy("Precondition failed"),
+        "server-error": gettext_lazy("Internal server error"),
     }
     | EXTRA_TYPES
 )
+# What `detail` calls the parameters no FilterSet declares (pagination, sync, format, the body).
+PARAMETER_LABELS = {
+    "page": gettext_lazy("Page"),
+    "page_size": gettext_lazy("Per page"),
+    "cursor": gettext_lazy("Cursor"),
+    "pagination": gettext_lazy("Pagination"),
+    "ordering": gettext_lazy("Sort"),
+    "modified_since": gettext_lazy("Modified since"),
+    "format": gettext_lazy("Format"),
+    "q": gettext_lazy("Search"),
+    "body": gettext_lazy("Request body"),
+    "path": gettext_lazy("Path"),
+    "X-API-Key": gettext_lazy("API key"),
+}
 
 
 class PayloadTooLarge(exceptions.APIException):
     """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it."""
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "the request body is too large"
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "payload_too_large"
     field = "body"
 
@@ -77,7 +109,7 @@ class BadRequest(exceptions.APIException):
     """A request Django itself distrusts (SuspiciousOperation): a 400, never a 500."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "bad request"
+    default_detail = gettext_lazy("Bad request.")
     default_code = "bad_request"
 
 
@@ -85,7 +117,7 @@ class ServiceUnavailable(exceptions.APIException):
     """The database cannot be reached: retry after `wait` seconds (DRF sends Retry-After)."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "the catalogue is briefly unavailable; retry shortly"
+    default_detail = gettext_lazy("The catalogue is briefly unavailable; retry shortly.")
     default_code = "service_unavailable"
 
     def __init__(self) -> None:
@@ -139,7 +171,7 @@ def problem(
 ) -> dict[str, Any]:
     return {
         "type": problem_type(slug),
-        "title": TYPES[slug],
+        "title": str(TYPES[slug]),
         "status": status_code,
         "detail": detail,
         "instance": instance,
@@ -155,6 +187,49 @@ def problem_response(request: HttpRequest, slug: str, status_code: int, detail: 
     )
 
 
+def _no_such(view: Any) -> str:
+    model = getattr(getattr(view, "queryset", None), "model", None)
+    if model is None:
+        return str(exceptions.NotFound.default_detail)
+    return _("No %(record)s with this identifier.") % {"record": model._meta.verbose_name}
+
+
+def field_label(view: Any, name: str) -> str:
+    """What a page would call parameter `name` in the active language: its filter's or form
+    field's label, else ours (PARAMETER_LABELS); the name itself when nothing names it (a dotted
+    path into a body)."""
+    filterset_class = getattr(view, "filterset_class", None)
+    if filterset_class is not None and name in filterset_class.base_filters:
+        queryset = getattr(view, "queryset", None)
+        # Labels a FilterSet derives from model fields are only known once it is bound to a model.
+        filterset = filterset_class(queryset=queryset.none() if queryset is not None else None)
+        label = filterset.filters[name].label
+        if label:
+            return str(label)
+    form_class = getattr(view, "form_class", None)
+    if form_class is not None and name in form_class.base_fields:
+        return str(form_class.base_fields[name].label or name)
+    return str(PARAMETER_LABELS.get(name, name))
+
+
+def summarise(errors: list[dict[str, str | None]], view: Any) -> str:
+    """`detail` of a problem with several errors: each named by its label in the request's language."""
+    parts = []
+    for e in errors:
+        if not e["field"]:
+            parts.append(e["message"])
+            continue
+        label = field_label(view, e["field"])
+        if label == e["field"]:
+            parts.append(_("%(field)s: %(message)s") % {"field": label, "message": e["message"]})
+        else:
+            parts.append(
+                _("%(label)s (%(field)s): %(message)s")
+                % {"label": label, "field": e["field"], "message": e["message"]}
+            )
+    return _("; ").join(parts)
+
+
 def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
     if isinstance(exc, PayloadTooLarge):
         return "payload-too-large", "body"
@@ -168,25 +243,52 @@ def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
     return ("server-error" if exc.status_code >= 500 else "validation-error"), None
 
 
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
-    outage = database_unavailable(exc)
-    if outage:
+def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
+    """Django's exceptions (and a lost database) as the DRF exception that answers them."""
+    if database_unavailable(exc):
         request = context.get("request")
         database_outage.failed(request._request if request is not None else None, exc)
-        exc = ServiceUnavailable()
-    elif isinstance(exc, DjangoValidationError):
+        return ServiceUnavailable()
+    if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError with dotted field names; same 400 as DRF's.
-        exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(*exc.args)
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied(*exc.args)
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, SuspiciousOperation):
-        exc = BadRequest()
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        # Django's own text ("No Product matches the given query.") is English whatever the request.
+        return exceptions.NotFound(_no_such(context.get("view")) if exc.args else None)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return BadRequest()
+    return exc
 
+
+def _problem_body(exc: exceptions.APIException, status_code: int, context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    slug, field = _classify(exc)
+    detail = exc.detail
+    if isinstance(detail, (dict, list)):
+        errors = flatten_errors(detail)
+        summary = summarise(errors, context.get("view"))
+    else:
+        errors = [{"field": field, "message": str(detail)}] if field or slug == "validation-error" else []
+        summary = str(detail)
+    body = problem(
+        slug=slug,
+        status_code=status_code,
+        detail=summary or str(TYPES[slug]),
+        instance=request.get_full_path() if request is not None else "",
+        errors=errors,
+    )
+    if isinstance(detail, dict):  # the v1 per-field members (module docstring)
+        body.update({k: v for k, v in detail.items() if k not in RESERVED})
+    return body
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler (status, WWW-Authenticate, Retry-After, rollback), reshaped as a problem."""
+    exc = _as_api_exception(exc, context)
     response = exception_handler(exc, context)
     if response is None:
         if settings.DEBUG:
@@ -195,29 +297,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         set_rollback()
         exc = exceptions.APIException()
         response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-
-    request = context.get("request")
-    slug, field = _classify(exc)
-    detail = exc.detail
-    if isinstance(detail, (dict, list)):
-        errors = flatten_errors(detail)
-        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-    else:
-        errors = [{"field": field, "message": str(detail)}] if field or slug == "validation-error" else []
-        summary = str(detail)
-    body = problem(
-        slug=slug,
-        status_code=response.status_code,
-        detail=summary or TYPES[slug],
-        instance=request.get_full_path() if request is not None else "",
-        errors=errors,
-    )
-    if isinstance(detail, dict):
-        body.update({k: v for k, v in detail.items() if k not in RESERVED})
-    response.data = body
+    response.data = _problem_body(exc, response.status_code, context)
     response.content_type = PROBLEM_MEDIA_TYPE
-    if outage:
+    if isinstance(exc, ServiceUnavailable):
         response._has_been_logged = True  # by database_outage, not once more per request by Django
+    request = context.get("request")
     if request is not None:
         # Whatever format was negotiated (csv, xlsx, or none at all for a 406), problems are JSON.
         request.accepted_renderer = ProblemJSONRenderer()

@@ -1,6 +1,13 @@
-"""?format=csv and ?format=xlsx on every list: the same filters and ordering, every matching record
-(no pagination), one row per record with nested objects flattened into dotted columns
-(`institution.name`) and lists joined (`sources`: "document · part · locator · excerpt | …").
+"""Exports of every list as DRF renderers: `?format=csv` and `?format=xlsx` on the API (and the web
+lists' CSV, XLSX and JSON buttons): the same filters and ordering, every matching record (no
+pagination), one row per record with nested objects flattened into columns and lists joined
+(`sources`: "document · part · locator · excerpt | …").
+
+Columns are headed by their field paths on the API (`institution.name`: a program's stable names)
+and by their labels in the request's language on the web lists (`机构 · 名称` or `Institution ·
+Name`, never both). A view hands the negotiated renderer the queryset (`ExportRenderer.export`);
+the renderer writes the file and answers with a streamed response, because DRF's `render()`
+returns the whole body at once.
 
 Memory stays flat however large the export: records are read with `iterator(chunk_size=…)`, which
 runs the queryset's prefetches once per chunk, so queries grow with the number of chunks, never
@@ -21,12 +28,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from rest_framework import renderers, serializers
@@ -53,6 +62,41 @@ class Column:
     labels: tuple[str, ...] = ()  # the field labels along the path, for readable headers
 
 
+# Column words no model field names (serializer-only fields), in the request's language.
+COLUMN_WORDS = {
+    "id": gettext_lazy("ID"),
+    "key": gettext_lazy("Key"),
+    "code": gettext_lazy("Code"),
+    "slug": gettext_lazy("Slug"),
+    "status": gettext_lazy("Status"),
+    "level": gettext_lazy("Level"),
+    "sources": gettext_lazy("Sources"),
+    "terms": gettext_lazy("Terms"),
+    "themes": gettext_lazy("Themes"),
+    "topics": gettext_lazy("Policy topics"),
+    "aliases": gettext_lazy("Aliases"),
+    "key_measures": gettext_lazy("Key measures"),
+    "heading": gettext_lazy("Title"),
+}
+
+
+def column_label(serializer: serializers.Serializer, name: str, field: serializers.Field) -> Any:
+    """A column's words: ours for serializer-only fields (COLUMN_WORDS), else a label the
+    serializer states, else the verbose name of the model field it reads; lazy, so rendered in
+    the language active when the file is written."""
+    if name in COLUMN_WORDS:
+        return COLUMN_WORDS[name]
+    if field.label and field.label != name.replace("_", " ").capitalize():  # not DRF's default
+        return field.label
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    source = name if field.source in (None, "*") else field.source.split(".")[0]
+    try:
+        verbose = getattr(model._meta.get_field(source), "verbose_name", None) if model else None
+    except FieldDoesNotExist:
+        verbose = None
+    return verbose or field.label or name
+
+
 def columns(
     serializer: serializers.Serializer, prefix: tuple[str, ...] = (), labels: tuple = ()
 ) -> list[Column]:
@@ -60,7 +104,7 @@ def columns(
     out = []
     for name, field in serializer.fields.items():
         path = (*prefix, name)
-        named = (*labels, field.label or name)
+        named = (*labels, column_label(serializer, name, field))
         if isinstance(field, serializers.ListSerializer):
             out.append(Column(".".join(path), path, "objects", named))
         elif isinstance(field, serializers.BaseSerializer):
@@ -78,18 +122,12 @@ def columns(
     return out
 
 
-def bilingual(cols: list[Column]) -> list[Column]:
-    """Headers a reader can use in either language, e.g. `机构 · 名称 / Institution · name`, from the
-    serializer's field labels (the models' verbose names) rendered in Chinese and in English."""
-    out = []
-    for col in cols:
-        with translation.override("zh-hans"):
-            zh = " · ".join(str(label) for label in col.labels)
-        with translation.override("en"):
-            en = " · ".join(capfirst(str(label)) for label in col.labels)
-        header = zh if zh == en else f"{zh} / {en}"
-        out.append(Column(header, col.path, col.kind, col.labels))
-    return out
+def readable(cols: list[Column]) -> list[Column]:
+    """Columns headed by their labels in the active language (`机构 · 名称`, `Institution · Name`)."""
+    return [
+        Column(" · ".join(capfirst(str(label)) for label in col.labels), col.path, col.kind, col.labels)
+        for col in cols
+    ]
 
 
 def _text(value: Any) -> str:
@@ -212,74 +250,105 @@ def json_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "]"
 
 
-def export_response(
-    *,
-    queryset: QuerySet,
-    serializer_class: type[serializers.Serializer],
-    context: dict[str, Any],
-    fmt: str,
-    name: str,
-    readable_headers: bool = False,
-    write: RowWriter | None = None,
-) -> StreamingHttpResponse | FileResponse:
-    """The export of every record of `queryset`; `readable_headers` (the web lists' buttons) heads
-    each column in both languages instead of the API's field paths. With `write` (a row writer
-    writing what `serializer_class` would) the records are written by it; the columns still come
-    from the serializer."""
-    cols = columns(serializer_class(context=context))
-    if readable_headers:
-        cols = bilingual(cols)
-    if write is not None:
-        rows = written_rows(queryset, write)
-    else:
-        rows = serialized_rows(queryset, serializer_class, context)
-    filename = f"{name}-{timezone.localdate():%Y%m%d}.{fmt}"
-    if fmt == JSON:
-        response = StreamingHttpResponse(json_chunks(rows), content_type="application/json; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    if fmt == CSV:
-        response = StreamingHttpResponse(
-            csv_lines(rows, cols), content_type=f"{CSV_MEDIA_TYPE}; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    # Not a `with` block: the file must outlive this function; FileResponse closes (deletes) it.
-    target = tempfile.TemporaryFile()  # noqa: SIM115
-    write_xlsx(rows, cols, name, target)
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_MEDIA_TYPE)
+class ExportRenderer(renderers.BaseRenderer):
+    """A list written whole as one file. `export()` is what a list view calls with the negotiated
+    renderer: it reads the records a chunk at a time and streams the file. `render()` is DRF's
+    entry point for whatever else reaches the renderer (a list of flat objects), kept so content
+    negotiation stays honest."""
+
+    extension = ""
+
+    def export(
+        self,
+        *,
+        queryset: QuerySet,
+        serializer_class: type[serializers.Serializer],
+        context: dict[str, Any],
+        name: str,
+        readable_headers: bool = False,
+        write: RowWriter | None = None,
+    ) -> StreamingHttpResponse | FileResponse:
+        """Every record of `queryset` as this renderer's file; `readable_headers` (the web lists'
+        buttons) heads each column with its label in the request's language instead of its field
+        path. With `write` (a row writer writing what `serializer_class` would) the records are
+        written by it; the columns still come from the serializer."""
+        cols = columns(serializer_class(context=context))
+        if readable_headers:
+            cols = readable(cols)
+        if write is not None:
+            rows = written_rows(queryset, write)
+        else:
+            rows = serialized_rows(queryset, serializer_class, context)
+        return self.stream(rows, cols, name, f"{name}-{timezone.localdate():%Y%m%d}.{self.extension}")
+
+    def stream(
+        self, rows: Iterable[dict[str, Any]], cols: list[Column], name: str, filename: str
+    ) -> StreamingHttpResponse | FileResponse:
+        raise NotImplementedError
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        rows = data if isinstance(data, list) else [data]
+        keys = list(rows[0]) if rows and isinstance(rows[0], dict) else []
+        response = self.stream(rows, [Column(k, (k,), "value") for k in keys], "export", "export")
+        return b"".join(response.streaming_content)
 
 
-class CSVRenderer(renderers.BaseRenderer):
-    """Selects CSV by ?format=csv or Accept: text/csv. Lists are streamed by the view; this renders
-    what else may reach it (a list of flat objects) so content negotiation stays honest."""
+def _attachment(response: StreamingHttpResponse, filename: str) -> StreamingHttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class CSVRenderer(ExportRenderer):
+    """Selected by ?format=csv or Accept: text/csv."""
 
     media_type = CSV_MEDIA_TYPE
     format = CSV
+    extension = CSV
     charset = "utf-8"
 
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        rows = data if isinstance(data, list) else [data]
-        keys = list(rows[0]) if rows and isinstance(rows[0], dict) else []
-        cols = [Column(k, (k,), "value") for k in keys]
-        return "".join(csv_lines(rows, cols)).encode()
+    def stream(self, rows, cols, name, filename):
+        content_type = f"{CSV_MEDIA_TYPE}; charset=utf-8"
+        return _attachment(StreamingHttpResponse(csv_lines(rows, cols), content_type=content_type), filename)
 
 
-class XLSXRenderer(renderers.BaseRenderer):
+class XLSXRenderer(ExportRenderer):
     media_type = XLSX_MEDIA_TYPE
     format = XLSX
+    extension = XLSX
     charset = None
     render_style = "binary"
 
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        rows = data if isinstance(data, list) else [data]
-        keys = list(rows[0]) if rows and isinstance(rows[0], dict) else []
-        with tempfile.TemporaryFile() as target:
-            write_xlsx(rows, [Column(k, (k,), "value") for k in keys], "export", target)
-            target.seek(0)
-            return target.read()
+    def stream(self, rows, cols, name, filename):
+        # Not a `with` block: the file must outlive this method; FileResponse closes (deletes) it.
+        target = tempfile.TemporaryFile()  # noqa: SIM115
+        write_xlsx(rows, cols, name, target)
+        target.seek(0)
+        return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_MEDIA_TYPE)
+
+
+class JSONExportRenderer(ExportRenderer):
+    """The web lists' JSON button: one array of every record, streamed a record at a time. Not
+    offered by the API, whose JSON is its paginated list."""
+
+    media_type = "application/json"
+    format = JSON
+    extension = JSON
+    charset = "utf-8"
+
+    def stream(self, rows, cols, name, filename):
+        content_type = "application/json; charset=utf-8"
+        return _attachment(StreamingHttpResponse(json_chunks(rows), content_type=content_type), filename)
+
+
+EXPORT_RENDERERS: dict[str, type[ExportRenderer]] = {
+    CSV: CSVRenderer,
+    XLSX: XLSXRenderer,
+    JSON: JSONExportRenderer,
+}
+
+
+def export_response(*, fmt: str, **kwargs: Any) -> StreamingHttpResponse | FileResponse:
+    """The export in format `fmt` (csv, xlsx or json) by its renderer; see ExportRenderer.export."""
+    return EXPORT_RENDERERS[fmt]().export(**kwargs)

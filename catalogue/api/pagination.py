@@ -22,6 +22,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Page
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -47,7 +49,8 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-BAD_CURSOR = "not a cursor of this list: follow the `next` links, or start without one"
+PAGE_NUMBER = gettext_lazy("Must be a whole number from 1, or “last”.")
+BAD_CURSOR = gettext_lazy("Not a cursor of this list: follow the `next` links, or start without one.")
 # base64url without padding, as encode_cursor writes it; the schema states the same pattern.
 CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
 CURSOR_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")
@@ -161,10 +164,16 @@ class CataloguePagination(pagination.BasePagination):
             size = int(raw)
         except ValueError:
             raise ValidationError(
-                {"page_size": [f"must be a whole number from 1 to {MAX_PAGE_SIZE}"]}
+                {"page_size": [_("Must be a whole number from 1 to %(most)s.") % {"most": MAX_PAGE_SIZE}]}
             ) from None
         if not 1 <= size <= MAX_PAGE_SIZE:
-            raise ValidationError({"page_size": [f"must be from 1 to {MAX_PAGE_SIZE}; got {size}"]})
+            raise ValidationError(
+                {
+                    "page_size": [
+                        _("Must be from 1 to %(most)s; got %(size)s.") % {"most": MAX_PAGE_SIZE, "size": size}
+                    ]
+                }
+            )
         return size
 
     def check_params(self, request: Request) -> None:
@@ -179,7 +188,7 @@ class CataloguePagination(pagination.BasePagination):
             except ValueError:
                 number = 0
             if number < 1:
-                raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]})
+                raise ValidationError({"page": [PAGE_NUMBER]})
 
     def get_mode(self, request: Request) -> str:
         # The schema's pattern for a cursor, checked in every mode and format (an export ignores
@@ -188,9 +197,15 @@ class CataloguePagination(pagination.BasePagination):
             raise ValidationError({self.cursor_query_param: [BAD_CURSOR]})
         mode = request.query_params.get(self.mode_query_param) or ""
         if mode not in ("", PAGE, CURSOR):
-            raise ValidationError({self.mode_query_param: [f"must be {PAGE!r} or {CURSOR!r}"]})
+            raise ValidationError(
+                {
+                    self.mode_query_param: [
+                        _("Must be “%(page)s” or “%(cursor)s”.") % {"page": PAGE, "cursor": CURSOR}
+                    ]
+                }
+            )
         if mode == PAGE and request.query_params.get(self.cursor_query_param):
-            raise ValidationError({self.cursor_query_param: ["a cursor needs pagination=cursor"]})
+            raise ValidationError({self.cursor_query_param: [_("A cursor needs pagination=cursor.")]})
         return CURSOR if mode == CURSOR or request.query_params.get(self.cursor_query_param) else PAGE
 
     def paginate_queryset(
@@ -216,13 +231,16 @@ class CataloguePagination(pagination.BasePagination):
             try:
                 number = int(raw)
             except ValueError:
-                raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]}) from None
+                raise ValidationError({"page": [PAGE_NUMBER]}) from None
             if number < 1:
-                raise ValidationError({"page": ["must be a whole number from 1, or 'last'"]})
+                raise ValidationError({"page": [PAGE_NUMBER]})
         try:
             self.page = paginator.page(number)
         except EmptyPage:
-            raise PageNotFound(f"page {number} is past the last page ({paginator.num_pages})") from None
+            raise PageNotFound(
+                _("Page %(number)s is past the last page (%(last)s).")
+                % {"number": number, "last": paginator.num_pages}
+            ) from None
         return list(self.page)
 
     def _cursor_page(self, queryset: QuerySet) -> list[Any]:

@@ -5,8 +5,10 @@ PostgreSQL refuses `\u0000` in text and jsonb, which was a 500)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -37,12 +39,23 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            # DRF's message carries the decoder's English words; say where, in the request's language.
+            cause = exc.__context__
+            if isinstance(cause, json.JSONDecodeError):
+                where = {"line": cause.lineno, "column": cause.colno}
+                raise ParseError(_("JSON parse error at line %(line)s, column %(column)s.") % where) from None
+            raise ParseError(_("JSON parse error: the body is not UTF-8 JSON.")) from None
         except RecursionError:
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels") from None
+            raise ParseError(
+                _("JSON parse error - nested deeper than %(levels)s levels.") % {"levels": MAX_DEPTH}
+            ) from None
         if depth_exceeds(data, MAX_DEPTH):
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels")
+            raise ParseError(
+                _("JSON parse error - nested deeper than %(levels)s levels.") % {"levels": MAX_DEPTH}
+            )
         if holds_control_characters(data):
-            raise ParseError("JSON parse error - control characters (such as NUL) in a string")
+            raise ParseError(_("JSON parse error - control characters (such as NUL) in a string."))
         return data
 
 

@@ -45,7 +45,7 @@ PROBLEM_EXAMPLES = {
         "type": problem_type("validation-error"),
         "title": "Invalid request",
         "status": 400,
-        "detail": "province: Select a valid choice. That choice is not one of the available choices.",
+        "detail": "Province (province): Select a valid choice. That choice is not one of the available choices.",
         "instance": "/api/v1/cases/?province=999999",
         "errors": [
             {
@@ -53,32 +53,33 @@ PROBLEM_EXAMPLES = {
                 "message": "Select a valid choice. That choice is not one of the available choices.",
             }
         ],
+        "province": ["Select a valid choice. That choice is not one of the available choices."],
     },
     "401": {
         "type": problem_type("authentication-failed"),
         "title": "Invalid API key",
         "status": 401,
-        "detail": "the API key is unknown or revoked",
+        "detail": "The API key is unknown or revoked.",
         "instance": "/api/v1/products/",
-        "errors": [{"field": "X-API-Key", "message": "the API key is unknown or revoked"}],
+        "errors": [{"field": "X-API-Key", "message": "The API key is unknown or revoked."}],
     },
     "403": {
         "type": problem_type("missing-scope"),
         "title": "Not allowed with this API key",
         "status": 403,
-        "detail": "this operation needs an API key with the submit scope",
+        "detail": "This operation needs an API key with the submit scope.",
         "instance": "/api/v1/submissions/",
         "errors": [
-            {"field": "X-API-Key", "message": "this operation needs an API key with the submit scope"}
+            {"field": "X-API-Key", "message": "This operation needs an API key with the submit scope."}
         ],
     },
     "404": {
         "type": problem_type("not-found"),
         "title": "Not found",
         "status": 404,
-        "detail": "page 9 is past the last page (3)",
+        "detail": "Page 9 is past the last page (3).",
         "instance": "/api/v1/cases/?page=9",
-        "errors": [{"field": "page", "message": "page 9 is past the last page (3)"}],
+        "errors": [{"field": "page", "message": "Page 9 is past the last page (3)."}],
     },
     "429": {
         "type": problem_type("throttled"),
@@ -231,9 +232,26 @@ def problem_response(code: str) -> OpenApiResponse:
     return OpenApiResponse(ProblemSerializer, description=ERROR_DOCS[code], examples=examples)
 
 
+# The v1 extension members of a validation problem (catalogue.api.exceptions): one per failed
+# top-level input, named after it, holding the same messages as its `errors` entries.
+PROBLEM_FIELD_MEMBERS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "description": "Validation problems only (v1 compatibility): one member per failed top-level "
+    "input, named after it (`page_size`, `province`), with that input's messages as in `errors`. "
+    "Prefer `errors`, which also names inputs inside the body.",
+}
+
+
 class CatalogueAutoSchema(AutoSchema):
     def _is_list(self) -> bool:
         return getattr(self.view, "action", None) == "list"
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        result = super()._map_serializer(serializer, direction, bypass_extensions)
+        if isinstance(serializer, ProblemSerializer):
+            result["additionalProperties"] = PROBLEM_FIELD_MEMBERS
+        return result
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         result = super()._map_serializer_field(field, direction, bypass_extensions)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, viewsets
 from rest_framework.generics import get_object_or_404
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from catalogue.api import conditional as cond
 from catalogue.api.exceptions import problem_response
-from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, XLSXRenderer, export_response
+from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, ExportRenderer, XLSXRenderer
 from catalogue.api.pagination import PAGE, CataloguePagination
 from catalogue.api.sync import has_timestamps, modified_since
 from catalogue.models import Publishable, Status
@@ -35,7 +36,7 @@ def refuse_empty_params(request: Request) -> None:
     pages share the FilterSets and keep reading empty form fields as absent.)"""
     empty = sorted({k for k, values in request.query_params.lists() if "" in values})
     if empty:
-        raise exceptions.ValidationError({k: ["give a value or leave the parameter out"] for k in empty})
+        raise exceptions.ValidationError({k: [_("Give a value or leave the parameter out.")] for k in empty})
 
 
 class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
@@ -87,7 +88,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         # DRF reads an empty `format=` as absent; the schema's enum has no empty value, and an
         # unknown format is a 404, so an empty one is too.
         if not force and request.query_params.get("format", None) == "":
-            raise exceptions.NotFound("unknown format ''; use json, csv or xlsx")
+            raise exceptions.NotFound(_("Unknown format “”; use json, csv or xlsx."))
         return super().perform_content_negotiation(request, force)
 
     # --- how it is written (resources on hot paths override these; see rows.py) -------------------
@@ -125,13 +126,11 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         if hit is not None:
             return hit
         queryset = self.filter_queryset(self.get_queryset())
-        fmt = getattr(request.accepted_renderer, "format", None)
-        if fmt in EXPORT_FORMATS:
-            return export_response(
+        if isinstance(request.accepted_renderer, ExportRenderer):  # ?format=csv|xlsx: the whole list
+            return request.accepted_renderer.export(
                 queryset=self.rows_queryset(queryset),
                 serializer_class=self.get_serializer_class(),
                 context=self.get_serializer_context(),
-                fmt=fmt,
                 name=self.basename,
                 write=self.write_page,
             )
@@ -198,7 +197,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     def _precondition(request: Request, response: HttpResponse) -> HttpResponse:
         if response.status_code == 412:
             return problem_response(
-                request, "precondition-failed", 412, "If-Match or If-Unmodified-Since failed"
+                request, "precondition-failed", 412, _("If-Match or If-Unmodified-Since failed.")
             )
         return response
 
@@ -210,7 +209,7 @@ class ApiNotFoundView(APIView):
     authentication_classes: list = []
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        raise exceptions.NotFound(f"no API resource at {request.path}; see /api/docs/")
+        raise exceptions.NotFound(_("No API resource at %(path)s; see /api/docs/.") % {"path": request.path})
 
 
 class CachedSchemaView(SpectacularAPIView):
