@@ -98,7 +98,7 @@
       });
       var cityT = el.parentNode.querySelector("table.city-table");
       if (cityT) cityT.hidden = true;
-      load("china", el.dataset.geo).then(function () { draw("china", layers[metric].provinces); });
+      return load("china", el.dataset.geo).then(function () { draw("china", layers[metric].provinces); });
     }
 
     function drillBar(p) {
@@ -151,7 +151,13 @@
         showChina();
       });
     });
-    showChina();
+    // Opened for one province (?province=…): start drilled into it, once the country is drawn.
+    var start = el.dataset.startProvince && layers[metric].provinces.filter(function (d) {
+      return d.code === el.dataset.startProvince;
+    })[0];
+    showChina().then(function () {
+      if (start) drill({ data: { code: start.code, label: start.name, value: start.value, url: start.url } });
+    });
     window.addEventListener("resize", function () { chart.resize(); });
   }
 

@@ -95,3 +95,13 @@ def test_one_row_chart_has_a_table_but_no_chart(client):
     chart = next(c for c in client.get("/insights/?province=460000").context["charts"] if len(c.rows) == 1)
     assert f'id="chart-{chart.slug}"' not in html
     assert f'id="{chart.slug}-h"' in html
+
+
+@pytest.mark.django_db
+def test_filters_from_a_list_are_kept_and_named(client):
+    response = client.get("/insights/?institution_kind=city-commercial-bank&province=370000")
+    carried = {c["name"]: c["values"] for c in response.context["carried"]}
+    assert carried == {"institution_kind": ["city-commercial-bank"]}  # province is on the form
+    html = response.content.decode()
+    assert '<input type="hidden" name="institution_kind" value="city-commercial-bank">' in html
+    assert 'data-start-province="370000"' in html  # the map opens drilled into the province
