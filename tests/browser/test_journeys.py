@@ -161,3 +161,52 @@ def test_api_reference_is_accessible_and_fits(open_page, site_url, axe, width):
     page.wait_for_timeout(300)
     assert_accessible(page, axe, "API docs, an operation open")
     assert_fits(page, "API docs, an operation open")
+
+
+@pytest.fixture(scope="session")
+def sweep(django_db_setup, django_db_blocker) -> dict:
+    """The pages to sweep, read outside the tests' transactions: a read inside one would hold
+    SQLite's shared lock, and the live server could not save the session the basket writes."""
+    from institutions.models import Institution
+    from policies.models import Policy
+    from products.models import Product
+
+    with django_db_blocker.unblock():
+        case = Case.objects.published().first().pk
+        return {
+            "case": case,
+            "paths": [
+                "/",
+                "/products/",
+                "/cases/",
+                "/policies/",
+                "/institutions/",
+                "/regions/",
+                "/regions/370000/",
+                f"/products/{Product.objects.published().first().pk}/",
+                f"/cases/{case}/",
+                f"/policies/{Policy.objects.published().first().pk}/",
+                f"/institutions/{Institution.objects.first().pk}/",
+                "/search/?q=绿色",
+                "/accounts/login/",
+                "/insights/",
+            ],
+        }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_page_is_accessible_and_fits(open_page, site_url, axe, sweep, width, lang):
+    page = open_page(width, lang)
+    for path in sweep["paths"]:
+        sep = "&" if "?" in path else "?"
+        page.goto(f"{site_url}{path}{sep}lang={lang}")
+        page.wait_for_load_state("load")
+        assert_accessible(page, axe, path)
+        assert_fits(page, path)
+    # A flash message ("added to the compare basket") is a list inside a live region.
+    page.goto(f"{site_url}/cases/{sweep['case']}/?lang={lang}")
+    page.locator("form.basket-form button[type=submit]").click()
+    page.wait_for_selector(".messages-region li")
+    assert_accessible(page, axe, "a flash message")
+    assert_fits(page, "a flash message")
