@@ -323,41 +323,35 @@ def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def _by_head_office(cases: Filtered, currency: str) -> tuple[list[dict], list[dict]]:
+    """The top head offices (a case at a branch counts for its head office) by cases, and by the
+    sum of their amounts in `currency`."""
+    root = Coalesce("institution__head_office_id", "institution_id")
+    qs = cases.qs().order_by().annotate(root=root).values("root")
+    by_count = qs.annotate(n=Count("pk", distinct=True)).order_by("-n", "root")
+    by_amount = (
+        qs.filter(currency=currency, amount__isnull=False)
+        .annotate(total=Sum("amount"), n=Count("pk", distinct=True))
+        .order_by("-total", "root")
+    )
+    return list(by_count[:TOP]), list(by_amount[:TOP])
+
+
 def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
     """Head offices (branches rolled up) ranked by number of cases and by the sum of their amounts.
 
     Amounts are summed in one currency only (CNY unless the filter names another): adding 印尼盾 to
     元 would be meaningless without a cited exchange-rate table."""
     chosen = cases.value("institution")
-    root = Coalesce("institution__head_office_id", "institution_id")
-    qs = cases.qs()
-    by_count = (
-        qs.order_by()
-        .annotate(root=root)
-        .values("root")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-n", "root")
-    )
     currency = cases.value("currency") or "CNY"
-    by_amount = (
-        qs.filter(currency=currency, amount__isnull=False)
-        .order_by()
-        .annotate(root=root)
-        .values("root")
-        .annotate(total=Sum("amount"), n=Count("pk", distinct=True))
-        .order_by("-total", "root")
-    )
-    count_rows = list(by_count[:TOP])
-    amount_rows = list(by_amount[:TOP])
-    names = dict(
-        Institution.objects.filter(pk__in={r["root"] for r in [*count_rows, *amount_rows]}).values_list(
-            "pk", "name"
-        )
-    )
+    count_rows, amount_rows = _by_head_office(cases, currency)
+    roots = {r["root"] for r in [*count_rows, *amount_rows]}
+    names = dict(Institution.objects.filter(pk__in=roots).values_list("pk", "name"))
 
-    def target(pk: int) -> int:
+    def target(pk: int) -> tuple[int, str]:
         # With an institution chosen every case belongs to it (a branch chosen stays that branch).
-        return chosen.pk if chosen else pk
+        pk = chosen.pk if chosen else pk
+        return pk, names.get(pk, chosen.name if chosen else str(pk))
 
     ranked = Chart(
         slug="institutions-by-cases",
@@ -365,8 +359,8 @@ def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
         columns=[_("Institution"), _("Cases")],
     )
     for r in count_rows:
-        pk = target(r["root"])
-        ranked.rows.append([names.get(pk, chosen.name if chosen else str(pk)), r["n"]])
+        pk, name = target(r["root"])
+        ranked.rows.append([name, r["n"]])
         ranked.urls.append(cases.url("products:case-list", institution=pk))
     unit = _("10,000 yuan") if currency == "CNY" else currency
     amounts = Chart(
@@ -377,9 +371,9 @@ def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
         % {"currency": currency},
     )
     for r in amount_rows:
-        pk = target(r["root"])
+        pk, name = target(r["root"])
         total = r["total"] / Decimal(10000) if currency == "CNY" else r["total"]
-        amounts.rows.append([names.get(pk, chosen.name if chosen else str(pk)), round(total, 2), r["n"]])
+        amounts.rows.append([name, round(total, 2), r["n"]])
         amounts.urls.append(cases.url("products:case-list", institution=pk, currency=currency))
     return ranked, amounts
 
