@@ -4,6 +4,7 @@ its email by the link in each digest, and its Atom feed."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from advisor import services
 from advisor.models import SavedSearch
+from products.models import Case
 
 PATHS = {
     SavedSearch.Kind.PRODUCTS: "/products/",
@@ -116,14 +118,21 @@ def rotate_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in every digest: a confirmation page, and the POST that stops the emails."""
+    """The link in every digest: a confirmation page, and the POST that stops the emails. Opened
+    again once the emails are off, it says so instead of offering the form a second time."""
     search = get_object_or_404(SavedSearch, unsubscribe_token=token)
-    done = False
-    if request.method == "POST":
+    state = "ask" if search.email_alerts else "already"
+    if request.method == "POST" and search.email_alerts:
         search.email_alerts = False
         search.save(update_fields=["email_alerts"])
-        done = True
-    return render(request, "advisor/unsubscribe.html", {"search": search, "done": done})
+        state = "done"
+    return render(request, "advisor/unsubscribe.html", {"search": search, "state": state})
+
+
+def _site_link(path: str) -> str:
+    """The configured site URL + `path` in production; else the path, which the feed completes
+    with the request's own scheme, host and port (not a fixed development address)."""
+    return f"{settings.SITE_URL_CONFIGURED}{path}" if settings.SITE_URL_CONFIGURED else path
 
 
 class SavedSearchFeed(Feed):
@@ -141,7 +150,7 @@ class SavedSearchFeed(Feed):
         return obj.name
 
     def link(self, obj: SavedSearch) -> str:
-        return f"{PATHS[obj.kind]}?{obj.query}"
+        return _site_link(f"{PATHS[obj.kind]}?{obj.query}")
 
     def subtitle(self, obj: SavedSearch) -> str:
         return _("Records matching a saved search of the SME finance catalogue.")
@@ -156,7 +165,8 @@ class SavedSearchFeed(Feed):
         return getattr(item, "description", "") or getattr(item, "summary", "") or ""
 
     def item_link(self, item) -> str:  # noqa: ANN001
-        return services.record_data(item)["url"]
+        kind = "case" if isinstance(item, Case) else "product"
+        return _site_link(reverse(f"products:{kind}-detail", args=[item.pk]))
 
     def item_updateddate(self, item):  # noqa: ANN001, ANN201
         return item.modified

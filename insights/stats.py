@@ -55,14 +55,19 @@ class Filtered:
         return reverse(list_name) + (f"?{query}" if query else "")
 
 
-def filtered(filterset_class: type[SearchFilterSet], queryset: QuerySet, params: QueryDict) -> Filtered:
-    """Validate like the list pages do: report what was wrong and apply the rest."""
+def _known_params(filterset_class: type[SearchFilterSet], params: QueryDict) -> QueryDict:
+    """The non-empty values of the parameters this FilterSet knows (ordering aside)."""
     known = QueryDict(mutable=True)
     for name in filterset_class.base_filters:
-        if name != "ordering" and name in params:
-            known.setlist(name, [v for v in params.getlist(name) if v != ""])
-            if not known.getlist(name):
-                known.pop(name)
+        values = [v for v in params.getlist(name) if v != ""] if name != "ordering" else []
+        if values:
+            known.setlist(name, values)
+    return known
+
+
+def filtered(filterset_class: type[SearchFilterSet], queryset: QuerySet, params: QueryDict) -> Filtered:
+    """Validate like the list pages do: report what was wrong and apply the rest."""
+    known = _known_params(filterset_class, params)
     fs = filterset_class(known, queryset=queryset)
     errors: dict[str, list[str]] = {}
     if not fs.is_valid():
@@ -83,8 +88,8 @@ class Chart:
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
-    kind: str = "bar"  # bar | stacked | map
-    series: list[dict[str, Any]] = field(default_factory=list)  # for stacked charts
+    kind: str = "bar"  # bar | stacked | grouped (series that overlap: side by side, never added up)
+    series: list[dict[str, Any]] = field(default_factory=list)  # for stacked and grouped charts
     categories: list[str] = field(default_factory=list)
     note: str = ""
     value_index: int = 1  # the column a plain bar chart draws
@@ -92,6 +97,21 @@ class Chart:
     @property
     def rows_with_urls(self) -> list[tuple[list[Any], str]]:
         return list(zip(self.rows, self.urls, strict=True))
+
+    @property
+    def drawable(self) -> bool:
+        """Worth a chart: two rows or more and a figure that is not zero. One row, or only zeros,
+        would draw an empty axis; its table says the same at a glance."""
+        if len(self.rows) < 2:
+            return False
+        if self.series:
+            return any(d["value"] for s in self.series for d in s["data"])
+        return any(row[self.value_index] for row in self.rows)
+
+    @property
+    def wide(self) -> bool:
+        """A table with many columns: it goes under the chart at full width, not beside it."""
+        return len(self.columns) > 5
 
 
 def _month_bounds(month: dt.date, after: dt.date | None, before: dt.date | None) -> tuple[dt.date, dt.date]:
@@ -101,50 +121,51 @@ def _month_bounds(month: dt.date, after: dt.date | None, before: dt.date | None)
     return max(first, after) if after else first, min(last, before) if before else last
 
 
+def _every_month(months: list[dt.date]) -> list[dt.date]:
+    """Every month from the first to the last given, so the axis keeps the gaps between them
+    (2018-04 is not drawn beside 2024-04)."""
+    if not months:
+        return []
+    out, m = [], months[0].replace(day=1)
+    while m <= months[-1]:
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
 def _region_names(codes: set[str]) -> dict[str, str]:
     return {r.code: r.display_name for r in Region.objects.filter(code__in=codes)}
 
 
-def province_maps(cases: Filtered, products: Filtered, policies: Filtered) -> dict[str, Any]:
-    """Counts by province (cases, products, policy notices) and, for cases and products, by city."""
-    case_qs = cases.qs({"province", "city"})
-    case_prov = _distinct_counts(case_qs, "province")
-    case_city = _distinct_counts(case_qs, "city")
-    # A product counts in a province when ONE of its cases meets every case-level condition there
-    # (ProductFilter's rule), so the grouping is over those cases.
-    product_base = products.qs(set(CASE_SCOPED))
-    conditions = products.fs.case_conditions(exclude={"province", "city"})
-    product_cases = Case.objects.filter(status=Status.PUBLISHED, product__in=product_base, **conditions)
-    product_prov = _distinct_counts(product_cases, "province", "product")
-    product_city = _distinct_counts(product_cases, "city", "product")
-    policy_prov = _distinct_counts(policies.qs({"province"}), "province")
-    chosen = {
-        "cases": cases.value("province"),
-        "products": products.value("province"),
-        "policies": policies.value("province"),
-    }
-    city_chosen = cases.value("city")
-    names = _region_names({*case_prov, *product_prov, *policy_prov, *case_city, *product_city})
-    parents = dict(Region.objects.filter(code__in={*case_city, *product_city}).values_list("code", "parent"))
+def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
-    def layer(counts: dict, filt: Filtered, list_name: str, metric: str) -> list[dict[str, Any]]:
-        keep = chosen[metric]
-        return [
-            {
-                "code": code,
-                "name": names.get(code, code),
-                "value": n,
-                "url": filt.url(list_name, province=code, city=None if metric == "policies" else city_chosen),
-            }
-            for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if keep is None or keep.code == code
-        ]
 
-    def city_layer(counts: dict, filt: Filtered, list_name: str) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
-        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            if city_chosen is not None and city_chosen.code != code:
-                continue
+def _province_layer(
+    counts: dict[str, int], filt: Filtered, list_name: str, names: dict[str, str], *, with_city: bool
+) -> list[dict[str, Any]]:
+    """One metric's provinces (only the chosen one when the filter names a province)."""
+    keep, city = filt.value("province"), filt.value("city") if with_city else None
+    return [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "value": n,
+            "url": filt.url(list_name, province=code, city=city),
+        }
+        for code, n in _ranked(counts)
+        if keep is None or keep.code == code
+    ]
+
+
+def _city_layer(
+    counts: dict[str, int], filt: Filtered, list_name: str, names: dict[str, str], parents: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """One metric's cities grouped by their province (only the chosen city when the filter names one)."""
+    chosen = filt.value("city")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for code, n in _ranked(counts):
+        if chosen is None or chosen.code == code:
             province = parents.get(code)
             out.setdefault(province, []).append(
                 {
@@ -154,24 +175,44 @@ def province_maps(cases: Filtered, products: Filtered, policies: Filtered) -> di
                     "url": filt.url(list_name, province=province, city=code),
                 }
             )
-        return out
+    return out
 
+
+def _product_cases(products: Filtered) -> QuerySet:
+    """The cases by which a product counts in a place: ONE of its cases meets every case-level
+    condition there (ProductFilter's rule), so products are grouped over those cases."""
+    product_base = products.qs(set(CASE_SCOPED))
+    conditions = products.fs.case_conditions(exclude={"province", "city"})
+    return Case.objects.filter(status=Status.PUBLISHED, product__in=product_base, **conditions)
+
+
+def province_maps(cases: Filtered, products: Filtered, policies: Filtered) -> dict[str, Any]:
+    """Counts by province (cases, products, policy notices) and, for cases and products, by city."""
+    case_qs = cases.qs({"province", "city"})
+    product_cases = _product_cases(products)
+    counts = {
+        "cases": (_distinct_counts(case_qs, "province"), _distinct_counts(case_qs, "city")),
+        "products": (
+            _distinct_counts(product_cases, "province", "product"),
+            _distinct_counts(product_cases, "city", "product"),
+        ),
+        "policies": (_distinct_counts(policies.qs({"province"}), "province"), {}),
+    }
+    cities = {code for _p, c in counts.values() for code in c}
+    names = _region_names({code for p, c in counts.values() for code in (*p, *c)})
+    parents = dict(Region.objects.filter(code__in=cities).values_list("code", "parent"))
+    spec = {
+        "cases": (_("Cases"), cases, "products:case-list"),
+        "products": (_("Products"), products, "products:product-list"),
+        "policies": (_("Policy notices"), policies, "policies:policy-list"),
+    }
     return {
-        "cases": {
-            "label": _("Cases"),
-            "provinces": layer(case_prov, cases, "products:case-list", "cases"),
-            "cities": city_layer(case_city, cases, "products:case-list"),
-        },
-        "products": {
-            "label": _("Products"),
-            "provinces": layer(product_prov, products, "products:product-list", "products"),
-            "cities": city_layer(product_city, products, "products:product-list"),
-        },
-        "policies": {
-            "label": _("Policy notices"),
-            "provinces": layer(policy_prov, policies, "policies:policy-list", "policies"),
-            "cities": {},
-        },
+        key: {
+            "label": label,
+            "provinces": _province_layer(counts[key][0], filt, list_name, names, with_city=key != "policies"),
+            "cities": _city_layer(counts[key][1], filt, list_name, names, parents),
+        }
+        for key, (label, filt, list_name) in spec.items()
     }
 
 
@@ -180,92 +221,120 @@ def _distinct_counts(qs: QuerySet, group: str, distinct: str = "pk") -> dict[Any
     return {r[group]: r["n"] for r in rows if r[group] not in (None, "")}
 
 
+@dataclass
+class _Split:
+    """Counts per (month, key) and how to show and link each key."""
+
+    counts: dict[tuple[dt.date, str], int]
+    labels: dict[str, str]
+    order: list[str]
+    param: str
+    title: str
+    overlapping: bool  # one record can count under several keys
+
+
+def _months_by_category(cases: Filtered) -> _Split:
+    chosen = cases.value("category")
+    rows = (
+        cases.qs()
+        .exclude(date=None)
+        .order_by()
+        .values(m=TruncMonth("date"), k=F("product__category_id"))
+        .annotate(n=Count("pk", distinct=True))
+    )
+    cats = {c.pk: c for c in Category.objects.all()}
+
+    def key_of(pk: int) -> Category:
+        # A category filter already narrows to one subtree: its bars are that category; else
+        # each case counts under its top-level category (the list's category includes sub-trees).
+        if chosen:
+            return chosen
+        c = cats[pk]
+        while c.parent_id is not None:
+            c = cats[c.parent_id]
+        return c
+
+    counts: dict[tuple[dt.date, str], int] = {}
+    found: dict[str, Category] = {}
+    for r in rows:
+        c = key_of(r["k"])
+        found[c.slug] = c
+        key = (_as_date(r["m"]), c.slug)
+        counts[key] = counts.get(key, 0) + r["n"]
+    order = sorted(found, key=lambda s: (found[s].position, s))
+    labels = {s: found[s].display_name for s in order}
+    return _Split(counts, labels, order, "category", _("Cases per month by category"), overlapping=False)
+
+
+def _months_by_theme(cases: Filtered) -> _Split:
+    chosen_themes = {t.slug for t in cases.value("theme") or []}
+    qs = cases.qs({"theme"})
+    if chosen_themes:
+        qs = qs.filter(product__themes__slug__in=chosen_themes)
+    rows = (
+        qs.exclude(date=None)
+        .order_by()
+        .values(m=TruncMonth("date"), k=F("product__themes__slug"))
+        .annotate(n=Count("pk", distinct=True))
+    )
+    themes = {t.slug: t for t in Theme.objects.all()}
+    counts = {(_as_date(r["m"]), r["k"]): r["n"] for r in rows if r["k"]}
+    order = sorted({s for _m, s in counts}, key=lambda s: (themes[s].position, s))
+    labels = {s: themes[s].display_name for s in order}
+    return _Split(counts, labels, order, "theme", _("Cases per month by theme"), overlapping=True)
+
+
 def cases_by_month(cases: Filtered, by: str) -> Chart:
-    """Cases per month split by top-level category (`by="category"`) or by theme (`by="theme"`)."""
+    """Cases per month split by top-level category (`by="category"`) or by theme (`by="theme"`).
+
+    The table lists the months with cases; the chart's axis has every month between the first and
+    the last, so time keeps its scale. A product can have several themes, so theme bars stand side
+    by side (a case counts under each of its themes) instead of being stacked into a false total."""
     after, before = cases.value("date_after"), cases.value("date_before")
-    if by == "category":
-        chosen = cases.value("category")
-        qs = cases.qs()
-        rows = (
-            qs.exclude(date=None)
-            .order_by()
-            .values(m=TruncMonth("date"), k=F("product__category_id"))
-            .annotate(n=Count("pk", distinct=True))
-        )
-        cats = {c.pk: c for c in Category.objects.all()}
-
-        def key_of(pk: int) -> Category:
-            # A category filter already narrows to one subtree: its bars are that category; else
-            # each case counts under its top-level category (the list's category includes sub-trees).
-            if chosen:
-                return chosen
-            c = cats[pk]
-            while c.parent_id is not None:
-                c = cats[c.parent_id]
-            return c
-
-        counts: dict[tuple[dt.date, str], int] = {}
-        labels: dict[str, str] = {}
-        positions: dict[str, tuple[int, str]] = {}
-        for r in rows:
-            c = key_of(r["k"])
-            labels[c.slug] = c.display_name
-            positions[c.slug] = (c.position, c.slug)
-            key = (_as_date(r["m"]), c.slug)
-            counts[key] = counts.get(key, 0) + r["n"]
-        order = sorted(labels, key=lambda s: positions[s])
-        param = "category"
-        title = _("Cases per month by category")
-    else:
-        chosen_themes = {t.slug for t in cases.value("theme") or []}
-        qs = cases.qs({"theme"})
-        if chosen_themes:
-            qs = qs.filter(product__themes__slug__in=chosen_themes)
-        rows = (
-            qs.exclude(date=None)
-            .order_by()
-            .values(m=TruncMonth("date"), k=F("product__themes__slug"))
-            .annotate(n=Count("pk", distinct=True))
-        )
-        themes = {t.slug: t for t in Theme.objects.all()}
-        counts = {(_as_date(r["m"]), r["k"]): r["n"] for r in rows if r["k"]}
-        labels = {s: themes[s].display_name for _m, s in counts}
-        order = sorted(labels, key=lambda s: (themes[s].position, s))
-        param = "theme"
-        title = _("Cases per month by theme")
-    months = sorted({_as_date(m) for m, _s in counts})
+    split = _months_by_category(cases) if by == "category" else _months_by_theme(cases)
+    months = sorted({m for m, _s in split.counts})
+    axis = _every_month(months)
     chart = Chart(
         slug=f"cases-by-{by}",
-        title=title,
-        columns=[_("Month"), *[labels[s] for s in order]],
-        kind="stacked",
-        categories=[m.strftime("%Y-%m") for m in months],
+        title=split.title,
+        columns=[_("Month"), *[split.labels[s] for s in split.order]],
+        kind="grouped" if split.overlapping else "stacked",
+        categories=[m.strftime("%Y-%m") for m in axis],
+        note=_("A product can have several themes: a case counts under each, so the bars are not added up.")
+        if split.overlapping
+        else "",
     )
-    cell_urls: dict[str, list[str]] = {s: [] for s in order}
     for m in months:
         lo, hi = _month_bounds(m, after, before)
-        row: list[Any] = [m.strftime("%Y-%m")]
-        for s in order:
-            n = counts.get((m, s), 0)
-            row.append(n)
-            value: Any = s if param == "category" else [s]
-            cell_urls[s].append(
-                cases.url("products:case-list", **{param: value, "date_after": lo, "date_before": hi})
-            )
-        chart.rows.append(row)
+        chart.rows.append([m.strftime("%Y-%m"), *[split.counts.get((m, s), 0) for s in split.order]])
         chart.urls.append(cases.url("products:case-list", date_after=lo, date_before=hi))
-    chart.series = [
-        {
-            "name": labels[s],
-            "data": [{"value": chart.rows[i][j + 1], "url": cell_urls[s][i]} for i in range(len(months))],
-        }
-        for j, s in enumerate(order)
-    ]
+
+    def cell(m: dt.date, s: str) -> dict[str, Any]:
+        lo, hi = _month_bounds(m, after, before)
+        value: Any = s if split.param == "category" else [s]
+        url = cases.url("products:case-list", **{split.param: value, "date_after": lo, "date_before": hi})
+        return {"value": split.counts.get((m, s), 0), "url": url}
+
+    chart.series = [{"name": split.labels[s], "data": [cell(m, s) for m in axis]} for s in split.order]
     return chart
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _by_head_office(cases: Filtered, currency: str) -> tuple[list[dict], list[dict]]:
+    """The top head offices (a case at a branch counts for its head office) by cases, and by the
+    sum of their amounts in `currency`."""
+    root = Coalesce("institution__head_office_id", "institution_id")
+    qs = cases.qs().order_by().annotate(root=root).values("root")
+    by_count = qs.annotate(n=Count("pk", distinct=True)).order_by("-n", "root")
+    by_amount = (
+        qs.filter(currency=currency, amount__isnull=False)
+        .annotate(total=Sum("amount"), n=Count("pk", distinct=True))
+        .order_by("-total", "root")
+    )
+    return list(by_count[:TOP]), list(by_amount[:TOP])
 
 
 def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
@@ -274,35 +343,15 @@ def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
     Amounts are summed in one currency only (CNY unless the filter names another): adding 印尼盾 to
     元 would be meaningless without a cited exchange-rate table."""
     chosen = cases.value("institution")
-    root = Coalesce("institution__head_office_id", "institution_id")
-    qs = cases.qs()
-    by_count = (
-        qs.order_by()
-        .annotate(root=root)
-        .values("root")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-n", "root")
-    )
     currency = cases.value("currency") or "CNY"
-    by_amount = (
-        qs.filter(currency=currency, amount__isnull=False)
-        .order_by()
-        .annotate(root=root)
-        .values("root")
-        .annotate(total=Sum("amount"), n=Count("pk", distinct=True))
-        .order_by("-total", "root")
-    )
-    count_rows = list(by_count[:TOP])
-    amount_rows = list(by_amount[:TOP])
-    names = dict(
-        Institution.objects.filter(pk__in={r["root"] for r in [*count_rows, *amount_rows]}).values_list(
-            "pk", "name"
-        )
-    )
+    count_rows, amount_rows = _by_head_office(cases, currency)
+    roots = {r["root"] for r in [*count_rows, *amount_rows]}
+    names = dict(Institution.objects.filter(pk__in=roots).values_list("pk", "name"))
 
-    def target(pk: int) -> int:
+    def target(pk: int) -> tuple[int, str]:
         # With an institution chosen every case belongs to it (a branch chosen stays that branch).
-        return chosen.pk if chosen else pk
+        pk = chosen.pk if chosen else pk
+        return pk, names.get(pk, chosen.name if chosen else str(pk))
 
     ranked = Chart(
         slug="institutions-by-cases",
@@ -310,8 +359,8 @@ def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
         columns=[_("Institution"), _("Cases")],
     )
     for r in count_rows:
-        pk = target(r["root"])
-        ranked.rows.append([names.get(pk, chosen.name if chosen else str(pk)), r["n"]])
+        pk, name = target(r["root"])
+        ranked.rows.append([name, r["n"]])
         ranked.urls.append(cases.url("products:case-list", institution=pk))
     unit = _("10,000 yuan") if currency == "CNY" else currency
     amounts = Chart(
@@ -322,93 +371,97 @@ def institutions_ranked(cases: Filtered) -> tuple[Chart, Chart]:
         % {"currency": currency},
     )
     for r in amount_rows:
-        pk = target(r["root"])
+        pk, name = target(r["root"])
         total = r["total"] / Decimal(10000) if currency == "CNY" else r["total"]
-        amounts.rows.append([names.get(pk, chosen.name if chosen else str(pk)), round(total, 2), r["n"]])
+        amounts.rows.append([name, round(total, 2), r["n"]])
         amounts.urls.append(cases.url("products:case-list", institution=pk, currency=currency))
     return ranked, amounts
 
 
-def policies_over_time(policies: Filtered) -> list[Chart]:
-    """Notices per year by level and by topic, and the issuers with the most notices."""
+@dataclass
+class _YearSplit:
+    slug: str
+    title: str
+    param: str  # the list's filter for one key
+    field_path: str  # what the notices are grouped by
+    labels: dict[Any, str]
+    positions: dict[Any, int]
+    overlapping: bool  # a notice can count under several keys
+
+
+def _year_chart_note(
+    qs: QuerySet, split: _YearSplit, counts: dict[tuple[int, Any], int], undated: int
+) -> str:
+    """What the reader must know to read the chart: overlapping keys, and notices left out."""
+    notes = []
+    if split.overlapping and counts:
+        notices = qs.filter(**{f"{split.field_path}__isnull": False}).distinct().count()
+        notes.append(
+            _(
+                "A notice can carry several topics: %(notices)s notices have %(mentions)s topic marks, "
+                "so the bars stand side by side and are not added up."
+            )
+            % {"notices": notices, "mentions": sum(counts.values())}
+        )
+    if undated:
+        notes.append(_("%(n)s notices without an issue date are not in this chart.") % {"n": undated})
+    return " ".join(notes)
+
+
+def _policy_year_chart(policies: Filtered, split: _YearSplit, undated: int) -> Chart:
+    """Notices per year split by `split`: stacked when each notice has one key, side by side when it
+    can have several (a notice with three topics is one notice, not three)."""
     after, before = policies.value("issued_after"), policies.value("issued_before")
 
-    def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    def year_bounds(year: int) -> dict[str, dt.date]:
         lo, hi = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        return (max(lo, after) if after else lo), (min(hi, before) if before else hi)
+        return {
+            "issued_after": max(lo, after) if after else lo,
+            "issued_before": min(hi, before) if before else hi,
+        }
 
-    charts = []
-    undated = policies.qs().filter(issued_date=None).count()
-    levels = dict(Policy.Level.choices)
-    topics = {t.slug: t for t in Topic.objects.all()}
-    for slug, title, param, field_path, label_of, order_of in (
-        (
-            "policies-by-level",
-            _("Policy notices per year by level"),
-            "level",
-            "level",
-            lambda k: str(levels.get(k, k)),
-            lambda k: list(levels).index(k) if k in levels else 99,
-        ),
-        (
-            "policies-by-topic",
-            _("Policy notices per year by topic"),
-            "topic",
-            "topics__slug",
-            lambda k: topics[k].display_name if k in topics else k,
-            lambda k: topics[k].position if k in topics else 99,
-        ),
-    ):
-        chosen = policies.value(param) or []
-        chosen_keys = {getattr(c, "slug", c) for c in chosen}
-        qs = policies.qs({param})
-        if chosen_keys:
-            qs = qs.filter(**{f"{field_path}__in": chosen_keys})
-        rows = (
-            qs.exclude(issued_date=None)
-            .order_by()
-            .values(y=ExtractYear("issued_date"), k=F(field_path))
-            .annotate(n=Count("pk", distinct=True))
-        )
-        counts = {(r["y"], r["k"]): r["n"] for r in rows if r["k"]}
-        keys = sorted({k for _y, k in counts}, key=lambda k: (order_of(k), k))
-        years = sorted({y for y, _k in counts})
-        chart = Chart(
-            slug=slug,
-            title=title,
-            columns=[_("Year"), *[label_of(k) for k in keys]],
-            kind="stacked",
-            categories=[str(y) for y in years],
-            note=(_("%(n)s notices without an issue date are not in this chart.") % {"n": undated})
-            if undated
-            else "",
-        )
-        for y in years:
-            lo, hi = year_bounds(y)
-            chart.rows.append([str(y), *[counts.get((y, k), 0) for k in keys]])
-            chart.urls.append(policies.url("policies:policy-list", issued_after=lo, issued_before=hi))
-        chart.series = [
-            {
-                "name": label_of(k),
-                "data": [
-                    {
-                        "value": counts.get((y, k), 0),
-                        "url": policies.url(
-                            "policies:policy-list",
-                            **{
-                                param: [k],
-                                "issued_after": year_bounds(y)[0],
-                                "issued_before": year_bounds(y)[1],
-                            },
-                        ),
-                    }
-                    for y in years
-                ],
-            }
-            for k in keys
-        ]
-        charts.append(chart)
+    chosen_keys = {getattr(c, "slug", c) for c in policies.value(split.param) or []}
+    qs = policies.qs({split.param}).exclude(issued_date=None)
+    if chosen_keys:
+        qs = qs.filter(**{f"{split.field_path}__in": chosen_keys})
+    rows = (
+        qs.order_by()
+        .values(y=ExtractYear("issued_date"), k=F(split.field_path))
+        .annotate(n=Count("pk", distinct=True))
+    )
+    counts = {(r["y"], r["k"]): r["n"] for r in rows if r["k"]}
+    keys = sorted({k for _y, k in counts}, key=lambda k: (split.positions.get(k, 99), k))
+    years = sorted({y for y, _k in counts})
+    axis = list(range(years[0], years[-1] + 1)) if years else []  # gaps between years kept
+    note = _year_chart_note(qs, split, counts, undated)
+    chart = Chart(
+        slug=split.slug,
+        title=split.title,
+        columns=[_("Year"), *[split.labels.get(k, k) for k in keys]],
+        kind="grouped" if split.overlapping else "stacked",
+        categories=[str(y) for y in axis],
+        note=note,
+    )
+    for y in years:
+        chart.rows.append([str(y), *[counts.get((y, k), 0) for k in keys]])
+        chart.urls.append(policies.url("policies:policy-list", **year_bounds(y)))
+    chart.series = [
+        {
+            "name": split.labels.get(k, k),
+            "data": [
+                {
+                    "value": counts.get((y, k), 0),
+                    "url": policies.url("policies:policy-list", **{split.param: [k], **year_bounds(y)}),
+                }
+                for y in axis
+            ],
+        }
+        for k in keys
+    ]
+    return chart
 
+
+def _issuers_chart(policies: Filtered) -> Chart:
     issuer = policies.value("issuer")
     rows = list(
         policies.qs()
@@ -426,8 +479,37 @@ def policies_over_time(policies: Filtered) -> list[Chart]:
         pk = issuer.pk if issuer else r["issuer"]
         issuers.rows.append([names.get(pk, str(pk)), r["n"]])
         issuers.urls.append(policies.url("policies:policy-list", issuer=pk))
-    charts.append(issuers)
-    return charts
+    return issuers
+
+
+def policies_over_time(policies: Filtered) -> list[Chart]:
+    """Notices per year by level and by topic, and the issuers with the most notices."""
+    undated = policies.qs().filter(issued_date=None).count()
+    levels = list(Policy.Level.choices)
+    topics = list(Topic.objects.order_by("position", "slug"))
+    by_level = _YearSplit(
+        slug="policies-by-level",
+        title=_("Policy notices per year by level"),
+        param="level",
+        field_path="level",
+        labels={k: str(v) for k, v in levels},
+        positions={k: i for i, (k, _v) in enumerate(levels)},
+        overlapping=False,
+    )
+    by_topic = _YearSplit(
+        slug="policies-by-topic",
+        title=_("Policy notices per year by topic"),
+        param="topic",
+        field_path="topics__slug",
+        labels={t.slug: t.display_name for t in topics},
+        positions={t.slug: t.position for t in topics},
+        overlapping=True,
+    )
+    return [
+        _policy_year_chart(policies, by_level, undated),
+        _policy_year_chart(policies, by_topic, undated),
+        _issuers_chart(policies),
+    ]
 
 
 def policy_to_first_case(policies: Filtered) -> Chart:

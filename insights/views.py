@@ -40,6 +40,29 @@ def _charts(cases: stats.Filtered, policies: stats.Filtered) -> list[stats.Chart
     ]
 
 
+# The filters the page's own form shows; any other filter a list passed on is kept as it came.
+FORM_FIELDS = {
+    "q",
+    "province",
+    "category",
+    "theme",
+    "date_after",
+    "date_before",
+    "issued_after",
+    "issued_before",
+}
+
+
+def _carried(filtered: tuple[stats.Filtered, ...]) -> list[dict[str, Any]]:
+    """The valid filters from a list that the form does not show: kept (hidden inputs) and named."""
+    out: dict[str, dict[str, Any]] = {}
+    for f in filtered:
+        for name, values in f.params.lists():
+            if name not in FORM_FIELDS and name not in out:
+                out[name] = {"name": name, "label": str(f.fs.filters[name].label or name), "values": values}
+    return list(out.values())
+
+
 def insights(request: HttpRequest) -> HttpResponse:
     cases, products, policies = _filtered(request)
     errors: dict[str, list[str]] = {}
@@ -81,6 +104,7 @@ def insights(request: HttpRequest) -> HttpResponse:
             "theme": request.GET.getlist("theme"),
         },
         "version": catalogue_version(),
+        "carried": _carried((cases, products, policies)),
     }
     return render(request, "insights/insights.html", context)
 

@@ -278,6 +278,8 @@ LOGGING = {
 # and gzip/brotli copies.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files served at the site's root: /favicon.ico, which browsers and feed readers ask for unasked.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -341,7 +343,11 @@ REPORT_IMPORT_MAX_BYTES = int(os.environ.get("REPORT_IMPORT_MAX_BYTES", 20 * 102
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "advisor:shortlists"
 LOGOUT_REDIRECT_URL = "home"
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")  # absolute links in alert emails
+# Absolute links. SITE_URL set (production: the public address behind the proxy): every absolute
+# link uses it. Unset: feeds build their links from the request's own scheme, host and port, and
+# emails, sent without a request, fall back to the development address.
+SITE_URL_CONFIGURED = os.environ.get("SITE_URL", "").rstrip("/")
+SITE_URL = SITE_URL_CONFIGURED or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "alerts@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -18,15 +18,42 @@
   }
 
   /* ---- the map ---- */
+  /* A province with cities in the data drills in place: its city map fills the same panel, the
+     table beside lists its cities, and a button goes back to the country. */
+  function cityTable(el, layer, province, cities) {
+    var table = el.parentNode.querySelector("table.city-table");
+    if (!table) return;
+    table.querySelector("caption").textContent = (el.dataset.cityCaption || "{province}: {metric}")
+      .replace("{province}", province.label).replace("{metric}", layer.label);
+    table.querySelector("thead th.num").textContent = layer.label;
+    var body = table.querySelector("tbody");
+    body.textContent = "";
+    cities.forEach(function (c) {
+      var tr = document.createElement("tr");
+      tr.dataset.code = c.code;
+      var name = document.createElement("td");
+      name.textContent = c.name;
+      var num = document.createElement("td");
+      num.className = "num";
+      var a = document.createElement("a");
+      a.href = c.url;
+      a.textContent = c.value;
+      num.appendChild(a);
+      tr.append(name, num);
+      body.appendChild(tr);
+    });
+    el.parentNode.querySelectorAll("table[data-metric]").forEach(function (t) { t.hidden = true; });
+    table.hidden = false;
+  }
+
   function setupMap(el) {
     var layers = data(el.dataset.source);
     if (!layers) return;
     var chart = echarts.init(el, null, { renderer: "svg" });
     window.insightCharts[el.id] = chart;
     var metric = Object.keys(layers)[0];
-    var bar = document.createElement("p");
-    bar.className = "map-drill";
-    el.parentNode.insertBefore(bar, el);
+    // The drill bar sits above the panel (outside its grid) so the map keeps its column.
+    var bar = el.dataset.drill ? document.getElementById(el.dataset.drill) : null;
     var geoCache = {};
 
     function load(key, url) {
@@ -61,11 +88,39 @@
           }),
         }],
       }, true);
+      el.dataset.drawn = mapKey;
     }
 
     function showChina() {
+      if (bar) { bar.textContent = ""; bar.hidden = true; }
+      el.parentNode.querySelectorAll("table[data-metric]").forEach(function (t) {
+        t.hidden = t.dataset.metric !== metric;
+      });
+      var cityT = el.parentNode.querySelector("table.city-table");
+      if (cityT) cityT.hidden = true;
+      return load("china", el.dataset.geo).then(function () { draw("china", layers[metric].provinces); });
+    }
+
+    function drillBar(p) {
+      if (!bar) return;
       bar.textContent = "";
-      load("china", el.dataset.geo).then(function () { draw("china", layers[metric].provinces); });
+      var link = document.createElement("a");
+      link.href = p.data.url;
+      link.className = "province-list";
+      link.textContent = p.data.label + " · " + layers[metric].label + " " + p.data.value;
+      var here = document.createElement("a");
+      var query = new URLSearchParams(window.location.search);
+      query.set("province", p.data.code);
+      query.delete("city");
+      here.href = "?" + query.toString();
+      here.textContent = el.dataset.provinceInsights || "";
+      var back = document.createElement("button");
+      back.type = "button";
+      back.className = "map-back";
+      back.textContent = el.dataset.back || "China";
+      back.addEventListener("click", showChina);
+      bar.append(back, " ", link, " · ", here);
+      bar.hidden = false;
     }
 
     function drill(p) {
@@ -76,17 +131,9 @@
       }
       var key = "province-" + p.data.code;
       load(key, el.dataset.provinceGeo + p.data.code + ".json").then(function () {
-        bar.textContent = "";
-        var link = document.createElement("a");
-        link.href = p.data.url;
-        link.className = "province-list";
-        link.textContent = p.data.label + " · " + layers[metric].label + " " + p.data.value;
-        var back = document.createElement("button");
-        back.type = "button";
-        back.textContent = el.dataset.back || "China";
-        back.addEventListener("click", showChina);
-        bar.append(link, " ", back);
+        drillBar(p);
         draw(key, cities);
+        cityTable(el, layers[metric], p.data, cities);
       }).catch(function () { follow(p); });
     }
 
@@ -101,13 +148,16 @@
         document.querySelectorAll(".map-switch button").forEach(function (o) {
           o.setAttribute("aria-pressed", String(o === b));
         });
-        document.querySelectorAll("table[data-metric]").forEach(function (t) {
-          t.hidden = t.dataset.metric !== metric;
-        });
         showChina();
       });
     });
-    showChina();
+    // Opened for one province (?province=…): start drilled into it, once the country is drawn.
+    var start = el.dataset.startProvince && layers[metric].provinces.filter(function (d) {
+      return d.code === el.dataset.startProvince;
+    })[0];
+    showChina().then(function () {
+      if (start) drill({ data: { code: start.code, label: start.name, value: start.value, url: start.url } });
+    });
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
@@ -121,15 +171,19 @@
       var chart = echarts.init(el, null, { renderer: "svg" });
       window.insightCharts[el.id] = chart;
       var option;
-      if (c.kind === "stacked") {
+      if (c.kind === "stacked" || c.kind === "grouped") {
+        // "grouped": keys that overlap (a notice with several topics) stand side by side; only
+        // keys that split the records (a case has one category) are stacked into a total.
         option = {
           tooltip: { trigger: "item" },
           legend: { type: "scroll", top: 0 },
-          grid: { left: 40, right: 10, top: 40, bottom: 30 },
+          grid: { left: 10, right: 10, top: 40, bottom: 10, containLabel: true },
           xAxis: { type: "category", data: c.categories },
           yAxis: { type: "value", minInterval: 1 },
           series: c.series.map(function (s) {
-            return { name: s.name, type: "bar", stack: "all", data: s.data };
+            var one = { name: s.name, type: "bar", data: s.data };
+            if (c.kind === "stacked") one.stack = "all";
+            return one;
           }),
         };
       } else {

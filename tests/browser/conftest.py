@@ -74,3 +74,50 @@ def shots():
     folder = Path(os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core (the copy axe-playwright-python ships) run inside the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def open_page(browser, site_url, db):
+    """open_page(width, lang) → a page of that width whose JavaScript errors are collected in
+    `page.errors`; each context is closed at the end of the test."""
+    contexts = []
+
+    def make(width: int, lang: str):
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, locale="en-US" if lang == "en" else "zh-CN"
+        )
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(15000)
+        pg.errors = []
+        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+        return pg
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+def assert_accessible(page, axe, where: str) -> None:
+    """No serious or critical axe finding on the page as it stands, and no JavaScript error."""
+    found = [
+        f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
+        for v in axe.run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not found, f"{where}: {found}"
+    assert not page.errors, f"{where}: {page.errors}"
+
+
+def assert_fits(page, where: str) -> None:
+    """Nothing makes the page wider than the window (no sideways scrolling on a phone)."""
+    wide, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide <= window, f"{where}: {wide} px wide in a {window} px window"
