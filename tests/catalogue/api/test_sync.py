@@ -115,5 +115,7 @@ def test_vocabularies_without_timestamps_are_returned_whole(api):
 
 def test_every_synced_record_has_created_and_modified(api):
     for resource in ("products", "cases", "policies", "metrics", "institutions"):
-        for row in get(api, f"/api/v1/{resource}/?page_size=20").json()["results"]:
+        rows = get(api, f"/api/v1/{resource}/?page_size=20").json()["results"]
+        assert rows, resource
+        for row in rows:
             assert dt.datetime.fromisoformat(row["created"]) <= dt.datetime.fromisoformat(row["modified"])
