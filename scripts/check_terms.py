@@ -1,4 +1,4 @@
-"""Check fixtures/terms/ and tests/match/profiles.json without Django: every product has a
+"""Check fixtures/terms/ and tests/advisor/profiles.json without Django: every product has a
 programme kind, every value is in its vocabulary, every excerpt is 12–80 characters and in the
 document, and regions, policies, cases and themes exist.
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures"
 TERMS = FIX / "terms"
 SEEDS = Path(os.environ.get("SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
-PROFILES = ROOT / "tests" / "match" / "profiles.json"
+PROFILES = ROOT / "tests" / "advisor" / "profiles.json"
 WS = re.compile(r"\s+")
 LIST_TERMS = {
     "collateral": "collateral_types",

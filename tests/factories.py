@@ -7,8 +7,10 @@ is whatever the service makes of the parent links, never set by hand here."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth.models import User
@@ -224,3 +226,30 @@ def confirmed_user(username: str, email: str | None = None) -> User:
     user = User.objects.create_user(username, email or f"{username}@example.com", "Long-pass-9981")
     AccountEmail.objects.create(user=user, email=user.email, confirmed=timezone.now())
     return user
+
+
+class PartnerFactory(DjangoModelFactory):
+    class Meta:
+        model = "partners.Partner"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"测试合作方{n}")
+
+
+def api_key(partner=None, scope: str = "submit") -> tuple[Any, str]:
+    """A key issued the way the admin and the command issue one (partners.services.api_key_create):
+    the row and the raw key shown once."""
+    from partners.services import api_key_create
+
+    return api_key_create(partner=partner or PartnerFactory(), name="test", scope=scope)
+
+
+def submission_payload(**changes: Any) -> dict[str, Any]:
+    """A valid partner submission (tests/api_client.SUBMISSION) with `part__field=value` changes."""
+    from tests.api_client import SUBMISSION
+
+    data = copy.deepcopy(SUBMISSION)
+    for dotted, value in changes.items():
+        part, field = dotted.split("__")
+        data[part][field] = value
+    return data

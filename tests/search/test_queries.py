@@ -119,12 +119,57 @@ def test_name_matches_come_before_description_matches_then_newer_first():
     assert dated == sorted(dated, reverse=True) and tier0[: len(dated)] == dated  # undated last
 
 
+def _credit_subtree(products):
+    """Products under `credit` at any depth, walked here from the parent links rather than with the
+    code under test."""
+    from products.models import Category
+
+    ids, frontier = set(), set(Category.objects.filter(slug="credit").values_list("pk", flat=True))
+    while frontier:
+        ids |= frontier
+        frontier = set(Category.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - ids
+    return products.filter(category__in=ids)
+
+
+# kind → (a filter beside q, the same condition on a queryset, checked on every record listed)
+BESIDE_Q = {
+    "product": ({"category": "credit"}, _credit_subtree),
+    "case": ({"province": "430000"}, lambda cases: cases.filter(province_id="430000")),
+    "policy": ({"level": "central"}, lambda policies: policies.filter(level="central")),
+    "institution": ({"kind": "joint-stock-bank"}, lambda rows: rows.filter(kind="joint-stock-bank")),
+}
+
+
+def _all_ids(api, kind: str, params: dict) -> list[int]:
+    ids, url, query = [], f"/api/v1/{API[kind]}/", {**params, "page_size": 200}
+    while url:
+        response = api.get(url, query, HTTP_ACCEPT="application/json")
+        assert response.status_code == 200, response.content[:500]
+        body = response.json()
+        ids += [r["id"] for r in body["results"]]
+        url, query = body["next"], None
+    return ids
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", list(API))
 def test_api_q_keeps_other_filters_and_paginates(api, kind):
-    response = api.get(f"/api/v1/{API[kind]}/", {"q": "银行", "page_size": 2}, HTTP_ACCEPT="application/json")
-    assert response.status_code == 200
+    params, condition = BESIDE_Q[kind]
+    both = _all_ids(api, kind, {"q": "银行", **params})
+    q_only = set(_all_ids(api, kind, {"q": "银行"}))
+    filter_only = set(_all_ids(api, kind, params))
+    assert both, f"q=银行 with {params} lists nothing: the test would prove nothing"
+    assert len(both) == len(set(both)), "a record listed twice across pages"
+    # Every record listed meets the filter (asked of the ORM), and the filter narrows what q finds.
+    assert condition(MODEL[kind].objects.filter(pk__in=both)).count() == len(both)
+    assert set(both) == q_only & filter_only
+    assert set(both) < q_only and set(both) <= filter_only
+    # Pagination over the combined query: two a page, the pages together are the whole list.
+    response = api.get(
+        f"/api/v1/{API[kind]}/", {"q": "银行", **params, "page_size": 2}, HTTP_ACCEPT="application/json"
+    )
     body = response.json()
-    assert len(body["results"]) <= 2 and body["count"] >= len(body["results"])
+    assert body["count"] == len(both) and len(body["results"]) == min(2, len(both))
+    assert (body["next"] is not None) == (len(both) > 2)
     too_long = api.get(f"/api/v1/{API[kind]}/", {"q": "x" * 10_000}, HTTP_ACCEPT="application/json")
     assert too_long.status_code == 400

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
-from tests.api.conftest import problem_fields
+from tests.api_client import problem_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client, override_settings
 
-from tests.test_operations import PRODUCTION, manage
+from tests.config.test_operations import PRODUCTION, manage
 
 pytestmark = pytest.mark.django_db
 

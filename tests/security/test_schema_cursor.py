@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from tests.api.conftest import problem_fields
+from tests.api_client import problem_fields
 
 pytestmark = pytest.mark.django_db
 
