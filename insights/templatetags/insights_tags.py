@@ -13,10 +13,10 @@ from products.filters import CaseFilter, ProductFilter
 register = template.Library()
 
 # The institution list's filters under the names the case and product filters give them.
-RENAMED = {"institutions:institution-list": {"kind": "institution_kind", "head_office": "institution"}}
+RENAMED = {"directory:institution-list": {"kind": "institution_kind", "head_office": "institution"}}
 # Parameters that mean something else on the insights page: a list's paging and sorting, and the
 # institution list's name search (on insights `q` searches cases, products and notices).
-DROPPED = {"institutions:institution-list": {"q", "head_offices_only"}}
+DROPPED = {"directory:institution-list": {"q", "head_offices_only"}}
 # `lang` too: a reader of the English list gets the English charts.
 KNOWN = {name for f in (CaseFilter, ProductFilter, PolicyFilter) for name in f.base_filters} - {
     "ordering"

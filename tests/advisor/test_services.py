@@ -202,21 +202,24 @@ def test_run_digest_reports_new_records_once_by_email_and_webhook(
     search = search_for(confirmed_user("rm", address()), webhook_url="https://hooks.example.com/in")
     services.mark_seen(search, services.current_records(search))
     fresh = CaseFactory(province_id="430000")
+    handed: list[int] = []
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        deliveries = services.run_digest(search)
+        deliveries = services.run_digest(search, deliver=handed.append)
     assert [d.channel for d in deliveries] == ["email", "webhook"] and len(queued) == 1
-    assert deliveries[1].status == "pending"
+    assert deliveries[1].status == "pending" and handed == []  # handed over only once committed
+    queued[0]()
+    assert handed == [deliveries[1].pk]
     assert deliveries[1].payload["records"] == [services.record_data(fresh)]
     assert len(mailoutbox) == 1 and f"/cases/{fresh.pk}/" in mailoutbox[0].body
     assert SeenRecord.objects.filter(search=search, record_kind="case", record_id=fresh.pk).exists()
-    assert services.run_digest(search) == []
+    assert services.run_digest(search, deliver=handed.append) == []
     assert len(mailoutbox) == 1 and Delivery.objects.filter(search=search).count() == 2
 
 
 def test_run_digest_waits_for_a_confirmed_address(mailoutbox):
     owner = User.objects.create_user("unconfirmed", address(), "Long-pass-9981")
     search = search_for(owner)
-    assert services.run_digest(search) == []
+    assert services.run_digest(search, deliver=pytest.fail) == []
     assert mailoutbox == [] and not SeenRecord.objects.filter(search=search).exists()
 
 
@@ -233,7 +236,7 @@ def test_run_all_digests_goes_on_past_a_failing_search(mailoutbox, monkeypatch):
 
     monkeypatch.setattr(services, "send_digest_email", send)
     failed: list[int] = []
-    assert services.run_all_digests(on_failure=failed.append) == 1
+    assert services.run_all_digests(deliver=pytest.fail, on_failure=failed.append) == 1
     assert failed == [bad.pk]
     assert [m.to for m in mailoutbox] == [[good.owner.email]]
     # The failed search's records stay unseen, so a retry reports them.

@@ -42,7 +42,7 @@ def test_lists_link_a_chart_of_what_is_filtered(client, path, expected):
 
 def test_insights_query_keeps_only_what_insights_understands():
     q = insights_query(
-        QueryDict("kind=bank&head_office=7&q=x&page=3&ordering=name"), "institutions:institution-list"
+        QueryDict("kind=bank&head_office=7&q=x&page=3&ordering=name"), "directory:institution-list"
     )
     assert q.dict() == {"institution_kind": "bank", "institution": "7"}
     assert insights_query(QueryDict("q=x&date_after=&page=2")).dict() == {"q": "x"}
@@ -66,7 +66,7 @@ def test_every_month_keeps_the_gaps():
 
 @pytest.mark.django_db
 def test_month_and_year_axes_are_continuous_and_overlaps_not_stacked(client):
-    charts = {c.slug: c for c in client.get("/insights/").context["charts"]}
+    charts = {c.slug: c for c in client.get("/insights/?lang=en").context["charts"]}
     for slug in ("cases-by-category", "cases-by-theme"):
         axis = [dt.date.fromisoformat(m + "-01") for m in charts[slug].categories]
         assert axis == stats._every_month(axis), slug
