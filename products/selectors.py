@@ -2,28 +2,75 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from catalogue.models import Status
-from institutions.models import Institution, family_q
+from institutions.models import Institution, Region, family_q
 from products.models import Case, Product
 
+# Peers of several products come from one read of this many cases at most, newest first.
+PEER_POOL = 2000
 
-def peer_cases(product: Product, limit: int = 30) -> QuerySet:
-    """Cases of the same product, or of other products in the same category, at institutions
-    other than this product's own bank (what the report's 同业对比 tables compare)."""
-    qs = (
-        Case.objects.published()
-        .for_listing()
-        .filter(Q(product=product) | Q(product__category=product.category))
+
+def _bank(institution: Institution | None) -> int | None:
+    """The head office a record's institution belongs to: what "the same bank" means."""
+    return None if institution is None else institution.head_office_id or institution.pk
+
+
+def _peers_q(product: Product, include_own_bank: bool) -> Q:
+    q = Q(product__category_id=product.category_id)
+    if not include_own_bank and product.institution is not None:
+        q &= ~Q(institution__in=Institution.objects.family_of(_bank(product.institution)))
+    return q
+
+
+def peer_cases(
+    products: Sequence[Product],
+    *,
+    prefer_province: Region | None = None,
+    include_own_bank: bool = False,
+    per: int = 30,
+) -> dict[int, list[Case]]:
+    """Per product id, its peer cases (what the report's 同业对比 tables compare): published cases
+    of its category, its own among them. Without `include_own_bank`, cases at the product's own
+    bank (head office and branches) are left out. Order: cases in `prefer_province` first when one
+    is given, then the product's own cases, then newest. One query for all the products."""
+    if not products:
+        return {}
+    where = Q()
+    for product in products:
+        where |= _peers_q(product, include_own_bank)
+    own = Q(product__in=[p.pk for p in products])
+    order = [CaseWhen(When(own, then=0), default=1)]
+    if prefer_province is not None:
+        order.insert(0, CaseWhen(When(province=prefer_province, then=0), default=1))
+    # One product: the SQL order is the whole rule, so `per` rows suffice; several share a pool.
+    limit = per if len(products) == 1 else PEER_POOL
+    qs = Case.objects.published().for_listing().filter(where)
+    pool = list(qs.order_by(*order, F("date").desc(nulls_last=True), "-id")[:limit])
+    return {p.pk: _peers_of(p, pool, prefer_province, include_own_bank)[:per] for p in products}
+
+
+def _peers_of(
+    product: Product, pool: list[Case], province: Region | None, include_own_bank: bool
+) -> list[Case]:
+    """The pool's cases that are this product's peers, in `peer_cases` order (the pool is already
+    newest first within each group, and the sort is stable)."""
+    bank = _bank(product.institution)
+    mine = [
+        c
+        for c in pool
+        if c.product.category_id == product.category_id
+        and (include_own_bank or bank is None or _bank(c.institution) != bank)
+    ]
+    return sorted(
+        mine,
+        key=lambda c: (province is not None and c.province_id != province.pk, c.product_id != product.pk),
     )
-    own = product.institution
-    if own is not None:
-        qs = qs.exclude(institution__in=Institution.objects.family_of(own.head_office_id or own.pk))
-    return qs.order_by(F("date").desc(nulls_last=True), "-id")[:limit]
 
 
 def related_policies(product: Product, limit: int = 12) -> QuerySet:
