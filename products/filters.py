@@ -46,6 +46,19 @@ class AmountOrderingFilter(NullsLastOrderingFilter):
         return qs.order_by(rank, *qs.query.order_by)
 
 
+def slugs_filter(
+    model: type, field_name: str, label: str, help_text: str
+) -> filters.ModelMultipleChoiceFilter:
+    """Records filed under any of the given slugs of a vocabulary (themes, topics, categories)."""
+    return filters.ModelMultipleChoiceFilter(
+        queryset=model.objects.all(),
+        to_field_name="slug",
+        field_name=field_name,
+        label=label,
+        help_text=help_text,
+    )
+
+
 def _category_filter(**kwargs) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
@@ -121,13 +134,7 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
     ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
 
     category = _category_filter(method="filter_category")
-    theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        field_name="product__themes__slug",
-        label=_("Theme"),
-        help_text="theme slug(s)",
-    )
+    theme = slugs_filter(Theme, "product__themes__slug", _("Theme"), "theme slug(s)")
     product = filters.NumberFilter(
         field_name="product_id", label=_("Product"), min_value=1, help_text="id of the product"
     )
@@ -183,23 +190,7 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
 
     class Meta:
         model = Case
-        fields = [
-            "q",
-            "category",
-            "theme",
-            "product",
-            "institution",
-            "institution_kind",
-            "province",
-            "city",
-            "date_after",
-            "date_before",
-            "amount_min",
-            "amount_max",
-            "currency",
-            "target_clients",
-            "collateral",
-        ]
+        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(product__category_id__in=self.category_ids(value)) if value else qs
@@ -238,13 +229,7 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
     ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
 
     category = _category_filter(method="filter_category")
-    theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        field_name="themes__slug",
-        label=_("Theme"),
-        help_text="theme slug(s)",
-    )
+    theme = slugs_filter(Theme, "themes__slug", _("Theme"), "theme slug(s)")
     institution = _institution_filter(method="filter_institution")
     institution_kind = _kind_filter(method="filter_institution_kind")
     province = RegionChoice(
@@ -311,25 +296,7 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
 
     class Meta:
         model = Product
-        fields = [
-            "q",
-            "category",
-            "theme",
-            "institution",
-            "institution_kind",
-            "province",
-            "city",
-            "date_after",
-            "date_before",
-            "amount_min",
-            "amount_max",
-            "currency",
-            "target_clients",
-            "collateral",
-            "collateral_type",
-            "label",
-            "programme_kind",
-        ]
+        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     def filter_term(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
