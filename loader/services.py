@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -1001,22 +1001,22 @@ def import_item_reject(*, item: ImportItem, user: Any = None) -> ImportItem:
     return item
 
 
-def import_items_accept(*, items: Iterable[ImportItem], user: Any = None) -> int:
+def _each_pending(items: Iterable[ImportItem], decide: Callable[..., ImportItem], user: Any) -> int:
+    """Decide every still-pending item; how many were decided."""
     done = 0
     for item in items:
         if item.decision == ImportItem.Decision.PENDING:
-            import_item_accept(item=item, user=user)
+            decide(item=item, user=user)
             done += 1
     return done
+
+
+def import_items_accept(*, items: Iterable[ImportItem], user: Any = None) -> int:
+    return _each_pending(items, import_item_accept, user)
 
 
 def import_items_reject(*, items: Iterable[ImportItem], user: Any = None) -> int:
-    done = 0
-    for item in items:
-        if item.decision == ImportItem.Decision.PENDING:
-            import_item_reject(item=item, user=user)
-            done += 1
-    return done
+    return _each_pending(items, import_item_reject, user)
 
 
 # ---------------------------------------------------------------- a curator's correction
