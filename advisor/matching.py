@@ -197,7 +197,9 @@ def _parts_text(c: Criterion) -> str:
 
 
 @dataclass
-class Profile:
+class ClientFields:
+    """What is known of a client, field by field (a sentence's reading fills the same fields)."""
+
     province: Region | None = None
     city: Region | None = None
     industry: str = ""
@@ -207,10 +209,14 @@ class Profile:
     amount: Decimal | None = None
     term_months: int | None = None
     themes: list[str] = field(default_factory=list)
-    category: Category | None = None
-    category_ids: set[int] = field(default_factory=set)
     # Phrases of the client's need as written (what a sentence said beyond the vocabularies).
     need: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Profile(ClientFields):
+    category: Category | None = None
+    category_ids: set[int] = field(default_factory=set)
 
     def is_empty(self) -> bool:
         """Nothing to rank by: every product would tie, so no ranking is shown."""
@@ -636,30 +642,38 @@ THEME_TOPICS = {
 }
 
 
-def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
-    """The published notices that apply to each result, newest first: notices whose region covers
-    the client's place (national, or the client's province, or its city) and that are linked to the
-    product, name it in its support terms, share a theme or its category, or file under a topic of
-    its themes. One query for all results (plus the prefetches)."""
-    if not matches:
-        return
-    keys = {k for m in matches for t in _terms(m.product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
-    themes = {t.slug for m in matches for t in m.product.themes.all()}
-    topics = set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
+def _topics_of(themes: Iterable[str]) -> set[str]:
+    return set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
+
+
+def _place_q(p: Profile) -> Q:
+    """Notices whose region covers the client: national, the client's province, or its city."""
     place = Q(province__isnull=True)
     if p.province:
         place |= Q(province=p.province, city__isnull=True)
         if p.city:
             place |= Q(province=p.province, city=p.city)
+    return place
+
+
+def _policy_keys(product: Product) -> set[str]:
+    """The notices the product's support terms name, by key."""
+    return {k for t in _terms(product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
+
+
+def _candidate_policies(p: Profile, matches: list[Match]) -> list[Policy]:
+    """Published notices covering the client's place that meet any of the results, newest first."""
+    products = [m.product for m in matches]
+    themes = {t.slug for product in products for t in product.themes.all()}
     meets = (
-        Q(key__in=keys)
-        | Q(products__in=[m.product.pk for m in matches])
+        Q(key__in=set().union(*map(_policy_keys, products)))
+        | Q(products__in=[product.pk for product in products])
         | Q(themes__slug__in=themes)
-        | Q(topics__slug__in=topics)
-        | Q(categories__in={m.product.category_id for m in matches})
+        | Q(topics__slug__in=_topics_of(themes))
+        | Q(categories__in={product.category_id for product in products})
     )
-    ids = Policy.objects.published().filter(place).filter(meets).values("pk")
-    pols = list(
+    ids = Policy.objects.published().filter(_place_q(p)).filter(meets).values("pk")
+    return list(
         Policy.objects.filter(pk__in=ids)
         .order_by(F("issued_date").desc(nulls_last=True), "key")
         .prefetch_related(
@@ -670,19 +684,31 @@ def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
             Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
         )
     )
+
+
+def _applies(policy: Policy, product: Product) -> bool:
+    """A notice applies to a product that it is linked to or that names it, or that shares a theme,
+    a topic of its themes or its category."""
+    themes = {t.slug for t in product.themes.all()}
+    return bool(
+        policy.key in _policy_keys(product)
+        or product.pk in {x.pk for x in policy.products.all()}
+        or themes & {t.slug for t in policy.themes.all()}
+        or _topics_of(themes) & {t.slug for t in policy.topics.all()}
+        or product.category_id in {c.pk for c in policy.categories.all()}
+    )
+
+
+def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
+    """The published notices that apply to each result, newest first: notices whose region covers
+    the client's place (national, or the client's province, or its city) and that are linked to the
+    product, name it in its support terms, share a theme or its category, or file under a topic of
+    its themes. One query for all results (plus the prefetches)."""
+    if not matches:
+        return
+    pols = _candidate_policies(p, matches)
     for m in matches:
-        mine = {t.slug for t in m.product.themes.all()}
-        my_topics = set().union(*(THEME_TOPICS.get(t, set()) for t in mine))
-        named = {t.detail.get("policy") for t in _terms(m.product, TermField.SUPPORT)}
-        m.policies = [
-            pol
-            for pol in pols
-            if pol.key in named
-            or m.product.pk in {x.pk for x in pol.products.all()}
-            or mine & {t.slug for t in pol.themes.all()}
-            or my_topics & {t.slug for t in pol.topics.all()}
-            or m.product.category_id in {c.pk for c in pol.categories.all()}
-        ][:per]
+        m.policies = [pol for pol in pols if _applies(pol, m.product)][:per]
 
 
 def most_excluding(excluded: Counter) -> str | None:
@@ -773,20 +799,10 @@ def _number(text: str) -> Decimal | None:
 
 
 @dataclass
-class Reading:
+class Reading(ClientFields):
     """What a sentence said, field by field, and what it said that no vocabulary reads."""
 
-    text: str
-    province: Region | None = None
-    city: Region | None = None
-    industry: str = ""
-    size: str = ""
-    labels: list[str] = field(default_factory=list)
-    collateral: list[str] = field(default_factory=list)
-    amount: Decimal | None = None
-    term_months: int | None = None
-    themes: list[str] = field(default_factory=list)
-    need: list[str] = field(default_factory=list)
+    text: str = ""
     unread: list[str] = field(default_factory=list)
 
 
@@ -868,6 +884,60 @@ def _read_words(s: _Sentence, words: dict[str, str], allowed: set[str] | None = 
     return out
 
 
+def _read_amount(s: _Sentence, reading: Reading) -> None:
+    for m in s.find(AMOUNT_RE.pattern):
+        number = _number(m.group(1)) if m.group(1) else Decimal(m.group(3))
+        value = None if number is None else number * AMOUNT_UNITS.get(m.group(2), 1)
+        # In cents, and within what the amount field accepts: the read amount is used unvalidated.
+        if value is not None and 0 < value <= MAX_AMOUNT and reading.amount is None:
+            reading.amount = value.quantize(Decimal("0.01"))
+        s.take(m)
+
+
+def _read_term(s: _Sentence, reading: Reading) -> None:
+    for m in s.find(TERM_RE.pattern):
+        n = Decimal("0.5") if m.group(1) == "半" else _number(m.group(1))
+        if m.group(2) == "年" and (n is None or n > 30):
+            continue  # 2024年 is a date, not a term
+        months = int(n * 12) if m.group(2) == "年" else int(n or 0)
+        if 0 < months <= 600 and reading.term_months is None:
+            reading.term_months = months
+        s.take(m)
+
+
+def _read_collateral(s: _Sentence, reading: Reading, collateral: set[str]) -> None:
+    """Collateral the sentence denies ("没有房产可押") is no collateral; having none is pure credit."""
+    for slug, pattern in COLLATERAL_READ.items():
+        if slug not in collateral:
+            continue
+        for m in s.find(pattern):
+            denied = slug != "pure-credit" and NEGATION.search(s.rest()[max(m.start() - 2, 0) : m.start()])
+            found = "pure-credit" if denied else slug
+            if found in collateral and found not in reading.collateral:
+                reading.collateral.append(found)
+            s.take(m)
+
+
+def _read_size(s: _Sentence, reading: Reading) -> None:
+    """The first size word written wins; every size word is then taken."""
+    sizes = [(m.start(), slug) for slug, p in SIZE_READ.items() for m in s.find(p)]
+    if not sizes:
+        return
+    reading.size = min(sizes)[1]
+    for p in SIZE_READ.values():
+        for m in s.find(p):
+            s.take(m)
+
+
+def _read_industry(s: _Sentence, reading: Reading) -> None:
+    """The longest trade word wins (the earliest among equals)."""
+    hits = [(len(m.group(0)), -m.start(), code, m) for code, p in INDUSTRY_WORDS.items() for m in s.find(p)]
+    if hits:
+        best = max(hits, key=lambda h: (h[0], h[1]))
+        reading.industry = best[2]
+        s.take(best[3])
+
+
 def read_client(text: str, *, labels: set[str], collateral: set[str], themes: set[str]) -> Reading:
     """A sentence about a client read into a profile's fields with the catalogue's vocabularies
     (slugs outside the `labels`, `collateral` and `themes` given are not read). What remains once
@@ -876,45 +946,12 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     reading = Reading(text=text)
     s = _Sentence(text)
     _read_places(s, reading)
-    for m in s.find(AMOUNT_RE.pattern):
-        number = _number(m.group(1)) if m.group(1) else Decimal(m.group(3))
-        value = None if number is None else number * AMOUNT_UNITS.get(m.group(2), 1)
-        # In cents, and within what the amount field accepts: the read amount is used unvalidated.
-        if value is not None and 0 < value <= MAX_AMOUNT and reading.amount is None:
-            reading.amount = value.quantize(Decimal("0.01"))
-        s.take(m)
-    for m in s.find(TERM_RE.pattern):
-        n = Decimal("0.5") if m.group(1) == "半" else _number(m.group(1))
-        months = int(n * 12) if m.group(2) == "年" and n is not None and n <= 30 else int(n or 0)
-        if m.group(2) == "年" and (n is None or n > 30):
-            continue  # 2024年 is a date, not a term
-        if 0 < months <= 600 and reading.term_months is None:
-            reading.term_months = months
-        s.take(m)
-    # Collateral the sentence denies ("没有房产可押") is no collateral; having none is pure credit.
-    for slug, pattern in COLLATERAL_READ.items():
-        if slug not in collateral:
-            continue
-        for m in s.find(pattern):
-            denied = slug != "pure-credit" and NEGATION.search(s.rest()[max(m.start() - 2, 0) : m.start()])
-            if denied:
-                if "pure-credit" in collateral and "pure-credit" not in reading.collateral:
-                    reading.collateral.append("pure-credit")
-            elif slug not in reading.collateral:
-                reading.collateral.append(slug)
-            s.take(m)
+    _read_amount(s, reading)
+    _read_term(s, reading)
+    _read_collateral(s, reading, collateral)
     reading.labels = _read_words(s, LABEL_WORDS, labels)
-    sizes = [(m.start(), slug) for slug, p in SIZE_READ.items() for m in s.find(p)]
-    if sizes:
-        reading.size = min(sizes)[1]
-        for p in SIZE_READ.values():
-            for m in s.find(p):
-                s.take(m)
-    hits = [(len(m.group(0)), -m.start(), code, m) for code, p in INDUSTRY_WORDS.items() for m in s.find(p)]
-    if hits:
-        best = max(hits, key=lambda h: (h[0], h[1]))
-        reading.industry = best[2]
-        s.take(best[3])
+    _read_size(s, reading)
+    _read_industry(s, reading)
     reading.themes = [slug for slug, p in THEME_READ.items() if slug in themes and re.search(p, text)]
     rest = FILLER.sub(" ", s.rest())
     pieces = [p for p in re.split(r"[\s\W\d]+", rest) if len(p) >= 2]

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from catalogue.models import Status
 from institutions.models import Institution, Region, family_q
 from products.models import Case, Product
 
-# Peers of several products come from one read of this many cases at most, newest first.
-PEER_POOL = 2000
+NEWEST = (F("date").desc(nulls_last=True), "-id")
 
 
 def _bank(institution: Institution | None) -> int | None:
@@ -21,10 +20,30 @@ def _bank(institution: Institution | None) -> int | None:
     return None if institution is None else institution.head_office_id or institution.pk
 
 
-def _peers_q(product: Product, include_own_bank: bool) -> Q:
-    q = Q(product__category_id=product.category_id)
+def _candidates(
+    product: Product, province: Region | None, include_own_bank: bool, per: int
+) -> list[QuerySet]:
+    """The cases that can be among the product's first `per` peers, as id querysets: the newest
+    `per` of its own cases and of its category's, each also within the preferred province. Each is
+    a LIMIT an index answers, so the peers of a product never sort its whole category."""
+    peers = Case.objects.published().filter(product__category_id=product.category_id)
     if not include_own_bank and product.institution is not None:
-        q &= ~Q(institution__in=Institution.objects.family_of(_bank(product.institution)))
+        peers = peers.exclude(institution__in=Institution.objects.family_of(_bank(product.institution)))
+    groups = [peers.filter(product=product), peers]
+    if province is not None:
+        groups += [g.filter(province=province) for g in groups]
+    return [g.order_by(*NEWEST).values("pk")[:per] for g in groups]
+
+
+def _any_of(groups: list[QuerySet]) -> Q:
+    """Cases in any of the id querysets: one IN over their UNION ALL where the database allows a
+    LIMIT inside a compound query (PostgreSQL: the outer query then reads only those rows by
+    primary key), else one IN per queryset (SQLite, whose catalogue is small)."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=groups[0].union(*groups[1:], all=True))
+    q = Q()
+    for group in groups:
+        q |= Q(pk__in=group)
     return q
 
 
@@ -41,17 +60,8 @@ def peer_cases(
     is given, then the product's own cases, then newest. One query for all the products."""
     if not products:
         return {}
-    where = Q()
-    for product in products:
-        where |= _peers_q(product, include_own_bank)
-    own = Q(product__in=[p.pk for p in products])
-    order = [CaseWhen(When(own, then=0), default=1)]
-    if prefer_province is not None:
-        order.insert(0, CaseWhen(When(province=prefer_province, then=0), default=1))
-    # One product: the SQL order is the whole rule, so `per` rows suffice; several share a pool.
-    limit = per if len(products) == 1 else PEER_POOL
-    qs = Case.objects.published().for_listing().filter(where)
-    pool = list(qs.order_by(*order, F("date").desc(nulls_last=True), "-id")[:limit])
+    groups = [g for p in products for g in _candidates(p, prefer_province, include_own_bank, per)]
+    pool = list(Case.objects.for_listing().filter(_any_of(groups)).order_by(*NEWEST))
     return {p.pk: _peers_of(p, pool, prefer_province, include_own_bank)[:per] for p in products}
 
 
