@@ -539,6 +539,30 @@ class _Importer:
         )
         return getattr(src, kind) if src else None
 
+    def _known(
+        self,
+        source_model: Any,
+        kind: str,
+        locator: str,
+        parsed: dict,
+        imported: dict,
+        fields: Any,
+        excerpt: str,
+        line: int,
+    ) -> tuple[bool, Any, ImportItem | None]:
+        """(handled, record, previous item) for a row an earlier import saw: a published record
+        it matches is merged with (handled); a row queued or rejected with the same content is
+        left as it is (handled)."""
+        prev = self._previous(kind, locator)
+        record = self._matched(source_model, kind, locator)
+        if record is None and prev is not None and prev.decision == ImportItem.Decision.ACCEPTED:
+            record = prev.record
+        if record is not None and record.status != Status.DRAFT:
+            self._merge(kind, locator, parsed, imported, fields, record, prev, excerpt, line)
+            return True, record, prev
+        # Already queued (pending) or rejected for the same content.
+        return prev is not None and _same(prev.parsed, parsed), record, prev
+
     def _previous(self, kind: str, locator: str) -> ImportItem | None:
         return (
             ImportItem.objects.filter(document=self.document, kind=kind, locator=locator)
@@ -604,15 +628,11 @@ class _Importer:
             "city": _plain(places["city"]),
         }
         parsed = imported | {"summary": c.description, **who}
-        prev = self._previous("case", c.locator)
-        record = self._matched(CaseSource, "case", c.locator)
-        if record is None and prev is not None and prev.decision == ImportItem.Decision.ACCEPTED:
-            record = prev.record
-        if record is not None and record.status != Status.DRAFT:
-            self._merge("case", c.locator, parsed, imported, CASE_FIELDS, record, prev, excerpt, c.line)
+        handled, record, prev = self._known(
+            CaseSource, "case", c.locator, parsed, imported, CASE_FIELDS, excerpt, c.line
+        )
+        if handled:
             return
-        if prev is not None and _same(prev.parsed, parsed):
-            return  # already queued (pending) or rejected for the same content
         if prev is not None and prev.decision == ImportItem.Decision.PENDING:
             _discard_draft(prev)  # a corrected edition replaces the draft still under review
             prev.decision = ImportItem.Decision.REJECTED
@@ -656,14 +676,10 @@ class _Importer:
             "issued_date": _plain(p.issued_date),
         }
         parsed = imported | {"issuer_as_written": p.issuer or None, "summary": p.summary}
-        prev = self._previous("policy", p.locator)
-        record = self._matched(PolicySource, "policy", p.locator)
-        if record is None and prev is not None and prev.decision == ImportItem.Decision.ACCEPTED:
-            record = prev.record
-        if record is not None and record.status != Status.DRAFT:
-            self._merge("policy", p.locator, parsed, imported, POLICY_FIELDS, record, prev, excerpt, p.line)
-            return
-        if prev is not None and _same(prev.parsed, parsed):
+        handled, record, prev = self._known(
+            PolicySource, "policy", p.locator, parsed, imported, POLICY_FIELDS, excerpt, p.line
+        )
+        if handled:
             return
         if record is not None and prev is not None and prev.decision == ImportItem.Decision.PENDING:
             _discard_draft(prev)

@@ -59,6 +59,17 @@ def slugs_filter(
     )
 
 
+def _product_words(field_name: str, label: str, what: str) -> filters.CharFilter:
+    """Words found in one of the product's text fields (target clients, collateral)."""
+    return filters.CharFilter(
+        field_name=field_name,
+        lookup_expr="icontains",
+        max_length=100,
+        label=label,
+        help_text=f"words in the product's {what}",
+    )
+
+
 def _category_filter(**kwargs) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
@@ -162,20 +173,8 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         validators=[currency_code],
         help_text="ISO 4217 code, e.g. CNY",
     )
-    target_clients = filters.CharFilter(
-        field_name="product__target_clients",
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Target clients"),
-        help_text="words in the product's target clients",
-    )
-    collateral = filters.CharFilter(
-        field_name="product__collateral",
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Collateral"),
-        help_text="words in the product's collateral",
-    )
+    target_clients = _product_words("product__target_clients", _("Target clients"), "target clients")
+    collateral = _product_words("product__collateral", _("Collateral"), "collateral")
     ordering = AmountOrderingFilter(
         fields=(
             ("date", "date"),
@@ -265,18 +264,8 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
         label=_("Currency"),
         help_text="a case in this ISO 4217 currency, e.g. CNY",
     )
-    target_clients = filters.CharFilter(
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Target clients"),
-        help_text="words in the product's target clients",
-    )
-    collateral = filters.CharFilter(
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Collateral"),
-        help_text="words in the product's collateral",
-    )
+    target_clients = _product_words("target_clients", _("Target clients"), "target clients")
+    collateral = _product_words("collateral", _("Collateral"), "collateral")
     collateral_type = _term_filter(
         TermField.COLLATERAL, _("Collateral type"), "collateral type slug(s) stated in the terms"
     )
