@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from advisor.matching import MAX_AMOUNT, MAX_READ_LENGTH, Profile, Reading, read_client
 from institutions.models import Region
+from institutions.selectors import regions_named
 from products.models import Category, TermWord, Theme
 
 
@@ -18,7 +18,7 @@ def _words(vocabulary: str) -> list[tuple[str, str]]:
 
 
 class RegionField(forms.Field):
-    """A region by GB/T 2260 code, full name or short name, at one level."""
+    """A region by GB/T 2260 code, full name or short name, at one level (the rule the loader uses)."""
 
     def __init__(self, level: str, **kwargs: Any) -> None:
         self.level = level
@@ -30,9 +30,7 @@ class RegionField(forms.Field):
             return None
         if len(value) > 60:
             raise forms.ValidationError(_("Too long."), code="invalid")
-        found = list(
-            Region.objects.filter(Q(code=value) | Q(name=value) | Q(short_name=value), level=self.level)[:2]
-        )
+        found = regions_named(value, self.level)
         if len(found) != 1:
             raise forms.ValidationError(
                 _("Unknown %(level)s: %(value)s") % {"level": Region.Level(self.level).label, "value": value},

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
@@ -33,6 +33,7 @@ from catalogue.numerals import cn_number
 from institutions.models import Region
 from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
+from products.selectors import peer_cases
 
 # Text that stands for a vocabulary word where the terms are silent (the words of the documents).
 COLLATERAL_WORDS = {
@@ -68,7 +69,6 @@ LABEL_WORDS = {
     "green-enterprise": r"绿色|环保|节能|低碳",
 }
 SIZE_WORDS = {"micro": r"小微|微型|中小微", "small": r"小微|中小|小型", "medium": r"中小|中型"}
-KIND_SCORE = {"bank_product": 1.0, "government_programme": 0.5, "policy_tool": -1.5, "platform_service": -2.5}
 # Policy tools (refinancing for banks) and platforms are not financing a firm applies for: they
 # rank after every bank product and government programme, whatever their score.
 KIND_TIER = {"policy_tool": 1, "platform_service": 1}
@@ -99,10 +99,17 @@ class Criterion:
     name: str
     weight: float
     description: str
+    # Evidence short of a stated term earns a fraction of the weight, by the reason's note (a case
+    # there, the text says so...); the region's "city" part is a bonus on top of a province that fits.
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def part(self, note: str) -> float:
+        """The score for evidence `note`: the weight times its fraction."""
+        return self.weight * self.parts[note]
 
 
-# The one table of weights: score_product reads the weights, the page's rules and the API's
-# description read the same rows, so the rules shown are the rules applied.
+# The one table of weights: score_product reads the weights and their parts, the page's rules and
+# the API's description read the same rows, so the rules shown are the rules applied.
 CRITERIA: tuple[Criterion, ...] = (
     Criterion(
         "region",
@@ -112,16 +119,19 @@ CRITERIA: tuple[Criterion, ...] = (
             "cases there or the institution there count a little less. A product without national "
             "reach whose institution and cases are all elsewhere does not fit."
         ),
+        {"city": 0.25, "case": 0.75, "institution": 0.625, "institution-city": 0.125, "national": 0.125},
     ),
     Criterion(
         "collateral",
         3.0,
         _("Collateral: stated collateral the client can offer; written in the text, 0.6 of it."),
+        {"text": 0.6},
     ),
     Criterion(
         "labels",
         2.0,
         _("Labels: a stated eligible-firm label the client has; written in the text, 0.6 of it."),
+        {"text": 0.6},
     ),
     Criterion("category", 2.0, _("Category: the chosen category or one below it (others are left out).")),
     Criterion(
@@ -131,10 +141,27 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
     Criterion("theme", 1.5, _("Purpose: each theme shared with the client's, at most two.")),
     Criterion("industry", 1.5, _("Industry: a stated industry section that is the client's.")),
-    Criterion("size", 1.0, _("Firm size: a stated size that is the client's; written in the text, half.")),
-    Criterion("amount", 1.0, _("Amount: within the stated limits; a case of similar size, half.")),
-    Criterion("term", 1.0, _("Term: within the stated limits; a case of similar term, half.")),
+    Criterion(
+        "size",
+        1.0,
+        _("Firm size: a stated size that is the client's; written in the text, half."),
+        {"text": 0.5},
+    ),
+    Criterion(
+        "amount", 1.0, _("Amount: within the stated limits; a case of similar size, half."), {"case": 0.5}
+    ),
+    Criterion("term", 1.0, _("Term: within the stated limits; a case of similar term, half."), {"case": 0.5}),
+    Criterion(
+        "programme",
+        1.0,
+        _(
+            "Kind: a bank product adds the weight, a government programme half of it; a policy tool "
+            "takes 1.5 times it away and a platform 2.5 times (and both rank after the others)."
+        ),
+        {"bank_product": 1.0, "government_programme": 0.5, "policy_tool": -1.5, "platform_service": -2.5},
+    ),
 )
+BY_NAME = {c.name: c for c in CRITERIA}
 WEIGHTS = {c.name: c.weight for c in CRITERIA}
 
 RULES = [
@@ -160,13 +187,19 @@ RULES = [
 
 def rules_text() -> str:
     """The rules and the table of weights in plain text (the API's description)."""
-    lines = [str(r) for r in RULES]
-    lines += [f"- {c.name} ({c.weight:g}): {c.description}" for c in CRITERIA]
-    return "\n\n".join(lines[: -len(CRITERIA)]) + "\n\n" + "\n".join(lines[-len(CRITERIA) :])
+    rows = [f"- {c.name} ({c.weight:g}): {c.description}{_parts_text(c)}" for c in CRITERIA]
+    return "\n\n".join(str(r) for r in RULES) + "\n\n" + "\n".join(rows)
+
+
+def _parts_text(c: Criterion) -> str:
+    """The fractions of a weight the scorer gives for lesser evidence, as the table holds them."""
+    return " [" + ", ".join(f"{note} ×{share:g}" for note, share in c.parts.items()) + "]" if c.parts else ""
 
 
 @dataclass
-class Profile:
+class ClientFields:
+    """What is known of a client, field by field (a sentence's reading fills the same fields)."""
+
     province: Region | None = None
     city: Region | None = None
     industry: str = ""
@@ -176,10 +209,14 @@ class Profile:
     amount: Decimal | None = None
     term_months: int | None = None
     themes: list[str] = field(default_factory=list)
-    category: Category | None = None
-    category_ids: set[int] = field(default_factory=set)
     # Phrases of the client's need as written (what a sentence said beyond the vocabularies).
     need: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Profile(ClientFields):
+    category: Category | None = None
+    category_ids: set[int] = field(default_factory=set)
 
     def is_empty(self) -> bool:
         """Nothing to rank by: every product would tie, so no ranking is shown."""
@@ -279,38 +316,47 @@ def _national(product: Product) -> bool:
 
 @dataclass
 class CaseEvidence:
-    """What a product's published cases say, aggregated in SQL (one row per product and place)."""
+    """What a product's published cases say about one profile, computed in SQL as EXISTS
+    annotations on the product query (see `_products`): a request reads one row per product, not
+    its cases."""
 
-    provinces: set[int] = field(default_factory=set)
-    cities: set[int] = field(default_factory=set)
-    amounts: list[Decimal] = field(default_factory=list)
-    terms: list[int] = field(default_factory=list)
+    placed: bool = False  # any case names a province
+    in_province: bool = False
+    in_city: bool = False
+    similar_amount: bool = False  # a case within a factor of five of the client's amount
+    similar_term: bool = False
 
 
-def _region(p: Profile, product: Product, cases: CaseEvidence) -> tuple[Reason, float]:
-    w = WEIGHTS["region"]
+Scored = tuple[Reason | None, float]
+
+
+def _stated_region(p: Profile, stated: list[ProductTerm]) -> Scored:
+    region = BY_NAME["region"]
+    for t in stated:
+        if t.province_id == p.province.pk and (t.city_id is None or p.city is None or t.city_id == p.city.pk):
+            city = region.part("city") if t.city_id and p.city else 0.0
+            return Reason("region", "pass", t), region.weight + city
+    return Reason("region", "fail", stated[0]), 0.0
+
+
+def _region(p: Profile, product: Product, cases: CaseEvidence) -> Scored:
+    """Stated regions decide; else cases there, then the institution there; a local product whose
+    cases and institution are all elsewhere fails; a national one is "unknown"."""
     stated = _terms(product, TermField.REGION)
     if stated:
-        for t in stated:
-            if t.province_id == p.province.pk and (
-                t.city_id is None or p.city is None or t.city_id == p.city.pk
-            ):
-                return Reason("region", "pass", t), w + (1.0 if t.city_id and p.city else 0.0)
-        return Reason("region", "fail", stated[0]), 0.0
-    inst = product.institution
+        return _stated_region(p, stated)
+    region, inst = BY_NAME["region"], product.institution
     inst_province = inst.province_id if inst else None
-    if p.province.pk in cases.provinces:
-        return Reason("region", "unknown", note="case"), w * 0.75 + (
-            1.0 if p.city and p.city.pk in cases.cities else 0.0
-        )
+    if cases.in_province:
+        city = region.part("city") if p.city and cases.in_city else 0.0
+        return Reason("region", "unknown", note="case"), region.part("case") + city
     if inst_province == p.province.pk:
-        return Reason("region", "unknown", note="institution"), w * 0.625 + (
-            0.5 if p.city and inst and inst.city_id == p.city.pk else 0.0
-        )
-    if (cases.provinces or inst_province) and not _national(product):
+        city = region.part("institution-city") if p.city and inst and inst.city_id == p.city.pk else 0.0
+        return Reason("region", "unknown", note="institution"), region.part("institution") + city
+    if (cases.placed or inst_province) and not _national(product):
         # A Shandong county bank's loan is not for a Hangzhou firm, though no term says so.
         return Reason("region", "fail", note="elsewhere"), 0.0
-    return Reason("region", "unknown", note="national"), 0.5
+    return Reason("region", "unknown", note="national"), region.part("national")
 
 
 def _set_criterion(
@@ -320,41 +366,154 @@ def _set_criterion(
     words: dict[str, str],
     text: str,
     always_pass: Iterable[str] = (),
-) -> tuple[Reason | None, float]:
+) -> Scored:
     """A criterion over a set of vocabulary words (collateral, labels): pass if the product's stated
     words meet the client's, fail if they do not, else read the text."""
     if not wanted:
         return None, 0.0
-    weight = WEIGHTS[name]
+    criterion = BY_NAME[name]
     if stated:
         hit = [t for t in stated if t.value in wanted or t.value in always_pass]
         if hit:
-            return Reason(name, "pass", hit[0]), weight
+            return Reason(name, "pass", hit[0]), criterion.weight
         return Reason(name, "fail", stated[0]), 0.0
     found = _found(words, wanted, text)
     if found:
-        return Reason(name, "unknown", note="text", quote=_quote(words, found, text)), weight * 0.6
+        return Reason(name, "unknown", note="text", quote=_quote(words, found, text)), criterion.part("text")
     return Reason(name, "unknown"), 0.0
 
 
-def _range(
-    name: str,
-    value: Decimal | int | None,
-    stated: list[ProductTerm],
-    seen: list[Decimal] | list[int],
-) -> tuple[Reason | None, float]:
+def _range(name: str, value: Decimal | int | None, stated: list[ProductTerm], similar_case: bool) -> Scored:
+    """Within the stated limits passes, outside fails; unstated, a case of similar size suggests it."""
     if value is None:
         return None, 0.0
-    weight = WEIGHTS[name]
+    criterion = BY_NAME[name]
     if stated:
         t = stated[0]
         if (t.low is None or value >= t.low) and (t.high is None or value <= t.high):
-            return Reason(name, "pass", t), weight
+            return Reason(name, "pass", t), criterion.weight
         return Reason(name, "fail", t), 0.0
-    # A case of a similar size (within a factor of five) suggests the product fits.
-    if any(s and Decimal(value) / 5 <= Decimal(s) <= Decimal(value) * 5 for s in seen):
-        return Reason(name, "unknown", note="case"), weight * 0.5
+    if similar_case:
+        return Reason(name, "unknown", note="case"), criterion.part("case")
     return Reason(name, "unknown"), 0.0
+
+
+def _stated_choice(name: str, wanted: str, stated: list[ProductTerm]) -> Scored | None:
+    """A single-valued criterion (size, industry) the product states: pass if one stated value is
+    the client's, else fail; None when the product states nothing."""
+    if not stated:
+        return None
+    hit = [t for t in stated if t.value == wanted]
+    return (Reason(name, "pass", hit[0]), WEIGHTS[name]) if hit else (Reason(name, "fail", stated[0]), 0.0)
+
+
+@dataclass
+class _Facts:
+    """What the scorer knows of one product beyond its row: its text, its cases, the need search."""
+
+    product: Product
+    text: str
+    cases: CaseEvidence
+    need_hit: bool
+
+
+def _score_region(p: Profile, f: _Facts) -> Scored:
+    return _region(p, f.product, f.cases) if p.province else (None, 0.0)
+
+
+def _score_collateral(p: Profile, f: _Facts) -> Scored:
+    stated = _terms(f.product, TermField.COLLATERAL)
+    return _set_criterion(
+        "collateral", p.collateral, stated, COLLATERAL_WORDS, f.text, always_pass=("pure-credit",)
+    )
+
+
+def _score_labels(p: Profile, f: _Facts) -> Scored:
+    return _set_criterion("labels", p.labels, _terms(f.product, TermField.LABEL), LABEL_WORDS, f.text)
+
+
+def _score_size(p: Profile, f: _Facts) -> Scored:
+    if not p.size:
+        return None, 0.0
+    stated = _stated_choice("size", p.size, _terms(f.product, TermField.SIZE))
+    if stated:
+        return stated
+    said = bool(_found(SIZE_WORDS, [p.size], f.text))
+    reason = Reason(
+        "size", "unknown", note="text" if said else "", quote=_quote(SIZE_WORDS, [p.size], f.text)
+    )
+    return reason, BY_NAME["size"].part("text") if said else 0.0
+
+
+def _score_industry(p: Profile, f: _Facts) -> Scored:
+    if not p.industry:
+        return None, 0.0
+    return _stated_choice("industry", p.industry, _terms(f.product, TermField.INDUSTRY)) or (
+        Reason("industry", "unknown"),
+        0.0,
+    )
+
+
+def _score_amount(p: Profile, f: _Facts) -> Scored:
+    return _range("amount", p.amount, _terms(f.product, TermField.AMOUNT), f.cases.similar_amount)
+
+
+def _score_term(p: Profile, f: _Facts) -> Scored:
+    return _range("term", p.term_months, _terms(f.product, TermField.TERM), f.cases.similar_term)
+
+
+def _score_theme(p: Profile, f: _Facts) -> Scored:
+    if not p.themes:
+        return None, 0.0
+    own = {t.slug for t in f.product.themes.all()}
+    shared = own & set(p.themes)
+    # Themes are how the catalogue files a product, not terms that rule a client out: a factoring
+    # product filed under digital finance still serves an inclusive-finance purpose. So a purpose
+    # the product is not filed under is "unknown" (noted), never a fail.
+    note = "" if shared or not own else "other-themes"
+    return Reason("theme", "pass" if shared else "unknown", note=note), min(len(shared), 2) * WEIGHTS["theme"]
+
+
+def _score_category(p: Profile, f: _Facts) -> Scored:
+    if not p.category:
+        return None, 0.0
+    ok = f.product.category_id in p.category_ids
+    return Reason("category", "pass" if ok else "fail"), WEIGHTS["category"] if ok else 0.0
+
+
+def _score_need(p: Profile, f: _Facts) -> Scored:
+    if not p.need:
+        return None, 0.0
+    # Silence of the text is no evidence against the product: "unknown", never "fail".
+    if f.need_hit:
+        return Reason("need", "pass", note="text"), WEIGHTS["need"]
+    return Reason("need", "unknown"), 0.0
+
+
+def _score_programme(p: Profile, f: _Facts) -> Scored:
+    kind = next(iter(_terms(f.product, TermField.PROGRAMME_KIND)), None)
+    if kind is None:
+        return None, 0.0
+    outcome = "pass" if kind.value in ("bank_product", "government_programme") else "fail"
+    programme = BY_NAME["programme"]
+    return Reason("programme", outcome, kind), programme.part(
+        kind.value
+    ) if kind.value in programme.parts else 0.0
+
+
+SCORERS = (
+    _score_region,
+    _score_collateral,
+    _score_labels,
+    _score_size,
+    _score_industry,
+    _score_amount,
+    _score_term,
+    _score_theme,
+    _score_category,
+    _score_need,
+    _score_programme,
+)
 
 
 def score_product(
@@ -362,97 +521,50 @@ def score_product(
 ) -> Match:
     """One product against a profile: a reason per criterion the profile names, and the score
     (the weights of CRITERIA for what fits, parts of them for what only the text or cases suggest)."""
-    cases = cases or CaseEvidence()
+    facts = _Facts(product, _text(product), cases or CaseEvidence(), need_hit)
     reasons: list[Reason] = []
     total = 0.0
-    text = _text(product)
+    for scorer in SCORERS:
+        reason, score = scorer(p, facts)
+        if reason is not None:
+            reasons.append(reason)
+            total += score
+    kind = next((r.source.value for r in reasons if r.criterion == "programme" and r.source), "")
+    return Match(product, round(total, 2), reasons, kind=kind)
 
-    def add(pair: tuple[Reason | None, float]) -> None:
-        nonlocal total
-        if pair[0] is not None:
-            reasons.append(pair[0])
-            total += pair[1]
 
+def _evidence_annotations(p: Profile) -> dict[str, Exists]:
+    """EXISTS over the product's published cases, one per fact the profile asks about, so the
+    evidence comes back on the product rows (indexed lookups by product, not a read of every case)."""
+    cases = Case.objects.published().filter(product=OuterRef("pk"))
+    out = {"ev_placed": Exists(cases.filter(province__isnull=False))}
     if p.province:
-        add(_region(p, product, cases))
-    add(
-        _set_criterion(
-            "collateral",
-            p.collateral,
-            _terms(product, TermField.COLLATERAL),
-            COLLATERAL_WORDS,
-            text,
-            always_pass=("pure-credit",),
+        out["ev_in_province"] = Exists(cases.filter(province=p.province))
+    if p.city:
+        out["ev_in_city"] = Exists(cases.filter(city=p.city))
+    # A case of a similar size or term (within a factor of five) suggests the product fits.
+    if p.amount is not None:
+        out["ev_similar_amount"] = Exists(
+            cases.filter(amount__gt=0, amount__gte=Decimal(p.amount) / 5, amount__lte=Decimal(p.amount) * 5)
         )
+    if p.term_months is not None:
+        out["ev_similar_term"] = Exists(
+            cases.filter(
+                term_months__gt=0, term_months__gte=p.term_months / 5, term_months__lte=p.term_months * 5
+            )
+        )
+    return out
+
+
+def case_evidence(product: Product) -> CaseEvidence:
+    """The evidence `_products` annotated on the product (absent annotations: no evidence)."""
+    return CaseEvidence(
+        **{name: bool(getattr(product, f"ev_{name}", False)) for name in CaseEvidence.__dataclass_fields__}
     )
-    add(_set_criterion("labels", p.labels, _terms(product, TermField.LABEL), LABEL_WORDS, text))
-    if p.size:
-        stated = _terms(product, TermField.SIZE)
-        if stated:
-            hit = [t for t in stated if t.value == p.size]
-            add(
-                (Reason("size", "pass", hit[0]), WEIGHTS["size"])
-                if hit
-                else (Reason("size", "fail", stated[0]), 0.0)
-            )
-        else:
-            said = bool(_found(SIZE_WORDS, [p.size], text))
-            add(
-                (
-                    Reason(
-                        "size",
-                        "unknown",
-                        note="text" if said else "",
-                        quote=_quote(SIZE_WORDS, [p.size], text),
-                    ),
-                    WEIGHTS["size"] * 0.5 if said else 0.0,
-                )
-            )
-    if p.industry:
-        stated = _terms(product, TermField.INDUSTRY)
-        if stated:
-            hit = [t for t in stated if t.value == p.industry]
-            add(
-                (Reason("industry", "pass", hit[0]), WEIGHTS["industry"])
-                if hit
-                else (Reason("industry", "fail", stated[0]), 0.0)
-            )
-        else:
-            add((Reason("industry", "unknown"), 0.0))
-    add(_range("amount", p.amount, _terms(product, TermField.AMOUNT), cases.amounts))
-    add(_range("term", p.term_months, _terms(product, TermField.TERM), cases.terms))
-    if p.themes:
-        own = {t.slug for t in product.themes.all()}
-        shared = own & set(p.themes)
-        # Themes are how the catalogue files a product, not terms that rule a client out: a
-        # factoring product filed under digital finance still serves an inclusive-finance purpose.
-        # So a purpose the product is not filed under is "unknown" (noted), never a fail.
-        note = "" if shared else ("other-themes" if own else "")
-        add(
-            (
-                Reason("theme", "pass" if shared else "unknown", note=note),
-                min(len(shared), 2) * WEIGHTS["theme"],
-            )
-        )
-    if p.category:
-        ok = product.category_id in p.category_ids
-        add((Reason("category", "pass" if ok else "fail"), WEIGHTS["category"] if ok else 0.0))
-    if p.need:
-        # Silence of the text is no evidence against the product: "unknown", never "fail".
-        add(
-            (
-                Reason("need", "pass" if need_hit else "unknown", note="text" if need_hit else ""),
-                WEIGHTS["need"] if need_hit else 0.0,
-            )
-        )
-    kind = next((t for t in _terms(product, TermField.PROGRAMME_KIND)), None)
-    if kind:
-        outcome = "pass" if kind.value in ("bank_product", "government_programme") else "fail"
-        add((Reason("programme", outcome, kind), KIND_SCORE.get(kind.value, 0.0)))
-    return Match(product, round(total, 2), reasons, kind=kind.value if kind else "")
 
 
-def _products() -> list[Product]:
+def _products(p: Profile | None = None) -> list[Product]:
+    """Every published product with what the scorer reads, and its case evidence for `p`."""
     return list(
         Product.objects.published()
         .select_related("institution__province", "category")
@@ -460,30 +572,8 @@ def _products() -> list[Product]:
             "themes",
             Prefetch("terms", queryset=ProductTerm.objects.select_related("document"), to_attr="all_terms"),
         )
+        .annotate(**_evidence_annotations(p or Profile()))
     )
-
-
-def _case_evidence() -> dict[int, CaseEvidence]:
-    """Per product, the places, amounts and terms of its published cases: grouped in SQL, so a
-    request reads one row per distinct (product, place, amount, term), not every case."""
-    out: dict[int, CaseEvidence] = {}
-    rows = (
-        Case.objects.published()
-        .order_by()
-        .values_list("product_id", "province_id", "city_id", "amount", "term_months")
-        .distinct()
-    )
-    for product_id, province_id, city_id, amount, term in rows:
-        ev = out.setdefault(product_id, CaseEvidence())
-        if province_id:
-            ev.provinces.add(province_id)
-        if city_id:
-            ev.cities.add(city_id)
-        if amount:
-            ev.amounts.append(amount)
-        if term:
-            ev.terms.append(term)
-    return out
 
 
 # At most this many need phrases are searched: one query each, so a request's queries stay bounded.
@@ -515,12 +605,11 @@ def match(p: Profile, limit: int = 10) -> tuple[list[Match], Counter]:
         return [], Counter()
     if p.category:
         p.category_ids = set(Category.objects.subtree(p.category).values_list("pk", flat=True))
-    products = _products()
-    evidence = _case_evidence()
+    products = _products(p)
     need = _need_hits(p.need)
     scored, excluded = [], Counter()
     for product in products:
-        m = score_product(p, product, evidence.get(product.pk), need_hit=product.pk in need)
+        m = score_product(p, product, case_evidence(product), need_hit=product.pk in need)
         if m.excluded_by:
             excluded.update(m.excluded_by)
             continue
@@ -533,26 +622,13 @@ def match(p: Profile, limit: int = 10) -> tuple[list[Match], Counter]:
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
-    """Nearest peer cases: the client's province first, then the product's own before its category's."""
-    if not matches:
-        return
-    cats = {m.product.category_id for m in matches}
-    pool = list(
-        Case.objects.published()
-        .filter(product__category_id__in=cats)
-        .select_related("institution", "province", "city", "product")
-        .order_by("-date", "-id")[:2000]
+    """Each result's peer cases (products.selectors.peer_cases): the client's province first, the
+    product's own bank included, since a manager wants the deals done nearest the client."""
+    peers = peer_cases(
+        [m.product for m in matches], prefer_province=p.province, include_own_bank=True, per=per
     )
-    province = p.province.pk if p.province else None
     for m in matches:
-
-        def rank(c: Case, m: Match = m) -> tuple:
-            return (c.province_id != province or province is None, c.product_id != m.product.pk)
-
-        mine = [
-            c for c in pool if c.product_id == m.product.pk or c.product.category_id == m.product.category_id
-        ]
-        m.cases = sorted(mine, key=rank)[:per]
+        m.cases = peers.get(m.product.pk, [])
 
 
 # Policy topics that speak to a product's themes (products carry themes, notices topics too).
@@ -565,30 +641,38 @@ THEME_TOPICS = {
 }
 
 
-def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
-    """The published notices that apply to each result, newest first: notices whose region covers
-    the client's place (national, or the client's province, or its city) and that are linked to the
-    product, name it in its support terms, share a theme or its category, or file under a topic of
-    its themes. One query for all results (plus the prefetches)."""
-    if not matches:
-        return
-    keys = {k for m in matches for t in _terms(m.product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
-    themes = {t.slug for m in matches for t in m.product.themes.all()}
-    topics = set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
+def _topics_of(themes: Iterable[str]) -> set[str]:
+    return set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
+
+
+def _place_q(p: Profile) -> Q:
+    """Notices whose region covers the client: national, the client's province, or its city."""
     place = Q(province__isnull=True)
     if p.province:
         place |= Q(province=p.province, city__isnull=True)
         if p.city:
             place |= Q(province=p.province, city=p.city)
+    return place
+
+
+def _policy_keys(product: Product) -> set[str]:
+    """The notices the product's support terms name, by key."""
+    return {k for t in _terms(product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
+
+
+def _candidate_policies(p: Profile, matches: list[Match]) -> list[Policy]:
+    """Published notices covering the client's place that meet any of the results, newest first."""
+    products = [m.product for m in matches]
+    themes = {t.slug for product in products for t in product.themes.all()}
     meets = (
-        Q(key__in=keys)
-        | Q(products__in=[m.product.pk for m in matches])
+        Q(key__in=set().union(*map(_policy_keys, products)))
+        | Q(products__in=[product.pk for product in products])
         | Q(themes__slug__in=themes)
-        | Q(topics__slug__in=topics)
-        | Q(categories__in={m.product.category_id for m in matches})
+        | Q(topics__slug__in=_topics_of(themes))
+        | Q(categories__in={product.category_id for product in products})
     )
-    ids = Policy.objects.published().filter(place).filter(meets).values("pk")
-    pols = list(
+    ids = Policy.objects.published().filter(_place_q(p)).filter(meets).values("pk")
+    return list(
         Policy.objects.filter(pk__in=ids)
         .order_by(F("issued_date").desc(nulls_last=True), "key")
         .prefetch_related(
@@ -599,19 +683,31 @@ def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
             Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
         )
     )
+
+
+def _applies(policy: Policy, product: Product) -> bool:
+    """A notice applies to a product that it is linked to or that names it, or that shares a theme,
+    a topic of its themes or its category."""
+    themes = {t.slug for t in product.themes.all()}
+    return bool(
+        policy.key in _policy_keys(product)
+        or product.pk in {x.pk for x in policy.products.all()}
+        or themes & {t.slug for t in policy.themes.all()}
+        or _topics_of(themes) & {t.slug for t in policy.topics.all()}
+        or product.category_id in {c.pk for c in policy.categories.all()}
+    )
+
+
+def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
+    """The published notices that apply to each result, newest first: notices whose region covers
+    the client's place (national, or the client's province, or its city) and that are linked to the
+    product, name it in its support terms, share a theme or its category, or file under a topic of
+    its themes. One query for all results (plus the prefetches)."""
+    if not matches:
+        return
+    pols = _candidate_policies(p, matches)
     for m in matches:
-        mine = {t.slug for t in m.product.themes.all()}
-        my_topics = set().union(*(THEME_TOPICS.get(t, set()) for t in mine))
-        named = {t.detail.get("policy") for t in _terms(m.product, TermField.SUPPORT)}
-        m.policies = [
-            pol
-            for pol in pols
-            if pol.key in named
-            or m.product.pk in {x.pk for x in pol.products.all()}
-            or mine & {t.slug for t in pol.themes.all()}
-            or my_topics & {t.slug for t in pol.topics.all()}
-            or m.product.category_id in {c.pk for c in pol.categories.all()}
-        ][:per]
+        m.policies = [pol for pol in pols if _applies(pol, m.product)][:per]
 
 
 def most_excluding(excluded: Counter) -> str | None:
@@ -702,20 +798,10 @@ def _number(text: str) -> Decimal | None:
 
 
 @dataclass
-class Reading:
+class Reading(ClientFields):
     """What a sentence said, field by field, and what it said that no vocabulary reads."""
 
-    text: str
-    province: Region | None = None
-    city: Region | None = None
-    industry: str = ""
-    size: str = ""
-    labels: list[str] = field(default_factory=list)
-    collateral: list[str] = field(default_factory=list)
-    amount: Decimal | None = None
-    term_months: int | None = None
-    themes: list[str] = field(default_factory=list)
-    need: list[str] = field(default_factory=list)
+    text: str = ""
     unread: list[str] = field(default_factory=list)
 
 
@@ -797,6 +883,60 @@ def _read_words(s: _Sentence, words: dict[str, str], allowed: set[str] | None = 
     return out
 
 
+def _read_amount(s: _Sentence, reading: Reading) -> None:
+    for m in s.find(AMOUNT_RE.pattern):
+        number = _number(m.group(1)) if m.group(1) else Decimal(m.group(3))
+        value = None if number is None else number * AMOUNT_UNITS.get(m.group(2), 1)
+        # In cents, and within what the amount field accepts: the read amount is used unvalidated.
+        if value is not None and 0 < value <= MAX_AMOUNT and reading.amount is None:
+            reading.amount = value.quantize(Decimal("0.01"))
+        s.take(m)
+
+
+def _read_term(s: _Sentence, reading: Reading) -> None:
+    for m in s.find(TERM_RE.pattern):
+        n = Decimal("0.5") if m.group(1) == "半" else _number(m.group(1))
+        if m.group(2) == "年" and (n is None or n > 30):
+            continue  # 2024年 is a date, not a term
+        months = int(n * 12) if m.group(2) == "年" else int(n or 0)
+        if 0 < months <= 600 and reading.term_months is None:
+            reading.term_months = months
+        s.take(m)
+
+
+def _read_collateral(s: _Sentence, reading: Reading, collateral: set[str]) -> None:
+    """Collateral the sentence denies ("没有房产可押") is no collateral; having none is pure credit."""
+    for slug, pattern in COLLATERAL_READ.items():
+        if slug not in collateral:
+            continue
+        for m in s.find(pattern):
+            denied = slug != "pure-credit" and NEGATION.search(s.rest()[max(m.start() - 2, 0) : m.start()])
+            found = "pure-credit" if denied else slug
+            if found in collateral and found not in reading.collateral:
+                reading.collateral.append(found)
+            s.take(m)
+
+
+def _read_size(s: _Sentence, reading: Reading) -> None:
+    """The first size word written wins; every size word is then taken."""
+    sizes = [(m.start(), slug) for slug, p in SIZE_READ.items() for m in s.find(p)]
+    if not sizes:
+        return
+    reading.size = min(sizes)[1]
+    for p in SIZE_READ.values():
+        for m in s.find(p):
+            s.take(m)
+
+
+def _read_industry(s: _Sentence, reading: Reading) -> None:
+    """The longest trade word wins (the earliest among equals)."""
+    hits = [(len(m.group(0)), -m.start(), code, m) for code, p in INDUSTRY_WORDS.items() for m in s.find(p)]
+    if hits:
+        best = max(hits, key=lambda h: (h[0], h[1]))
+        reading.industry = best[2]
+        s.take(best[3])
+
+
 def read_client(text: str, *, labels: set[str], collateral: set[str], themes: set[str]) -> Reading:
     """A sentence about a client read into a profile's fields with the catalogue's vocabularies
     (slugs outside the `labels`, `collateral` and `themes` given are not read). What remains once
@@ -805,45 +945,12 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     reading = Reading(text=text)
     s = _Sentence(text)
     _read_places(s, reading)
-    for m in s.find(AMOUNT_RE.pattern):
-        number = _number(m.group(1)) if m.group(1) else Decimal(m.group(3))
-        value = None if number is None else number * AMOUNT_UNITS.get(m.group(2), 1)
-        # In cents, and within what the amount field accepts: the read amount is used unvalidated.
-        if value is not None and 0 < value <= MAX_AMOUNT and reading.amount is None:
-            reading.amount = value.quantize(Decimal("0.01"))
-        s.take(m)
-    for m in s.find(TERM_RE.pattern):
-        n = Decimal("0.5") if m.group(1) == "半" else _number(m.group(1))
-        months = int(n * 12) if m.group(2) == "年" and n is not None and n <= 30 else int(n or 0)
-        if m.group(2) == "年" and (n is None or n > 30):
-            continue  # 2024年 is a date, not a term
-        if 0 < months <= 600 and reading.term_months is None:
-            reading.term_months = months
-        s.take(m)
-    # Collateral the sentence denies ("没有房产可押") is no collateral; having none is pure credit.
-    for slug, pattern in COLLATERAL_READ.items():
-        if slug not in collateral:
-            continue
-        for m in s.find(pattern):
-            denied = slug != "pure-credit" and NEGATION.search(s.rest()[max(m.start() - 2, 0) : m.start()])
-            if denied:
-                if "pure-credit" in collateral and "pure-credit" not in reading.collateral:
-                    reading.collateral.append("pure-credit")
-            elif slug not in reading.collateral:
-                reading.collateral.append(slug)
-            s.take(m)
+    _read_amount(s, reading)
+    _read_term(s, reading)
+    _read_collateral(s, reading, collateral)
     reading.labels = _read_words(s, LABEL_WORDS, labels)
-    sizes = [(m.start(), slug) for slug, p in SIZE_READ.items() for m in s.find(p)]
-    if sizes:
-        reading.size = min(sizes)[1]
-        for p in SIZE_READ.values():
-            for m in s.find(p):
-                s.take(m)
-    hits = [(len(m.group(0)), -m.start(), code, m) for code, p in INDUSTRY_WORDS.items() for m in s.find(p)]
-    if hits:
-        best = max(hits, key=lambda h: (h[0], h[1]))
-        reading.industry = best[2]
-        s.take(best[3])
+    _read_size(s, reading)
+    _read_industry(s, reading)
     reading.themes = [slug for slug, p in THEME_READ.items() if slug in themes and re.search(p, text)]
     rest = FILLER.sub(" ", s.rest())
     pieces = [p for p in re.split(r"[\s\W\d]+", rest) if len(p) >= 2]

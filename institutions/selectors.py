@@ -1,8 +1,11 @@
-"""Reads of institutions shared by pages and the API: an institution's family and tree."""
+"""Reads of institutions and places shared by pages, forms, the API and the loader: an institution's
+family and tree, and the one rule by which a written place name finds its region."""
 
 from __future__ import annotations
 
-from institutions.models import Institution
+from django.db.models import Q
+
+from institutions.models import Institution, Region
 
 
 def institution_family(institution: Institution) -> list[Institution]:
@@ -43,3 +46,13 @@ def chain(institution: Institution, family: list[Institution]) -> list[Instituti
             break
         out.insert(0, node)
     return out
+
+
+def regions_named(name: str, level: str, within: Region | None = None) -> list[Region]:
+    """The regions at `level` that `name` names: its GB/T 2260 code, full name or short name, and
+    inside `within` (a province, or a city for a district) when one is given. Exactly one is an
+    answer; none is unknown, several ambiguous, and each caller says so in its own words."""
+    rows = Region.objects.filter(Q(code=name) | Q(name=name) | Q(short_name=name), level=level)
+    if within is not None:
+        rows = rows.filter(code__startswith=within.code[: 2 if within.level == "province" else 4])
+    return list(rows.order_by("code"))

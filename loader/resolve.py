@@ -12,6 +12,7 @@ from typing import Any
 
 from catalogue.models import Document
 from institutions.models import Institution, InstitutionAlias, Region
+from institutions.selectors import regions_named
 from policies.models import Topic
 from products.models import Category, Theme
 
@@ -24,8 +25,8 @@ class Resolver:
     """Turns the names used in the curated files into rows, or says exactly what is unknown."""
 
     def __init__(self) -> None:
-        self.regions = list(Region.objects.all())
-        self.by_code = {r.code: r for r in self.regions}
+        self.by_code = {r.code: r for r in Region.objects.all()}
+        self._places: dict[tuple[str, str, int | None], list[Region]] = {}
         self.institutions: dict[str, Institution] = {}
         self.ambiguous: dict[str, list[str]] = {}
         self._institutions_loaded = False
@@ -161,13 +162,12 @@ class Resolver:
         return {"province": province, "city": city, "district": district}
 
     def _find(self, name: str, level: str, within: Region | None, where: str) -> Region:
-        found = [
-            r
-            for r in self.regions
-            if r.level == level
-            and name in (r.name, r.short_name, r.code)
-            and (within is None or r.code.startswith(within.code[: 2 if within.level == "province" else 4]))
-        ]
+        """A place name through the catalogue's one place rule (institutions.selectors.regions_named),
+        each name looked up once per resolver."""
+        key = (name, level, within.pk if within else None)
+        if key not in self._places:
+            self._places[key] = regions_named(name, level, within)
+        found = self._places[key]
         if len(found) != 1:
             raise CatalogueDataError(f"{where}: {level} {name!r} matches {len(found)} regions")
         return found[0]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -539,6 +539,30 @@ class _Importer:
         )
         return getattr(src, kind) if src else None
 
+    def _known(
+        self,
+        source_model: Any,
+        kind: str,
+        locator: str,
+        parsed: dict,
+        imported: dict,
+        fields: Any,
+        excerpt: str,
+        line: int,
+    ) -> tuple[bool, Any, ImportItem | None]:
+        """(handled, record, previous item) for a row an earlier import saw: a published record
+        it matches is merged with (handled); a row queued or rejected with the same content is
+        left as it is (handled)."""
+        prev = self._previous(kind, locator)
+        record = self._matched(source_model, kind, locator)
+        if record is None and prev is not None and prev.decision == ImportItem.Decision.ACCEPTED:
+            record = prev.record
+        if record is not None and record.status != Status.DRAFT:
+            self._merge(kind, locator, parsed, imported, fields, record, prev, excerpt, line)
+            return True, record, prev
+        # Already queued (pending) or rejected for the same content.
+        return prev is not None and _same(prev.parsed, parsed), record, prev
+
     def _previous(self, kind: str, locator: str) -> ImportItem | None:
         return (
             ImportItem.objects.filter(document=self.document, kind=kind, locator=locator)
@@ -604,15 +628,11 @@ class _Importer:
             "city": _plain(places["city"]),
         }
         parsed = imported | {"summary": c.description, **who}
-        prev = self._previous("case", c.locator)
-        record = self._matched(CaseSource, "case", c.locator)
-        if record is None and prev is not None and prev.decision == ImportItem.Decision.ACCEPTED:
-            record = prev.record
-        if record is not None and record.status != Status.DRAFT:
-            self._merge("case", c.locator, parsed, imported, CASE_FIELDS, record, prev, excerpt, c.line)
+        handled, record, prev = self._known(
+            CaseSource, "case", c.locator, parsed, imported, CASE_FIELDS, excerpt, c.line
+        )
+        if handled:
             return
-        if prev is not None and _same(prev.parsed, parsed):
-            return  # already queued (pending) or rejected for the same content
         if prev is not None and prev.decision == ImportItem.Decision.PENDING:
             _discard_draft(prev)  # a corrected edition replaces the draft still under review
             prev.decision = ImportItem.Decision.REJECTED
@@ -656,14 +676,10 @@ class _Importer:
             "issued_date": _plain(p.issued_date),
         }
         parsed = imported | {"issuer_as_written": p.issuer or None, "summary": p.summary}
-        prev = self._previous("policy", p.locator)
-        record = self._matched(PolicySource, "policy", p.locator)
-        if record is None and prev is not None and prev.decision == ImportItem.Decision.ACCEPTED:
-            record = prev.record
-        if record is not None and record.status != Status.DRAFT:
-            self._merge("policy", p.locator, parsed, imported, POLICY_FIELDS, record, prev, excerpt, p.line)
-            return
-        if prev is not None and _same(prev.parsed, parsed):
+        handled, record, prev = self._known(
+            PolicySource, "policy", p.locator, parsed, imported, POLICY_FIELDS, excerpt, p.line
+        )
+        if handled:
             return
         if record is not None and prev is not None and prev.decision == ImportItem.Decision.PENDING:
             _discard_draft(prev)
@@ -1001,22 +1017,22 @@ def import_item_reject(*, item: ImportItem, user: Any = None) -> ImportItem:
     return item
 
 
-def import_items_accept(*, items: Iterable[ImportItem], user: Any = None) -> int:
+def _each_pending(items: Iterable[ImportItem], decide: Callable[..., ImportItem], user: Any) -> int:
+    """Decide every still-pending item; how many were decided."""
     done = 0
     for item in items:
         if item.decision == ImportItem.Decision.PENDING:
-            import_item_accept(item=item, user=user)
+            decide(item=item, user=user)
             done += 1
     return done
+
+
+def import_items_accept(*, items: Iterable[ImportItem], user: Any = None) -> int:
+    return _each_pending(items, import_item_accept, user)
 
 
 def import_items_reject(*, items: Iterable[ImportItem], user: Any = None) -> int:
-    done = 0
-    for item in items:
-        if item.decision == ImportItem.Decision.PENDING:
-            import_item_reject(item=item, user=user)
-            done += 1
-    return done
+    return _each_pending(items, import_item_reject, user)
 
 
 # ---------------------------------------------------------------- a curator's correction

@@ -60,6 +60,95 @@ def load_vocabularies(path: Path, report: Any) -> None:
     sync_rows(TermWord, "ref", rows, report, label="term word")
 
 
+def _rate(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    one = item.get("value")
+    return {
+        "value": item.get("instrument") or "",
+        "low": _dec(item.get("min") if one is None else one),
+        "high": _dec(item.get("max") if one is None else one),
+        "detail": {
+            k: item.get(k)
+            for k in ("kind", "lpr_spread_bp", "average", "case")
+            if item.get(k) not in (None, False)
+        },
+    }
+
+
+def _amount(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    return {
+        "low": _dec(item.get("min")),
+        "high": _dec(item.get("max")),
+        "currency": item.get("currency") or "",
+    }
+
+
+def _programme_size(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    return {"high": _dec(item.get("amount")), "currency": item.get("currency") or ""}
+
+
+def _term(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    return {"low": _dec(item.get("min_months")), "high": _dec(item.get("max_months"))}
+
+
+def _region(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    places = resolver.places({"province": item.get("province"), "city": item.get("city")}, where)
+    return {
+        "province_id": places["province"].pk if places["province"] else None,
+        "city_id": places["city"].pk if places["city"] else None,
+    }
+
+
+def _support(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    return {
+        "value": item["kind"],
+        "low": _dec(item.get("rate_points")),
+        "high": _dec(item.get("max_months")),
+        "detail": {"policy": item["policy"]} if item.get("policy") else {},
+    }
+
+
+def _word(item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    return {"value": item["value"]}
+
+
+# How a fixture item becomes a term row's values, by field (a vocabulary word otherwise).
+ITEM_VALUES = {
+    TermField.RATE: _rate,
+    TermField.AMOUNT: _amount,
+    TermField.PROGRAMME_SIZE: _programme_size,
+    TermField.TERM: _term,
+    TermField.REGION: _region,
+    TermField.SUPPORT: _support,
+}
+
+
+def _source(item: dict[str, Any], document: str, resolver: Resolver, where: str) -> dict[str, Any]:
+    """The term's source: its document (the product's unless it names another) and excerpt."""
+    src = item["source"]
+    doc = resolver.documents.get(src.get("document") or document)
+    if doc is None:
+        raise CatalogueDataError(f"{where}: unknown document")
+    if not 12 <= len(src["excerpt"]) <= 80:
+        raise CatalogueDataError(f"{where}: excerpt must be 12–80 characters: {src['excerpt']!r}")
+    return {"document_id": doc.pk, "part": src["part"], "locator": src["locator"], "excerpt": src["excerpt"]}
+
+
+def _row(field: TermField, i: int, item: dict[str, Any], resolver: Resolver, where: str) -> dict[str, Any]:
+    """A term row's values from one fixture item (without its source)."""
+    row: dict[str, Any] = {
+        "field": field,
+        "value": "",
+        "low": None,
+        "high": None,
+        "currency": "",
+        "province_id": None,
+        "city_id": None,
+        "detail": {},
+        "position": i,
+    }
+    return row | ITEM_VALUES.get(field, _word)(item, resolver, where)
+
+
 def _rows(
     key: str, terms: dict[str, Any], document: str, resolver: Resolver, words: set[str]
 ) -> list[dict[str, Any]]:
@@ -69,64 +158,12 @@ def _rows(
         if name not in FIELDS:
             raise CatalogueDataError(f"terms of {key}: unknown field {name!r}")
         field, many = FIELDS[name]
-        items = value if many else [value]
-        for i, item in enumerate(items):
-            where = f"terms of {key} ({name})"
-            row: dict[str, Any] = {
-                "field": field,
-                "value": "",
-                "low": None,
-                "high": None,
-                "currency": "",
-                "province_id": None,
-                "city_id": None,
-                "detail": {},
-                "position": i,
-            }
-            if field == TermField.RATE:
-                row.update(
-                    value=item.get("instrument") or "",
-                    low=_dec(item.get("min") if item.get("value") is None else item.get("value")),
-                    high=_dec(item.get("max") if item.get("value") is None else item.get("value")),
-                    detail={
-                        k: item.get(k)
-                        for k in ("kind", "lpr_spread_bp", "average", "case")
-                        if item.get(k) not in (None, False)
-                    },
-                )
-            elif field in (TermField.AMOUNT,):
-                row.update(
-                    low=_dec(item.get("min")), high=_dec(item.get("max")), currency=item.get("currency") or ""
-                )
-            elif field == TermField.PROGRAMME_SIZE:
-                row.update(high=_dec(item.get("amount")), currency=item.get("currency") or "")
-            elif field == TermField.TERM:
-                row.update(low=_dec(item.get("min_months")), high=_dec(item.get("max_months")))
-            elif field == TermField.REGION:
-                places = resolver.places({"province": item.get("province"), "city": item.get("city")}, where)
-                row.update(
-                    province_id=places["province"].pk if places["province"] else None,
-                    city_id=places["city"].pk if places["city"] else None,
-                )
-            elif field == TermField.SUPPORT:
-                row.update(
-                    value=item["kind"],
-                    low=_dec(item.get("rate_points")),
-                    high=_dec(item.get("max_months")),
-                    detail={"policy": item["policy"]} if item.get("policy") else {},
-                )
-            else:
-                row["value"] = item["value"]
+        where = f"terms of {key} ({name})"
+        for i, item in enumerate(value if many else [value]):
+            row = _row(field, i, item, resolver, where)
             if row["value"] and f"{TERM_VOCABULARY.get(field, '')}:{row['value']}" not in words:
                 raise CatalogueDataError(f"{where}: {row['value']!r} is not in the vocabulary")
-            src = item["source"]
-            doc = resolver.documents.get(src.get("document") or document)
-            if doc is None:
-                raise CatalogueDataError(f"{where}: unknown document")
-            if not 12 <= len(src["excerpt"]) <= 80:
-                raise CatalogueDataError(f"{where}: excerpt must be 12–80 characters: {src['excerpt']!r}")
-            row.update(document_id=doc.pk, part=src["part"], locator=src["locator"], excerpt=src["excerpt"])
-            out.append(row)
+            out.append(row | _source(item, document, resolver, where))
     return out
 
 

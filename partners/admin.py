@@ -1,4 +1,5 @@
 import json
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
@@ -127,37 +128,47 @@ class SubmissionAdmin(admin.ModelAdmin):
     def resolved_references(self, obj: Submission) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.resolved, ensure_ascii=False, indent=2))
 
-    @admin.action(description=_("Publish selected submissions"))
-    def publish(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Submission],
+        done_word: str,
+        step: Callable[[Submission], object],
+    ) -> None:
+        """Apply a review service to each submission; a refusal is reported per submission and
+        the rest go on."""
         done = 0
         for sub in queryset:
             try:
-                submission_publish(submission=sub, reviewer=request.user)
+                step(sub)
                 done += 1
             except ValidationError as exc:
                 self.message_user(
-                    request, f"#{sub.pk} not published: {'; '.join(exc.messages)}", messages.ERROR
+                    request, f"#{sub.pk} not {done_word}: {'; '.join(exc.messages)}", messages.ERROR
                 )
         if done:
-            self.message_user(request, f"{done} submission(s) published", messages.SUCCESS)
+            self.message_user(request, f"{done} submission(s) {done_word}", messages.SUCCESS)
+
+    @admin.action(description=_("Publish selected submissions"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        self._each(
+            request,
+            queryset,
+            "published",
+            lambda sub: submission_publish(submission=sub, reviewer=request.user),
+        )
 
     @admin.action(description=_("Reject selected submissions (asks for a reason)"))
     def reject(self, request: HttpRequest, queryset: QuerySet[Submission]):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            done = 0
-            for sub in queryset:
-                try:
-                    submission_reject(
-                        submission=sub, reviewer=request.user, reason=form.cleaned_data["reason"]
-                    )
-                    done += 1
-                except ValidationError as exc:
-                    self.message_user(
-                        request, f"#{sub.pk} not rejected: {'; '.join(exc.messages)}", messages.ERROR
-                    )
-            if done:
-                self.message_user(request, f"{done} submission(s) rejected", messages.SUCCESS)
+            reason = form.cleaned_data["reason"]
+            self._each(
+                request,
+                queryset,
+                "rejected",
+                lambda sub: submission_reject(submission=sub, reviewer=request.user, reason=reason),
+            )
             return None
         return TemplateResponse(
             request,

@@ -93,41 +93,80 @@ def institution_by_name(name: str, resolver: Resolver | None = None) -> Institut
         return None
 
 
-def _resolve(payload: dict[str, Any]) -> Resolved:
-    """Names and codes in a submission → catalogue rows; every failure is reported, by field."""
-    product, case = payload["product"], payload["case"]
-    errors: dict[str, list[str]] = {}
+Errors = dict[str, list[str]]
 
-    def fail(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
 
+def _fail(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _fail_places(errors: Errors, exc: ValidationError) -> None:
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            _fail(errors, f"case.{field}", message)
+
+
+def _institutions(
+    product: dict[str, Any], case: dict[str, Any], errors: Errors
+) -> tuple[Institution | None, Institution | None]:
+    """The product's institution and the case's (the product's unless the case names its own)."""
     product_institution = institution_by_name(product["institution"])
     if product_institution is None:
-        fail(
+        _fail(
+            errors,
             "product.institution",
             _("Unknown institution “%(name)s”: give its full name or alias.")
             % {"name": product["institution"]},
         )
-    case_institution = product_institution
-    if case.get("institution"):
-        case_institution = institution_by_name(case["institution"])
-        if case_institution is None:
-            fail(
-                "case.institution",
-                _("Unknown institution “%(name)s”: give its full name or alias.")
-                % {"name": case["institution"]},
-            )
+    if not case.get("institution"):
+        return product_institution, product_institution
+    case_institution = institution_by_name(case["institution"])
+    if case_institution is None:
+        _fail(
+            errors,
+            "case.institution",
+            _("Unknown institution “%(name)s”: give its full name or alias.") % {"name": case["institution"]},
+        )
+    return product_institution, case_institution
 
+
+def _vocabularies(product: dict[str, Any], errors: Errors) -> tuple[Category | None, list[Theme]]:
     category = Category.objects.filter(slug=product["category"]).first()
     if category is None:
-        fail("product.category", _("Unknown category slug “%(slug)s”.") % {"slug": product["category"]})
+        _fail(
+            errors, "product.category", _("Unknown category slug “%(slug)s”.") % {"slug": product["category"]}
+        )
     wanted_themes = list(dict.fromkeys(product.get("themes") or []))
     themes = list(Theme.objects.filter(slug__in=wanted_themes))
     unknown = sorted(set(wanted_themes) - {t.slug for t in themes})
     if unknown:
-        fail("product.themes", _("Unknown theme slug(s): %(slugs)s.") % {"slugs": ", ".join(unknown)})
+        _fail(
+            errors, "product.themes", _("Unknown theme slug(s): %(slugs)s.") % {"slugs": ", ".join(unknown)}
+        )
+    return category, themes
 
-    # Regions by GB/T 2260 code or name, with the loader's own rules (a city implies its province).
+
+def _why_not_here(resolver: Resolver, places: dict, level: str, written: str, errors: Errors) -> None:
+    """A place that does not resolve with the others: if it is known on its own, the shared place
+    rule says where it is not; otherwise it is no GB/T 2260 code or name."""
+    try:
+        alone = resolver.places({level: written}, "case")[level]
+        check_places(**(places | {level: alone}))
+    except CatalogueDataError:
+        pass
+    except ValidationError as exc:
+        _fail_places(errors, exc)
+        return
+    _fail(
+        errors,
+        f"case.{level}",
+        _("“%(value)s” is not a GB/T 2260 code or name of a %(level)s here.")
+        % {"value": written, "level": Region.Level(level).label},
+    )
+
+
+def _places(case: dict[str, Any], errors: Errors) -> dict[str, Any]:
+    """Regions by GB/T 2260 code or name, with the loader's own rules (a city implies its province)."""
     resolver, places, rec = Resolver(), {"province": None, "city": None, "district": None}, {}
     for level in ("province", "city", "district"):
         if not case.get(level):
@@ -136,37 +175,35 @@ def _resolve(payload: dict[str, Any]) -> Resolved:
         try:
             places = resolver.places(rec, "case")
         except CatalogueDataError:
-            # Known on its own but not here: the shared place rule says where it is not.
-            try:
-                alone = resolver.places({level: case[level]}, "case")[level]
-                check_places(**(places | {level: alone}))
-            except CatalogueDataError:
-                pass
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    for message in messages:
-                        fail(f"case.{field}", message)
-                break
-            fail(
-                f"case.{level}",
-                _("“%(value)s” is not a GB/T 2260 code or name of a %(level)s here.")
-                % {"value": case[level], "level": Region.Level(level).label},
-            )
-            break
-    else:
-        try:
-            check_places(places["province"], places["city"], places["district"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    fail(f"case.{field}", message)
+            _why_not_here(resolver, places, level, case[level], errors)
+            return places
+    try:
+        check_places(places["province"], places["city"], places["district"])
+    except ValidationError as exc:
+        _fail_places(errors, exc)
+    return places
 
+
+def _case_facts(case: dict[str, Any], errors: Errors) -> None:
     date = dt.date.fromisoformat(case["date"]) if case.get("date") else None
     if date and not EARLIEST_CASE_DATE <= date <= timezone.localdate():
-        fail("case.date", _("Must be between %(earliest)s and today.") % {"earliest": EARLIEST_CASE_DATE})
+        _fail(
+            errors,
+            "case.date",
+            _("Must be between %(earliest)s and today.") % {"earliest": EARLIEST_CASE_DATE},
+        )
     if case.get("amount") not in (None, "") and not case.get("currency"):
-        fail("case.currency", _("An amount needs its ISO 4217 currency."))
+        _fail(errors, "case.currency", _("An amount needs its ISO 4217 currency."))
 
+
+def _resolve(payload: dict[str, Any]) -> Resolved:
+    """Names and codes in a submission → catalogue rows; every failure is reported, by field."""
+    product, case = payload["product"], payload["case"]
+    errors: Errors = {}
+    product_institution, case_institution = _institutions(product, case, errors)
+    category, themes = _vocabularies(product, errors)
+    places = _places(case, errors)
+    _case_facts(case, errors)
     if errors:
         raise ValidationError(errors)
     return Resolved(product_institution, case_institution, category, themes, places)

@@ -5,6 +5,7 @@ from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
 from institutions.filters import RegionChoice
 from institutions.models import Institution
 from policies.models import Policy, Topic
+from products.filters import slugs_filter
 from products.models import Category, Theme
 
 
@@ -20,26 +21,17 @@ class PolicyFilter(SearchFilterSet):
     province = RegionChoice(
         "province", field_name="province", label=_("Province"), help_text="GB/T 2260 province code"
     )
-    topic = filters.ModelMultipleChoiceFilter(
-        queryset=Topic.objects.all(),
-        to_field_name="slug",
-        field_name="topics__slug",
-        label=_("Topic"),
-        help_text="topic slug(s) (see /api/v1/topics/); repeat for several",
+    topic = slugs_filter(
+        Topic, "topics__slug", _("Topic"), "topic slug(s) (see /api/v1/topics/); repeat for several"
     )
-    theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        field_name="themes__slug",
-        label=_("Theme"),
-        help_text="theme slug(s) (see /api/v1/themes/); repeat for several",
+    theme = slugs_filter(
+        Theme, "themes__slug", _("Theme"), "theme slug(s) (see /api/v1/themes/); repeat for several"
     )
-    category = filters.ModelMultipleChoiceFilter(
-        queryset=Category.objects.all(),
-        to_field_name="slug",
-        field_name="categories__slug",
-        label=_("Category"),
-        help_text="category slug(s) (see /api/v1/categories/); repeat for several",
+    category = slugs_filter(
+        Category,
+        "categories__slug",
+        _("Category"),
+        "category slug(s) (see /api/v1/categories/); repeat for several",
     )
     issued_after = filters.DateFilter(
         field_name="issued_date",
@@ -61,14 +53,4 @@ class PolicyFilter(SearchFilterSet):
 
     class Meta:
         model = Policy
-        fields = [
-            "q",
-            "level",
-            "issuer",
-            "province",
-            "topic",
-            "theme",
-            "category",
-            "issued_after",
-            "issued_before",
-        ]
+        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)

@@ -46,6 +46,30 @@ class AmountOrderingFilter(NullsLastOrderingFilter):
         return qs.order_by(rank, *qs.query.order_by)
 
 
+def slugs_filter(
+    model: type, field_name: str, label: str, help_text: str
+) -> filters.ModelMultipleChoiceFilter:
+    """Records filed under any of the given slugs of a vocabulary (themes, topics, categories)."""
+    return filters.ModelMultipleChoiceFilter(
+        queryset=model.objects.all(),
+        to_field_name="slug",
+        field_name=field_name,
+        label=label,
+        help_text=help_text,
+    )
+
+
+def _product_words(field_name: str, label: str, what: str) -> filters.CharFilter:
+    """Words found in one of the product's text fields (target clients, collateral)."""
+    return filters.CharFilter(
+        field_name=field_name,
+        lookup_expr="icontains",
+        max_length=100,
+        label=label,
+        help_text=f"words in the product's {what}",
+    )
+
+
 def _category_filter(**kwargs) -> filters.ModelChoiceFilter:
     return filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
@@ -121,13 +145,7 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
     ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
 
     category = _category_filter(method="filter_category")
-    theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        field_name="product__themes__slug",
-        label=_("Theme"),
-        help_text="theme slug(s)",
-    )
+    theme = slugs_filter(Theme, "product__themes__slug", _("Theme"), "theme slug(s)")
     product = filters.NumberFilter(
         field_name="product_id", label=_("Product"), min_value=1, help_text="id of the product"
     )
@@ -155,20 +173,8 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         validators=[currency_code],
         help_text="ISO 4217 code, e.g. CNY",
     )
-    target_clients = filters.CharFilter(
-        field_name="product__target_clients",
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Target clients"),
-        help_text="words in the product's target clients",
-    )
-    collateral = filters.CharFilter(
-        field_name="product__collateral",
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Collateral"),
-        help_text="words in the product's collateral",
-    )
+    target_clients = _product_words("product__target_clients", _("Target clients"), "target clients")
+    collateral = _product_words("product__collateral", _("Collateral"), "collateral")
     ordering = AmountOrderingFilter(
         fields=(
             ("date", "date"),
@@ -183,23 +189,7 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
 
     class Meta:
         model = Case
-        fields = [
-            "q",
-            "category",
-            "theme",
-            "product",
-            "institution",
-            "institution_kind",
-            "province",
-            "city",
-            "date_after",
-            "date_before",
-            "amount_min",
-            "amount_max",
-            "currency",
-            "target_clients",
-            "collateral",
-        ]
+        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(product__category_id__in=self.category_ids(value)) if value else qs
@@ -238,13 +228,7 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
     ranges = (("date_after", "date_before"), ("amount_min", "amount_max"))
 
     category = _category_filter(method="filter_category")
-    theme = filters.ModelMultipleChoiceFilter(
-        queryset=Theme.objects.all(),
-        to_field_name="slug",
-        field_name="themes__slug",
-        label=_("Theme"),
-        help_text="theme slug(s)",
-    )
+    theme = slugs_filter(Theme, "themes__slug", _("Theme"), "theme slug(s)")
     institution = _institution_filter(method="filter_institution")
     institution_kind = _kind_filter(method="filter_institution_kind")
     province = RegionChoice(
@@ -280,18 +264,8 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
         label=_("Currency"),
         help_text="a case in this ISO 4217 currency, e.g. CNY",
     )
-    target_clients = filters.CharFilter(
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Target clients"),
-        help_text="words in the product's target clients",
-    )
-    collateral = filters.CharFilter(
-        lookup_expr="icontains",
-        max_length=100,
-        label=_("Collateral"),
-        help_text="words in the product's collateral",
-    )
+    target_clients = _product_words("target_clients", _("Target clients"), "target clients")
+    collateral = _product_words("collateral", _("Collateral"), "collateral")
     collateral_type = _term_filter(
         TermField.COLLATERAL, _("Collateral type"), "collateral type slug(s) stated in the terms"
     )
@@ -311,25 +285,7 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
 
     class Meta:
         model = Product
-        fields = [
-            "q",
-            "category",
-            "theme",
-            "institution",
-            "institution_kind",
-            "province",
-            "city",
-            "date_after",
-            "date_before",
-            "amount_min",
-            "amount_max",
-            "currency",
-            "target_clients",
-            "collateral",
-            "collateral_type",
-            "label",
-            "programme_kind",
-        ]
+        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     def filter_term(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:

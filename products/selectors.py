@@ -2,28 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from catalogue.models import Status
-from institutions.models import Institution, family_q
+from institutions.models import Institution, Region, family_q
 from products.models import Case, Product
 
+NEWEST = (F("date").desc(nulls_last=True), "-id")
 
-def peer_cases(product: Product, limit: int = 30) -> QuerySet:
-    """Cases of the same product, or of other products in the same category, at institutions
-    other than this product's own bank (what the report's 同业对比 tables compare)."""
-    qs = (
-        Case.objects.published()
-        .for_listing()
-        .filter(Q(product=product) | Q(product__category=product.category))
+
+def _bank(institution: Institution | None) -> int | None:
+    """The head office a record's institution belongs to: what "the same bank" means."""
+    return None if institution is None else institution.head_office_id or institution.pk
+
+
+def _candidates(
+    product: Product, province: Region | None, include_own_bank: bool, per: int
+) -> list[QuerySet]:
+    """The cases that can be among the product's first `per` peers, as id querysets: the newest
+    `per` of its own cases and of its category's, each also within the preferred province. Each is
+    a LIMIT an index answers, so the peers of a product never sort its whole category."""
+    peers = Case.objects.published().filter(product__category_id=product.category_id)
+    if not include_own_bank and product.institution is not None:
+        peers = peers.exclude(institution__in=Institution.objects.family_of(_bank(product.institution)))
+    groups = [peers.filter(product=product), peers]
+    if province is not None:
+        groups += [g.filter(province=province) for g in groups]
+    return [g.order_by(*NEWEST).values("pk")[:per] for g in groups]
+
+
+def _any_of(groups: list[QuerySet]) -> Q:
+    """Cases in any of the id querysets: one IN over their UNION ALL where the database allows a
+    LIMIT inside a compound query (PostgreSQL: the outer query then reads only those rows by
+    primary key), else one IN per queryset (SQLite, whose catalogue is small)."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=groups[0].union(*groups[1:], all=True))
+    q = Q()
+    for group in groups:
+        q |= Q(pk__in=group)
+    return q
+
+
+def peer_cases(
+    products: Sequence[Product],
+    *,
+    prefer_province: Region | None = None,
+    include_own_bank: bool = False,
+    per: int = 30,
+) -> dict[int, list[Case]]:
+    """Per product id, its peer cases (what the report's 同业对比 tables compare): published cases
+    of its category, its own among them. Without `include_own_bank`, cases at the product's own
+    bank (head office and branches) are left out. Order: cases in `prefer_province` first when one
+    is given, then the product's own cases, then newest. One query for all the products."""
+    if not products:
+        return {}
+    groups = [g for p in products for g in _candidates(p, prefer_province, include_own_bank, per)]
+    pool = list(Case.objects.for_listing().filter(_any_of(groups)).order_by(*NEWEST))
+    return {p.pk: _peers_of(p, pool, prefer_province, include_own_bank)[:per] for p in products}
+
+
+def _peers_of(
+    product: Product, pool: list[Case], province: Region | None, include_own_bank: bool
+) -> list[Case]:
+    """The pool's cases that are this product's peers, in `peer_cases` order (the pool is already
+    newest first within each group, and the sort is stable)."""
+    bank = _bank(product.institution)
+    mine = [
+        c
+        for c in pool
+        if c.product.category_id == product.category_id
+        and (include_own_bank or bank is None or _bank(c.institution) != bank)
+    ]
+    return sorted(
+        mine,
+        key=lambda c: (province is not None and c.province_id != province.pk, c.product_id != product.pk),
     )
-    own = product.institution
-    if own is not None:
-        qs = qs.exclude(institution__in=Institution.objects.family_of(own.head_office_id or own.pk))
-    return qs.order_by(F("date").desc(nulls_last=True), "-id")[:limit]
 
 
 def related_policies(product: Product, limit: int = 12) -> QuerySet:

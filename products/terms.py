@@ -106,43 +106,69 @@ def word_labels() -> dict[tuple[str, str], str]:
     }
 
 
+Labels = dict[tuple[str, str], str]
+
+
+def _rate_text(t: ProductTerm, v: dict[str, Any], labels: Labels) -> str:
+    text = (
+        " – ".join(dict.fromkeys(x for x in (v["min"], v["max"]) if x)) + "%" if v["min"] or v["max"] else ""
+    )
+    if v["lpr_spread_bp"] is not None:
+        text = f"LPR {v['lpr_spread_bp']:+d} bp" + (f" ({text})" if text else "")
+    if t.value:
+        text = f"{labels.get((t.field, t.value), t.value)} {text}"
+    if v["average"]:
+        text += " " + _("(average)")
+    if v["case"]:
+        text += " " + _("(of one deal, not a published term)")
+    return text
+
+
+def _money_text(t: ProductTerm, v: dict[str, Any], labels: Labels) -> str:
+    """Money as the pages write it elsewhere (300万元 in Chinese, 3,000,000 CNY in English)."""
+    lo, hi = (t.low, t.high) if t.field == TermField.AMOUNT else (None, t.high)
+    if t.field == TermField.AMOUNT and hi is not None and lo is None:
+        return f"≤ {money(hi, t.currency)}"
+    return " – ".join(money(x, t.currency) for x in (lo, hi) if x is not None)
+
+
+def _term_text(t: ProductTerm, v: dict[str, Any], labels: Labels) -> str:
+    return " – ".join(str(x) for x in dict.fromkeys((v["min_months"], v["max_months"])) if x)
+
+
+def _region_text(t: ProductTerm, v: dict[str, Any], labels: Labels) -> str:
+    return " ".join(r.name for r in (t.province, t.city) if r)
+
+
+def _support_text(t: ProductTerm, v: dict[str, Any], labels: Labels) -> str:
+    text = labels.get((t.field, t.value), t.value)
+    if v["rate_points"]:
+        text += " " + _("%(n)s percentage points") % {"n": v["rate_points"]}
+    if v["max_months"]:
+        text += " " + _("for up to %(n)s months") % {"n": v["max_months"]}
+    return text
+
+
+def _word_text(t: ProductTerm, v: dict[str, Any], labels: Labels) -> str:
+    return labels.get((t.field, t.value), t.value)
+
+
+# How each field's value is written on a product page (a vocabulary word's name otherwise).
+TERM_TEXT = {
+    TermField.RATE: _rate_text,
+    TermField.AMOUNT: _money_text,
+    TermField.PROGRAMME_SIZE: _money_text,
+    TermField.TERM: _term_text,
+    TermField.REGION: _region_text,
+    TermField.SUPPORT: _support_text,
+}
+
+
 def display_rows(terms: Iterable[ProductTerm]) -> list[dict[str, Any]]:
     """Rows for a product page: the field's name, the value in words, and the source."""
     labels = word_labels()
     rows = []
     for t in sorted(terms, key=lambda t: (list(TermField).index(TermField(t.field)), t.position)):
-        v = term_value(t)
-        if t.field == TermField.RATE:
-            text = (
-                " – ".join(dict.fromkeys(x for x in (v["min"], v["max"]) if x)) + "%"
-                if v["min"] or v["max"]
-                else ""
-            )
-            if v["lpr_spread_bp"] is not None:
-                text = f"LPR {v['lpr_spread_bp']:+d} bp" + (f" ({text})" if text else "")
-            if t.value:
-                text = f"{labels.get((t.field, t.value), t.value)} {text}"
-            if v["average"]:
-                text += " " + _("(average)")
-            if v["case"]:
-                text += " " + _("(of one deal, not a published term)")
-        elif t.field in (TermField.AMOUNT, TermField.PROGRAMME_SIZE):
-            # Money as the pages write it elsewhere (300万元 in Chinese, 3,000,000 CNY in English).
-            lo, hi = (t.low, t.high) if t.field == TermField.AMOUNT else (None, t.high)
-            text = " – ".join(money(x, t.currency) for x in (lo, hi) if x is not None)
-            if t.field == TermField.AMOUNT and hi is not None and lo is None:
-                text = f"≤ {money(hi, t.currency)}"
-        elif t.field == TermField.TERM:
-            text = " – ".join(str(x) for x in dict.fromkeys((v["min_months"], v["max_months"])) if x)
-        elif t.field == TermField.REGION:
-            text = " ".join(r.name for r in (t.province, t.city) if r)
-        elif t.field == TermField.SUPPORT:
-            text = labels.get((t.field, t.value), t.value)
-            if v["rate_points"]:
-                text += " " + _("%(n)s percentage points") % {"n": v["rate_points"]}
-            if v["max_months"]:
-                text += " " + _("for up to %(n)s months") % {"n": v["max_months"]}
-        else:
-            text = labels.get((t.field, t.value), t.value)
+        text = TERM_TEXT.get(t.field, _word_text)(t, term_value(t), labels)
         rows.append({"field": TermField(t.field).label, "field_key": t.field, "text": text, "term": t})
     return rows

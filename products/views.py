@@ -137,7 +137,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "terms": terms,
             "cases": cases,
             "case_total": all_cases.count(),
-            "peers": peer_cases(product),
+            "peers": peer_cases([product])[product.pk],
             "policies": related_policies(product),
             "print": request.GET.get("print") == "1",
         },
@@ -152,7 +152,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "products/case_detail.html",
-        {"case": case, "peers": [c for c in peer_cases(case.product, 20) if c.pk != case.pk]},
+        {
+            "case": case,
+            "peers": [c for c in peer_cases([case.product], per=20)[case.product.pk] if c.pk != case.pk],
+        },
     )
 
 

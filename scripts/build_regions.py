@@ -98,74 +98,68 @@ def city_names(name: str) -> tuple[str, str]:
     return stem, en
 
 
+COUNTY_EN = {
+    "自治县": " Autonomous County",
+    "自治旗": " Autonomous Banner",
+    "新区": " New Area",
+    "林区": " Forest District",
+    "特区": " Special District",
+    "区": " District",
+    "县": " County",
+    "市": " City",
+    "旗": " Banner",
+}
+
+
+def county_names(name: str) -> tuple[str, str]:
+    """(short name, English name) of a county-level region: the stem (without an autonomous
+    county's nationalities) and its pinyin with the kind in English."""
+    m = re.match(r"(.+?)(自治县|自治旗|新区|林区|特区|区|县|市|旗)$", name)
+    stem, suffix = (m.group(1), m.group(2)) if m else (name, "")
+    if suffix.startswith("自治"):
+        m = re.match(r"(.{2,}?)(?:[\u4e00-\u9fff]{1,3}?族)+$", stem)
+        stem = m.group(1) if m else stem
+    return stem if len(stem) > 1 else name, "".join(lazy_pinyin(stem)).capitalize() + COUNTY_EN.get(
+        suffix, ""
+    )
+
+
+def region(r: dict, out: list[dict]) -> dict | None:
+    """One row of the code list as a region (None for the rows left out); `out` holds those
+    before it, for a county's parent."""
+    code = r["adcode"][:6]
+    if code[2:] == "0000":
+        short, en, level, parent = PROVINCE_SHORT[code[:2]], PROVINCE_EN[code[:2]], "province", None
+    elif r["name"] in SKIP:
+        return None
+    elif code[4:] == "00":
+        (short, en), level, parent = city_names(r["name"]), "city", code[:2] + "0000"
+    else:
+        # County-level rows let district and development-zone notices resolve; under a
+        # municipality (北京, 上海 …) or a province-administered county the parent is the province.
+        city = code[:4] + "00"
+        parent = city if any(o["code"] == city for o in out) else code[:2] + "0000"
+        (short, en), level = county_names(r["name"]), "district"
+    return {
+        "code": code,
+        "name": r["name"],
+        "short_name": short,
+        "name_en": en,
+        "level": level,
+        "parent": parent,
+        "longitude": round(float(r["longitude"]), 4) if r["longitude"] else None,
+        "latitude": round(float(r["latitude"]), 4) if r["latitude"] else None,
+    }
+
+
 def main(path: str) -> None:
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    out = []
+    out: list[dict] = []
     for r in sorted(rows, key=lambda r: r["adcode"]):
-        code = r["adcode"][:6]
-        lon = round(float(r["longitude"]), 4) if r["longitude"] else None
-        lat = round(float(r["latitude"]), 4) if r["latitude"] else None
-        if code[2:] == "0000":
-            out.append(
-                {
-                    "code": code,
-                    "name": r["name"],
-                    "short_name": PROVINCE_SHORT[code[:2]],
-                    "name_en": PROVINCE_EN[code[:2]],
-                    "level": "province",
-                    "parent": None,
-                    "longitude": lon,
-                    "latitude": lat,
-                }
-            )
-        elif code[4:] == "00" and r["name"] not in SKIP:
-            stem, en = city_names(r["name"])
-            out.append(
-                {
-                    "code": code,
-                    "name": r["name"],
-                    "short_name": stem,
-                    "name_en": en,
-                    "level": "city",
-                    "parent": code[:2] + "0000",
-                    "longitude": lon,
-                    "latitude": lat,
-                }
-            )
-        elif code[4:] != "00" and r["name"] not in SKIP:
-            # County-level rows let district and development-zone notices resolve; under a
-            # municipality (北京, 上海 …) or a province-administered county the parent is the province.
-            city = code[:4] + "00"
-            parent = city if any(o["code"] == city for o in out) else code[:2] + "0000"
-            m = re.match(r"(.+?)(自治县|自治旗|新区|林区|特区|区|县|市|旗)$", r["name"])
-            stem, suffix = (m.group(1), m.group(2)) if m else (r["name"], "")
-            if suffix.startswith("自治"):
-                m = re.match(r"(.{2,}?)(?:[\u4e00-\u9fff]{1,3}?族)+$", stem)
-                stem = m.group(1) if m else stem
-            en_suffix = {
-                "自治县": " Autonomous County",
-                "自治旗": " Autonomous Banner",
-                "新区": " New Area",
-                "林区": " Forest District",
-                "特区": " Special District",
-                "区": " District",
-                "县": " County",
-                "市": " City",
-                "旗": " Banner",
-            }.get(suffix, "")
-            out.append(
-                {
-                    "code": code,
-                    "name": r["name"],
-                    "short_name": stem if len(stem) > 1 else r["name"],
-                    "name_en": "".join(lazy_pinyin(stem)).capitalize() + en_suffix,
-                    "level": "district",
-                    "parent": parent,
-                    "longitude": lon,
-                    "latitude": lat,
-                }
-            )
+        row = region(r, out)
+        if row is not None:
+            out.append(row)
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
 
 

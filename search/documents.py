@@ -157,8 +157,7 @@ def product_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
         inst = vocab.institution_row(p.institution_id) or {}
         tags = vocab.institution(p.institution_id)
         tags += vocab.region(inst.get("province_id"), inst.get("city_id"))
-        tags += vocab.category(p.category_id)
-        tags += [n for t in p.themes.all() for n in (t.name, t.name_en)]
+        tags += _filed_under(p, vocab)
         tags += vocab.region(*places[p.pk])
         tags += [n for i in case_institutions[p.pk] for n in vocab.institution(i)]
         entries.append(
@@ -174,6 +173,13 @@ def product_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
     return entries
 
 
+def _filed_under(product: Product, vocab: Vocabulary) -> list[str]:
+    """The names of a product's category and themes (on its own entry and on its cases')."""
+    return vocab.category(product.category_id) + [
+        n for t in product.themes.all() for n in (t.name, t.name_en)
+    ]
+
+
 def case_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
     cases = list(
         Case.objects.filter(pk__in=ids)
@@ -186,8 +192,7 @@ def case_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
         p = c.product
         tags = vocab.institution(c.institution_id)
         tags += vocab.region(c.province_id, c.city_id, c.district_id)
-        tags += vocab.category(p.category_id)
-        tags += [n for t in p.themes.all() for n in (t.name, t.name_en)]
+        tags += _filed_under(p, vocab)
         tags += [c.milestone, c.client]
         entries.append(
             Entry(

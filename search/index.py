@@ -88,75 +88,80 @@ def _ids(qs) -> set[int]:
     return set(qs.values_list("pk", flat=True))
 
 
-def _resolve(pending: dict[str, dict[int, bool]]) -> dict[str, set[int]]:
+Targets = dict[str, set[int]]
+
+
+def _through(relation, field: str, ids: set[int], column: str) -> set[int]:
+    """Ids in `column` of a many-to-many table whose `field` is one of `ids`."""
+    return set(relation.through.objects.filter(**{f"{field}__in": ids}).values_list(column, flat=True))
+
+
+def _add_cases(out: Targets, cases) -> None:
+    """Cases, and the products they are cases of (a product's text shows its cases' places)."""
+    out["case"] |= _ids(cases)
+    out["product"] |= set(cases.values_list("product_id", flat=True))
+
+
+def _regions(codes: set[int], out: Targets, expand: Targets) -> None:
+    where = Q(province_id__in=codes) | Q(city_id__in=codes) | Q(district_id__in=codes)
+    institutions = _ids(Institution.objects.filter(where))
+    out["institution"] |= institutions
+    out["product"] |= _ids(Product.objects.filter(institution_id__in=institutions))
+    _add_cases(out, Case.objects.filter(where))
+    out["policy"] |= _ids(Policy.objects.filter(where))
+
+
+def _categories(cats: set[int], out: Targets, expand: Targets) -> None:
+    cats = cats | _ids(Category.objects.filter(parent_id__in=cats))
+    products = _ids(Product.objects.filter(category_id__in=cats))
+    out["product"] |= products
+    expand.setdefault("product", set()).update(products)
+    out["policy"] |= _through(Policy.categories, "category_id", cats, "policy_id")
+
+
+def _themes(themes: set[int], out: Targets, expand: Targets) -> None:
+    products = _through(Product.themes, "theme_id", themes, "product_id")
+    out["product"] |= products
+    expand.setdefault("product", set()).update(products)
+    out["policy"] |= _through(Policy.themes, "theme_id", themes, "policy_id")
+
+
+def _topics(topics: set[int], out: Targets, expand: Targets) -> None:
+    out["policy"] |= _through(Policy.topics, "topic_id", topics, "policy_id")
+
+
+def _institution_trees(insts: set[int], out: Targets) -> None:
+    """An institution's names appear on its branches, and on what it and its branches offer, did
+    and issued."""
+    tree = insts | _ids(Institution.objects.filter(Q(head_office_id__in=insts) | Q(parent_id__in=insts)))
+    out["institution"] |= tree
+    out["product"] |= _ids(Product.objects.filter(institution_id__in=tree))
+    _add_cases(out, Case.objects.filter(institution_id__in=tree))
+    out["policy"] |= _ids(Policy.objects.filter(issuer_id__in=tree))
+    out["policy"] |= _through(Policy.co_issuers, "institution_id", tree, "policy_id")
+
+
+def _product_dependents(products: set[int], out: Targets) -> None:
+    """A product's name, category and themes appear on its cases and the policies that name it."""
+    out["case"] |= _ids(Case.objects.filter(product_id__in=products))
+    out["policy"] |= _through(Policy.products, "product_id", products, "policy_id")
+
+
+# Vocabulary rows, and the records that show their names.
+VOCABULARY_DEPENDENTS = {"region": _regions, "category": _categories, "theme": _themes, "topic": _topics}
+
+
+def _resolve(pending: dict[str, dict[int, bool]]) -> Targets:
     """Expand marks to every record whose text they change."""
-    out: dict[str, set[int]] = {k: set() for k in KINDS}
+    out: Targets = {k: set(pending.get(k, {})) for k in KINDS}
     expand = {k: {i for i, dep in v.items() if dep} for k, v in pending.items()}
-    for k in KINDS:
-        out[k] |= set(pending.get(k, {}))
-
-    # Vocabulary rows: the records that show their names.
-    if pending.get("region"):
-        codes = set(pending["region"])
-        where = Q(province_id__in=codes) | Q(city_id__in=codes) | Q(district_id__in=codes)
-        institutions = _ids(Institution.objects.filter(where))
-        out["institution"] |= institutions
-        out["product"] |= _ids(Product.objects.filter(institution_id__in=institutions))
-        cases = Case.objects.filter(where)
-        out["case"] |= _ids(cases)
-        out["product"] |= set(cases.values_list("product_id", flat=True))
-        out["policy"] |= _ids(Policy.objects.filter(where))
-    if pending.get("category"):
-        cats = set(pending["category"])
-        cats |= _ids(Category.objects.filter(parent_id__in=cats))
-        products = _ids(Product.objects.filter(category_id__in=cats))
-        out["product"] |= products
-        expand.setdefault("product", set()).update(products)
-        out["policy"] |= set(
-            Policy.categories.through.objects.filter(category_id__in=cats).values_list("policy_id", flat=True)
-        )
-    if pending.get("theme"):
-        themes = set(pending["theme"])
-        products = set(
-            Product.themes.through.objects.filter(theme_id__in=themes).values_list("product_id", flat=True)
-        )
-        out["product"] |= products
-        expand.setdefault("product", set()).update(products)
-        out["policy"] |= set(
-            Policy.themes.through.objects.filter(theme_id__in=themes).values_list("policy_id", flat=True)
-        )
-    if pending.get("topic"):
-        out["policy"] |= set(
-            Policy.topics.through.objects.filter(topic_id__in=set(pending["topic"])).values_list(
-                "policy_id", flat=True
-            )
-        )
-
-    # An institution's names appear on its branches, and on what it and its branches offer,
-    # did and issued.
-    insts = expand.get("institution", set())
-    if insts:
-        tree = insts | _ids(Institution.objects.filter(Q(head_office_id__in=insts) | Q(parent_id__in=insts)))
-        out["institution"] |= tree
-        out["product"] |= _ids(Product.objects.filter(institution_id__in=tree))
-        cases = Case.objects.filter(institution_id__in=tree)
-        out["case"] |= _ids(cases)
-        out["product"] |= set(cases.values_list("product_id", flat=True))
-        out["policy"] |= _ids(Policy.objects.filter(issuer_id__in=tree))
-        out["policy"] |= set(
-            Policy.co_issuers.through.objects.filter(institution_id__in=tree).values_list(
-                "policy_id", flat=True
-            )
-        )
-    # A product's name, category and themes appear on its cases and the policies that name it.
-    products = expand.get("product", set())
-    if products:
-        out["case"] |= _ids(Case.objects.filter(product_id__in=products))
-        out["policy"] |= set(
-            Policy.products.through.objects.filter(product_id__in=products).values_list(
-                "policy_id", flat=True
-            )
-        )
+    for kind, dependents in VOCABULARY_DEPENDENTS.items():
+        if pending.get(kind):
+            dependents(set(pending[kind]), out, expand)
+    if expand.get("institution"):
+        _institution_trees(expand["institution"], out)
+    if expand.get("product"):
+        _product_dependents(expand["product"], out)
     return out
 
 

@@ -26,10 +26,13 @@ PRODUCT_END = re.compile(r"(贷|贷款|通|卡|宝|保|融|险|票|债|账户|�
 LEVEL_OF_PLACE = {"province": "provincial", "city": "municipal", "district": "district"}
 
 
-def policy_items(report: Report, lines: list[Line], part: str, places: Gazetteer, central: bool) -> None:
-    """Numbered items (一、二、…): they run in sequence, so a nested 一、 inside an item's text
-    is not taken for a new item."""
-    items: list[tuple[int, Line, str, list[Line]]] = []
+Item = tuple[int, Line, str, list[Line]]
+
+
+def _numbered_items(report: Report, lines: list[Line]) -> list[Item]:
+    """(number, heading line, heading, body lines) of each numbered item, in sequence; lines before
+    the first item are unparsed."""
+    items: list[Item] = []
     expected = 1
     for ln in lines:
         m = ITEM.match(ln.text)
@@ -37,70 +40,92 @@ def policy_items(report: Report, lines: list[Line], part: str, places: Gazetteer
         if m and n in (expected, expected + 1) and len(ln.text) <= 90 and not ln.text.endswith("。"):
             items.append((n, ln, m.group(2), []))
             expected = n + 1
-            continue
-        if not items:
+        elif not items:
             report.unparsed.append((ln.no, ln.raw.strip()))
-            continue
-        n0, head, heading, body = items[-1]
-        # A heading broken across lines: 《 still open, or a short tail right after it.
-        if not body and (
-            heading.count("《") > heading.count("》")
-            or (len(ln.text) <= 12 and not SENTENCE_END.search(ln.text))
-        ):
-            items[-1] = (n0, head, heading + ln.text, body)
-            continue
+        else:
+            _continue_item(items, ln)
+    return items
+
+
+def _continue_item(items: list[Item], ln: Line) -> None:
+    n0, head, heading, body = items[-1]
+    # A heading broken across lines: 《 still open, or a short tail right after it.
+    if not body and (
+        heading.count("《") > heading.count("》") or (len(ln.text) <= 12 and not SENTENCE_END.search(ln.text))
+    ):
+        items[-1] = (n0, head, heading + ln.text, body)
+    else:
         body.append(ln)
-    for n, head, heading, body in items:
-        heading = collapse(heading)
-        text = " ".join(b.text for b in body)
-        titles = re.findall(r"《([^》]+)》", heading)
-        subject = re.split(ISSUE_VERB, squash(heading), maxsplit=1)[0]
-        subject = re.sub(r"等$", "", subject.split("《")[0])
-        issuer = subject
-        province = city = None
-        level = "central"
-        found = places.find_all(subject)
-        if found:
-            p = found[0]
-            level = LEVEL_OF_PLACE[p.level]
-            province = p.province
-            city = p.name if p.level == "city" else None
-            # A province issuing a district's or a city's document: the level is the lower one.
-            if titles:
-                inner = places.find_all(titles[0][:6])
-                if (
-                    inner
-                    and inner[0].province == province
-                    and inner[0].level != "province"
-                    and titles[0].startswith(tuple(k for k, v in places.names.items() if v == inner[0]))
-                ):
-                    level = LEVEL_OF_PLACE[inner[0].level]
-                    if inner[0].level == "city":
-                        city = inner[0].name
-            district_title = re.match(r"^[\u4e00-\u9fff]{2,4}[区县]", squash(titles[0])) if titles else None
-            if district_title and level == "provincial":
-                level = "district"
-        if province and province.startswith(("北京", "上海", "天津", "重庆")):
-            city = None
-        if found and squash(subject) in {p.name for p in found} | set(places.names):
-            # The heading names a place (北京市印发…): the department its body names issued it.
-            issuer = _issuer_in_body(text, subject) or issuer
-        summary = collapse(body[0].text) if body else ""
-        report.policies.append(
-            Policy(
-                locator=f"{part} {_cn(n)}",
-                line=head.no,
-                heading=heading,
-                document_title=squash(titles[0]) if titles else "",
-                issuer=issuer,
-                level=level,
-                province=province,
-                city=city,
-                issued_date=first_date(text[:400], report.year),
-                summary=summary[:300],
-                excerpt=_heading_excerpt(head),
-            )
-        )
+
+
+def _lower_level(
+    level: str, city: str | None, province: str, titles: list[str], places: Gazetteer
+) -> tuple[str, str | None]:
+    """A province issuing a district's or a city's document: the level is the lower one."""
+    if titles:
+        inner = places.find_all(titles[0][:6])
+        if (
+            inner
+            and inner[0].province == province
+            and inner[0].level != "province"
+            and titles[0].startswith(tuple(k for k, v in places.names.items() if v == inner[0]))
+        ):
+            level = LEVEL_OF_PLACE[inner[0].level]
+            if inner[0].level == "city":
+                city = inner[0].name
+    district_title = re.match(r"^[\u4e00-\u9fff]{2,4}[区县]", squash(titles[0])) if titles else None
+    if district_title and level == "provincial":
+        level = "district"
+    return level, city
+
+
+def _issuing_place(subject: str, titles: list[str], places: Gazetteer) -> tuple[str, str | None, str | None]:
+    """(level, province, city) of the issuer a heading's subject names; central when no place."""
+    found = places.find_all(subject)
+    if not found:
+        return "central", None, None
+    p = found[0]
+    city = p.name if p.level == "city" else None
+    level, city = _lower_level(LEVEL_OF_PLACE[p.level], city, p.province, titles, places)
+    if p.province and p.province.startswith(("北京", "上海", "天津", "重庆")):
+        city = None
+    return level, p.province, city
+
+
+def _policy(report: Report, item: Item, part: str, places: Gazetteer) -> Policy:
+    n, head, heading, body = item
+    heading = collapse(heading)
+    text = " ".join(b.text for b in body)
+    titles = re.findall(r"《([^》]+)》", heading)
+    subject = re.split(ISSUE_VERB, squash(heading), maxsplit=1)[0]
+    subject = re.sub(r"等$", "", subject.split("《")[0])
+    issuer = subject
+    level, province, city = _issuing_place(subject, titles, places)
+    found = places.find_all(subject)
+    if found and squash(subject) in {p.name for p in found} | set(places.names):
+        # The heading names a place (北京市印发…): the department its body names issued it.
+        issuer = _issuer_in_body(text, subject) or issuer
+    summary = collapse(body[0].text) if body else ""
+    return Policy(
+        locator=f"{part} {_cn(n)}",
+        line=head.no,
+        heading=heading,
+        document_title=squash(titles[0]) if titles else "",
+        issuer=issuer,
+        level=level,
+        province=province,
+        city=city,
+        issued_date=first_date(text[:400], report.year),
+        summary=summary[:300],
+        excerpt=_heading_excerpt(head),
+    )
+
+
+def policy_items(report: Report, lines: list[Line], part: str, places: Gazetteer, central: bool) -> None:
+    """Numbered items (一、二、…): they run in sequence, so a nested 一、 inside an item's text
+    is not taken for a new item."""
+    for item in _numbered_items(report, lines):
+        report.policies.append(_policy(report, item, part, places))
 
 
 def _heading_excerpt(head: Line) -> str:

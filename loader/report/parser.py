@@ -13,7 +13,7 @@ from catalogue.numerals import cn_number
 from .errors import ReportFormatError
 from .items import appendix_two, hot_topics, policy_items
 from .layout import Layout, Line, Table
-from .places import gazetteer
+from .places import Gazetteer, gazetteer
 from .readers.text import read_text
 from .records import Case, Metric, Policy, ProductMention, Report
 from .sections import (
@@ -51,23 +51,40 @@ def parse_report(source: str | Layout) -> Report:
             "no tables (表1…) and no chapters (第一章…): not an issue of the monthly report"
         )
     for table in layout.tables:
-        report.tables += 1
-        report.table_lines += table.source_lines
-        if _implausible(table):
-            # Read into a header or cells no table of the report has: reported, not trusted, so the
-            # import needs a curator's attention instead of drafting what the reader guessed.
-            report.unplaced_table_lines += max(table.source_lines, len(table.rows), 1)
-            report.unparsed.append((table.line, f"{table.caption}: its columns could not be read"))
-            continue
-        report.unplaced_table_lines += len(table.unplaced)
-        report.unparsed.extend((ln.no, ln.raw.strip()) for ln in table.unplaced)
-        if table.number is None:
-            continue
-        if is_figures(table):
-            table_metrics(report, table)
-        else:
-            table_cases(report, table, places)
+        _read_table(report, table, places)
+    _read_chapters(report, body, chapters, places)
+    appendix = next((i for i in range(len(body) - 1, -1, -1) if APPENDIX.match(body[i].text)), None)
+    if appendix is not None:
+        appendix_two(report, body[appendix + 1 :], places)
+    hot_topics(report, layout.lines)
+    if not report.cases and not report.policies:
+        raise ReportFormatError("no table rows (表1…表7) and no numbered policy items (第三章, 第五章) found")
+    report.unparsed.sort()
+    return report
 
+
+def _read_table(report: Report, table: Table, places: Gazetteer) -> None:
+    """One table's rows into cases or figures; a table whose columns could not be read is reported."""
+    report.tables += 1
+    report.table_lines += table.source_lines
+    if _implausible(table):
+        # Read into a header or cells no table of the report has: reported, not trusted, so the
+        # import needs a curator's attention instead of drafting what the reader guessed.
+        report.unplaced_table_lines += max(table.source_lines, len(table.rows), 1)
+        report.unparsed.append((table.line, f"{table.caption}: its columns could not be read"))
+        return
+    report.unplaced_table_lines += len(table.unplaced)
+    report.unparsed.extend((ln.no, ln.raw.strip()) for ln in table.unplaced)
+    if table.number is None:
+        return
+    if is_figures(table):
+        table_metrics(report, table)
+    else:
+        table_cases(report, table, places)
+
+
+def _read_chapters(report: Report, body: list[Line], chapters: dict[int, int], places: Gazetteer) -> None:
+    """The numbered policy items of 第三章第一节 (central) and 第五章 (local)."""
     if 3 in chapters:
         start = chapters[3]
         end = _next_heading(body, start + 1)
@@ -80,15 +97,6 @@ def parse_report(source: str | Layout) -> Report:
         policy_items(
             report, body[start + 1 : _next_heading(body, start + 1)], "第五章", places, central=False
         )
-
-    appendix = next((i for i in range(len(body) - 1, -1, -1) if APPENDIX.match(body[i].text)), None)
-    if appendix is not None:
-        appendix_two(report, body[appendix + 1 :], places)
-    hot_topics(report, layout.lines)
-    if not report.cases and not report.policies:
-        raise ReportFormatError("no table rows (表1…表7) and no numbered policy items (第三章, 第五章) found")
-    report.unparsed.sort()
-    return report
 
 
 def _implausible(table: Table) -> bool:

@@ -13,9 +13,9 @@ from advisor.matching import (
     RULES,
     WEIGHTS,
     Profile,
-    _case_evidence,
     _national,
     _products,
+    case_evidence,
     match,
     rules_text,
     score_product,
@@ -80,10 +80,9 @@ def test_local_product_elsewhere_fails_region():
     form = MatchForm(QueryDict("province=浙江省&city=杭州市"))
     assert form.is_valid()
     profile = form.profile()
-    evidence = _case_evidence()
     shandong = [
         p
-        for p in _products()
+        for p in _products(profile)
         if p.institution
         and p.institution.province
         and p.institution.province.name == "山东省"
@@ -92,7 +91,7 @@ def test_local_product_elsewhere_fails_region():
     ]
     assert shandong
     for product in shandong:
-        m = score_product(profile, product, evidence.get(product.pk))
+        m = score_product(profile, product, case_evidence(product))
         region = next(r for r in m.reasons if r.criterion == "region")
         assert (region.outcome, region.note) == ("fail", "elsewhere"), product.name
         assert m.fails >= 1 and not m.excluded_by  # ranks low, and is still shown with its reason

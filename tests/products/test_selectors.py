@@ -53,20 +53,22 @@ def peers():
     return product, made
 
 
-def test_peer_cases_are_the_published_cases_of_the_product_and_its_category_newest_first(peers):
+def test_peer_cases_are_the_published_cases_of_the_category_the_products_own_first(peers):
     product, made = peers
-    assert list(peer_cases(product)) == [
-        made["same category, other bank"],
+    assert peer_cases([product])[product.pk] == [
         made["same product, other bank"],
+        made["same category, other bank"],
         made["undated"],
     ]
-    assert list(peer_cases(product, limit=1)) == [made["same category, other bank"]]
+    assert peer_cases([product], per=1)[product.pk] == [made["same product, other bank"]]
 
 
 def test_peer_cases_leave_out_the_products_own_bank_and_its_branches(peers):
     product, made = peers
-    found = set(peer_cases(product))
+    found = set(peer_cases([product])[product.pk])
     assert made["own head office"] not in found and made["own branch"] not in found
+    with_own = set(peer_cases([product], include_own_bank=True)[product.pk])
+    assert {made["own head office"], made["own branch"]} <= with_own
 
 
 def test_related_policies_name_the_product_or_its_category_once_newest_first():

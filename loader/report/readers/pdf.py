@@ -164,6 +164,17 @@ def _check_text_layer(raw: list[RawPage]) -> None:
             f"{len(bare)} of the PDF's {len(raw)} pages are images with no text layer (a scan?): "
             "run OCR on it first, or upload the extracted text"
         )
+    _check_table_images(raw)
+    why = _mojibake(chars)
+    if why:
+        raise ReportFileError(
+            f"the text layer is not readable (mojibake): {why}. Export the PDF again with its fonts' "
+            "character maps, or upload the extracted text"
+        )
+
+
+def _check_table_images(raw: list[RawPage]) -> None:
+    """A table pasted as a picture under its caption cannot be read."""
     for r in raw:
         for image in r.images:
             caption = _caption_above(r.chars, image)
@@ -172,22 +183,21 @@ def _check_text_layer(raw: list[RawPage]) -> None:
                     f"{caption} on page {r.number} is an image with no text layer (a scan?): its rows "
                     "cannot be read; upload a PDF with the table as text, or the extracted text"
                 )
+
+
+def _mojibake(chars: list[dict]) -> str | None:
+    """Why the glyphs' text is not readable text, or None when it is."""
     unreadable = sum(1 for c in chars if UNREADABLE.match(c["text"]))
     cjk = [c["text"] for c in chars if CJK.match(c["text"])]
     common = sum(1 for t in cjk if t in COMMON_CJK)
     foreign = sum(1 for c in chars if not c["text"].isascii() and not CJK.match(c["text"]))
-    why = None
     if unreadable > 0.2 * len(chars):
-        why = f"{unreadable} of {len(chars)} glyphs have no character (unmapped, private-use or replacement)"
-    elif len(cjk) >= 200 and common < 0.04 * len(cjk):
-        why = "its Chinese characters are not Chinese text (the font's character map is wrong)"
-    elif len(cjk) < 0.05 * len(chars) and foreign > 0.3 * len(chars):
-        why = "it has no Chinese characters but many accented Latin ones (GBK read as Latin-1?)"
-    if why:
-        raise ReportFileError(
-            f"the text layer is not readable (mojibake): {why}. Export the PDF again with its fonts' "
-            "character maps, or upload the extracted text"
-        )
+        return f"{unreadable} of {len(chars)} glyphs have no character (unmapped, private-use or replacement)"
+    if len(cjk) >= 200 and common < 0.04 * len(cjk):
+        return "its Chinese characters are not Chinese text (the font's character map is wrong)"
+    if len(cjk) < 0.05 * len(chars) and foreign > 0.3 * len(chars):
+        return "it has no Chinese characters but many accented Latin ones (GBK read as Latin-1?)"
+    return None
 
 
 def _scanned(page: RawPage) -> bool:

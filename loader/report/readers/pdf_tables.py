@@ -128,44 +128,45 @@ def layout_of(raw: list[RawPage]) -> Layout:
 
 
 def _page(raw: RawPage) -> _Page:
-    number, height, chars, found = raw.number, raw.height, raw.chars, raw.found
-    grids = []
     taken: set[int] = set()
-    for bbox, rows in found:
-        xs = sorted({cell[0] for row in rows for cell in row if cell})
-        if len(xs) < 2 or len(rows) < 1:
-            continue  # a box around a paragraph, not a table
-        x0, top, x1, bottom = bbox
-        inside = [
-            (i, c)
-            for i, c in enumerate(chars)
-            if i not in taken and x0 <= anchor(c) < x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
-        ]
-        cells: list[list[list[dict]]] = [[[] for _ in xs] for _ in rows]
-        stray = []
-        for i, c in inside:
-            taken.add(i)
-            cx, cy = anchor(c), (c["top"] + c["bottom"]) / 2
-            for r, row in enumerate(rows):
-                hit = next(
-                    (
-                        k
-                        for k, cell in enumerate(row)
-                        if cell and cell[0] <= cx < cell[2] and cell[1] <= cy < cell[3]
-                    ),
-                    None,
-                )
-                if hit is not None:
-                    cells[r][xs.index(row[hit][0])].append(c)
-                    break
-            else:
-                stray.append(c)
-        grid_rows = [[visual_lines(cell, number) for cell in row] for row in cells]
-        grid_rows = [row for row in grid_rows if any(row)]
-        if grid_rows:
-            grids.append(_Grid(number, top, bbox, xs, grid_rows, visual_lines(stray, number)))
-    rest = [c for i, c in enumerate(chars) if i not in taken]
-    return _Page(number, height, visual_lines(rest, number), grids)
+    grids = [g for bbox, rows in raw.found if (g := _grid(raw, bbox, rows, taken)) is not None]
+    rest = [c for i, c in enumerate(raw.chars) if i not in taken]
+    return _Page(raw.number, raw.height, visual_lines(rest, raw.number), grids)
+
+
+def _grid(raw: RawPage, bbox: tuple, rows: list, taken: set[int]) -> _Grid | None:
+    """The glyphs inside one ruled box placed in its cells (those in no cell are its stray lines);
+    None for a box around a paragraph. The glyphs it takes are added to `taken`."""
+    xs = sorted({cell[0] for row in rows for cell in row if cell})
+    if len(xs) < 2 or len(rows) < 1:
+        return None  # a box around a paragraph, not a table
+    x0, top, x1, bottom = bbox
+    cells: list[list[list[dict]]] = [[[] for _ in xs] for _ in rows]
+    stray = []
+    for i, c in enumerate(raw.chars):
+        if i in taken or not (x0 <= anchor(c) < x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom):
+            continue
+        taken.add(i)
+        at = _cell_at(c, rows)
+        if at is None:
+            stray.append(c)
+        else:
+            cells[at[0]][xs.index(at[1])].append(c)
+    grid_rows = [[visual_lines(cell, raw.number) for cell in row] for row in cells]
+    grid_rows = [row for row in grid_rows if any(row)]
+    if not grid_rows:
+        return None
+    return _Grid(raw.number, top, bbox, xs, grid_rows, visual_lines(stray, raw.number))
+
+
+def _cell_at(c: dict, rows: list) -> tuple[int, float] | None:
+    """(row index, the cell's left x) of the ruled cell a glyph sits in, or None."""
+    cx, cy = anchor(c), (c["top"] + c["bottom"]) / 2
+    for r, row in enumerate(rows):
+        for cell in row:
+            if cell and cell[0] <= cx < cell[2] and cell[1] <= cy < cell[3]:
+                return r, cell[0]
+    return None
 
 
 def anchor(c: dict) -> float:
@@ -275,58 +276,85 @@ def _drop_running_lines(pages: list[_Page]) -> int:
 # --- tables and running text -----------------------------------------------------------------
 
 
+def _is_caption(obj: Any) -> bool:
+    return isinstance(obj, _Line) and bool(CAPTION.match(norm(obj.text).strip()))
+
+
+@dataclass
+class _Walk:
+    """The pages walked in reading order: what was read so far, and what the previous page left open."""
+
+    out: list[tuple[str, Any]] = field(default_factory=list)  # ("line"|"header"|"row"|"stray", obj)
+    tables: list[_Table] = field(default_factory=list)
+    open_table: _Table | None = None  # the table the previous page ended in
+    waiting: _Line | None = None  # a caption that ended the previous page
+
+    def ruleless(self, caption: _Line, objs: list, i: int) -> int:
+        """A table without rules under `caption` from objs[i]; how many lines it took."""
+        table = _start_ruleless(caption, objs, i, self.out)
+        if not table:
+            return 0
+        self.tables.append(table)
+        self.open_table = table
+        return table.source_lines
+
+    def page_start(self, objs: list) -> int:
+        """A page starting in running lines may go on with the table (or the caption) the previous
+        page ended in; returns how many of its objects that took."""
+        if not objs or not isinstance(objs[0], _Line):
+            return 0
+        if self.open_table and not self.open_table.ruled:
+            return _take_rows(self.open_table, objs, 0, self.out)
+        if self.waiting is not None:
+            return self.ruleless(self.waiting, objs, 0)
+        return 0
+
+    def grid(self, objs: list, i: int) -> int:
+        """A ruled grid: the rest of the table the previous page ended in, or a new table."""
+        obj = objs[i]
+        cont = self.open_table if i == 0 and self.open_table and self.open_table.ruled else None
+        if cont and _same_columns(cont, obj):
+            _grid_rows(cont, obj, self.out, continued=True)
+            table = cont
+        else:
+            caption = _caption_before(self.out)
+            m = CAPTION.match(norm(caption.text).strip()) if caption else None
+            table = _Table(int(m.group(1)) if m else None, caption, [], ruled=True, xs=obj.xs)
+            self.tables.append(table)
+            _grid_rows(table, obj, self.out, continued=False)
+        self.open_table = table
+        return i + 1 + _grid_tail(table, obj, objs, i + 1, self.out)
+
+    def line(self, objs: list, i: int) -> int:
+        """A running line; a caption followed by lines may start a table without rules."""
+        obj = objs[i]
+        self.open_table = None
+        self.out.append(("line", obj))
+        i += 1
+        if _is_caption(obj) and i < len(objs) and isinstance(objs[i], _Line):
+            i += self.ruleless(obj, objs, i)
+        return i
+
+
+def _reading_order(page: _Page) -> list:
+    """A page's grids and lines top to bottom (a grid before a line at the same height)."""
+    items: list[tuple[float, int, Any]] = [(g.top, 0, g) for g in page.grids]
+    items += [(ln.top, 1, ln) for ln in page.lines]
+    items.sort(key=lambda it: (it[0], it[1]))
+    return [it[2] for it in items]
+
+
 def _assemble(pages: list[_Page]) -> Layout:
     """Walk the pages in reading order: running lines, ruled grids, and tables without rules that
     start under a caption; continue a table across pages; then number the lines of the text."""
-    out: list[tuple[str, Any]] = []  # ("line", _Line) | ("header", _Table) | ("row", _Row) | ("stray", _Line)
-    tables: list[_Table] = []
-    open_table: _Table | None = None  # the table the previous page ended in
-    waiting: _Line | None = None  # a caption that ended the previous page
+    walk = _Walk()
     for page in pages:
-        items: list[tuple[float, int, Any]] = [(g.top, 0, g) for g in page.grids]
-        items += [(ln.top, 1, ln) for ln in page.lines]
-        items.sort(key=lambda it: (it[0], it[1]))
-        objs = [it[2] for it in items]
-        i = 0
-        if objs and isinstance(objs[0], _Line) and open_table and not open_table.ruled:
-            i = _take_rows(open_table, objs, 0, out)
-        elif objs and isinstance(objs[0], _Line) and waiting is not None:
-            table = _start_ruleless(waiting, objs, 0, out)
-            if table:
-                tables.append(table)
-                i = table.source_lines
-                open_table = table
+        objs = _reading_order(page)
+        i = walk.page_start(objs)
         while i < len(objs):
-            obj = objs[i]
-            if isinstance(obj, _Grid):
-                cont = open_table if i == 0 and open_table and open_table.ruled else None
-                if cont and _same_columns(cont, obj):
-                    _grid_rows(cont, obj, out, continued=True)
-                    table = cont
-                else:
-                    caption = _caption_before(out)
-                    m = CAPTION.match(norm(caption.text).strip()) if caption else None
-                    table = _Table(int(m.group(1)) if m else None, caption, [], ruled=True, xs=obj.xs)
-                    tables.append(table)
-                    _grid_rows(table, obj, out, continued=False)
-                open_table = table
-                i += 1 + _grid_tail(table, obj, objs, i + 1, out)
-                continue
-            open_table = None
-            out.append(("line", obj))
-            i += 1
-            if CAPTION.match(norm(obj.text).strip()) and i < len(objs) and isinstance(objs[i], _Line):
-                table = _start_ruleless(obj, objs, i, out)
-                if table:
-                    tables.append(table)
-                    i += table.source_lines
-                    open_table = table
-        waiting = (
-            objs[-1]
-            if objs and isinstance(objs[-1], _Line) and CAPTION.match(norm(objs[-1].text).strip())
-            else None
-        )
-    return _layout(pages, out, tables)
+            i = walk.grid(objs, i) if isinstance(objs[i], _Grid) else walk.line(objs, i)
+        walk.waiting = objs[-1] if objs and _is_caption(objs[-1]) else None
+    return _layout(pages, walk.out, walk.tables)
 
 
 def _caption_before(out: list[tuple[str, Any]]) -> _Line | None:
@@ -491,20 +519,12 @@ def _start_ruleless(caption: _Line, objs: list, i: int, out: list) -> _Table | N
     return table
 
 
-def _take_rows(
-    table: _Table, objs: list, i: int, out: list, *, join_first: bool = True, one_row: bool = False
-) -> int:
-    """The lines of a table without rules from objs[i:] on one page, as rows (the first its header
-    when the table starts here); returns how many lines it took, 0 when none fit. Rows split at
-    vertical gaps wider than those inside a cell or, when the gaps are all alike, where the first
-    column gets a new value."""
-    j = i
-    starts = not table.header
+def _fitting_lines(table: _Table, objs: list, i: int, starts: bool) -> tuple[list[_Line], list]:
+    """The lines from objs[i] that keep to the table's gutters, and the gutters they leave open."""
     lines: list[_Line] = []
     gutters = table.gutters
-    while j < len(objs) and isinstance(objs[j], _Line):
-        line = objs[j]
-        if _ends_table(table, line):
+    for line in objs[i:]:
+        if not isinstance(line, _Line) or _ends_table(table, line):
             break
         narrowed = _narrow(gutters, line)
         if all(g is None for g in narrowed):
@@ -515,12 +535,12 @@ def _take_rows(
         gutters = [g for g in narrowed if g is not None]
         table.size = table.size or line.size
         lines.append(line)
-        j += 1
-    if not lines:
-        return 0
-    table.gutters = gutters
-    table.source_lines += len(lines)
-    table.body += lines
+    return lines, gutters
+
+
+def _group_rows(table: _Table, lines: list[_Line], one_row: bool) -> list[_Row]:
+    """Lines into rows: split at gaps wider than those inside a cell or, when the gaps are all
+    alike, where a line writes in a column whose cell above is complete."""
     threshold = _row_gap(table.body)
     gaps = _gaps(lines)
     parts = [_Row(_split(table, [line]), line.page) for line in lines]
@@ -537,6 +557,24 @@ def _take_rows(
             rows.append(parts[k])
         else:
             _merge(rows[-1], parts[k])
+    return rows
+
+
+def _take_rows(
+    table: _Table, objs: list, i: int, out: list, *, join_first: bool = True, one_row: bool = False
+) -> int:
+    """The lines of a table without rules from objs[i:] on one page, as rows (the first its header
+    when the table starts here); returns how many lines it took, 0 when none fit. Rows split at
+    vertical gaps wider than those inside a cell or, when the gaps are all alike, where the first
+    column gets a new value."""
+    starts = not table.header
+    lines, gutters = _fitting_lines(table, objs, i, starts)
+    if not lines:
+        return 0
+    table.gutters = gutters
+    table.source_lines += len(lines)
+    table.body += lines
+    rows = _group_rows(table, lines, one_row)
     if starts:
         table.header = [squash(t) for t in _cell_texts(rows.pop(0).cells)]
         out.append(("header", table))
@@ -629,17 +667,12 @@ def _drop_prefix(cell: list[_Line], prefix: str) -> list[_Line] | None:
     return out
 
 
-def _layout(pages: list[_Page], out: list, tables: list[_Table]) -> Layout:
+def _numbered_text(out: list) -> tuple[list[str], list[Line], dict[int, int]]:
+    """The text's lines in reading order, the running lines as Lines, and each line's number
+    (by id) for the captions and stray lines; header and row objects learn their line numbers."""
     text: list[str] = []
     lines: list[Line] = []
-    result: list[Table] = []
-    numbers: dict[int, int] = {}  # id(_Line) -> its line number in the text
-    for t in tables:
-        for row in t.rows:
-            _strip_header(t, row)
-        t.rows = [row for row in t.rows if any(row.cells)]
-    kept = {id(row) for t in tables for row in t.rows}
-    out = [(kind, obj) for kind, obj in out if kind != "row" or id(obj) in kept]
+    numbers: dict[int, int] = {}
     for kind, obj in out:
         if kind == "line":
             text.append(obj.text)
@@ -654,27 +687,36 @@ def _layout(pages: list[_Page], out: list, tables: list[_Table]) -> Layout:
         else:
             text.append("\t".join(_cell_texts(obj.cells)))
             obj.line = len(text)
-    ruleless = 0
+    return text, lines, numbers
+
+
+def _table(t: _Table, numbers: dict[int, int]) -> Table:
+    caption_no = numbers.get(id(t.caption), 0)
+    return Table(
+        number=t.number,
+        caption=t.caption.text if t.caption else "",
+        header=t.header,
+        rows=[Row([_join([ln.text for ln in cell]) for cell in r.cells], r.line, r.page) for r in t.rows],
+        line=caption_no or t.header_line,
+        page=t.caption.page if t.caption else (t.rows[0].page if t.rows else None),
+        unplaced=[Line(no=numbers[id(ln)], raw=ln.text, page=ln.page) for ln in t.stray],
+        source_lines=t.source_lines,
+    )
+
+
+def _layout(pages: list[_Page], out: list, tables: list[_Table]) -> Layout:
     for t in tables:
-        if not t.ruled:
-            ruleless += 1
-        caption_no = numbers.get(id(t.caption), 0)
-        result.append(
-            Table(
-                number=t.number,
-                caption=t.caption.text if t.caption else "",
-                header=t.header,
-                rows=[
-                    Row([_join([ln.text for ln in cell]) for cell in r.cells], r.line, r.page) for r in t.rows
-                ],
-                line=caption_no or t.header_line,
-                page=t.caption.page if t.caption else (t.rows[0].page if t.rows else None),
-                unplaced=[Line(no=numbers[id(ln)], raw=ln.text, page=ln.page) for ln in t.stray],
-                source_lines=t.source_lines,
-            )
-        )
+        for row in t.rows:
+            _strip_header(t, row)
+        t.rows = [row for row in t.rows if any(row.cells)]
+    kept = {id(row) for t in tables for row in t.rows}
+    text, lines, numbers = _numbered_text(
+        [(kind, obj) for kind, obj in out if kind != "row" or id(obj) in kept]
+    )
+    result = [_table(t, numbers) for t in tables]
     layout = Layout(kind="pdf", text="\n".join(text) + "\n", lines=lines, tables=result, pages=len(pages))
     if tables:
+        ruleless = sum(1 for t in tables if not t.ruled)
         layout.notes.append(
             f"{len(tables)} table(s): {len(tables) - ruleless} read from their rules, "
             f"{ruleless} from the positions of their words"

@@ -147,30 +147,25 @@ def _table(caption: Line, number: int, region: list[Line], blank_before: set[int
         return table
     bounds = _split(anchors, desc)
     _assign_products(anchors, products, desc, bounds)
-    for k, anchor in enumerate(anchors):
-        start, end = bounds[k], bounds[k + 1]
-        pieces = [(o, r, ln) for o, r, ln in desc.parts if start <= o < end or (o < start < o + len(r))]
-        text = desc.text[start:end].strip()
-        if "product" in roles and not anchor.product:
-            # A product cell set just before its description's date (`e 钱庄 7. 0 2024年5月24日,…`)
-            product, rest = _product_prefix(text)
-            if product and STARTS_WITH_DATE.match(squash(norm(rest))):
-                anchor.product.append(product)
-                text = rest.strip()
-        cells = []
-        for role in roles:
-            if role == "institution":
-                cells.append(anchor.name)
-            elif role == "product":
-                cells.append(" ".join(anchor.product))
-            elif role == "description":
-                cells.append(text)
-            else:
-                cells.append("")
-        first = min([anchor.line.no] + [ln.no for _o, _r, ln in pieces if _o >= start])
-        excerpt = next((r for o, r, _ln in pieces if o >= start and len(squash(r)) >= 12), "")
-        table.rows.append(Row(cells=cells, line=first, page=anchor.line.page, excerpt_from=excerpt))
+    table.rows += [_row(anchor, bounds[k], bounds[k + 1], desc, roles) for k, anchor in enumerate(anchors)]
     return table
+
+
+def _row(anchor: _Anchor, start: int, end: int, desc: _Desc, roles: list[str]) -> Row:
+    """One row: its institution, product and the description text between `start` and `end`."""
+    pieces = [(o, r, ln) for o, r, ln in desc.parts if start <= o < end or (o < start < o + len(r))]
+    text = desc.text[start:end].strip()
+    if "product" in roles and not anchor.product:
+        # A product cell set just before its description's date (`e 钱庄 7. 0 2024年5月24日,…`)
+        product, rest = _product_prefix(text)
+        if product and STARTS_WITH_DATE.match(squash(norm(rest))):
+            anchor.product.append(product)
+            text = rest.strip()
+    by_role = {"institution": anchor.name, "product": " ".join(anchor.product), "description": text}
+    cells = [by_role.get(role, "") for role in roles]
+    first = min([anchor.line.no] + [ln.no for _o, _r, ln in pieces if _o >= start])
+    excerpt = next((r for o, r, _ln in pieces if o >= start and len(squash(r)) >= 12), "")
+    return Row(cells=cells, line=first, page=anchor.line.page, excerpt_from=excerpt)
 
 
 def _header_cells(ln: Line) -> list[str] | None:
@@ -483,10 +478,10 @@ def _split_line(raw: str) -> list[tuple[str, tuple[str, str] | None]]:
     return out
 
 
-def _name_at(raw: str, at: int) -> tuple[str, int] | None:
-    """An institution's name starting at raw[at], ending where the text has a break (whitespace,
-    a quote, the line's end), and not the subject of a sentence running on."""
-    kept: list[tuple[str, int]] = []  # (normalised char, raw index after it)
+def _name_chars(raw: str, at: int) -> tuple[list[tuple[str, int]], list[int]]:
+    """The name characters from raw[at] (normalised, each with the raw index after it) and the
+    counts of them after which the text breaks (whitespace, a non-name character, the line's end)."""
+    kept: list[tuple[str, int]] = []
     ends: list[int] = []
     i = at
     while i < len(raw) and len(kept) < 34:
@@ -505,32 +500,51 @@ def _name_at(raw: str, at: int) -> tuple[str, int] | None:
     else:
         if kept and i >= len(raw):
             ends.append(len(kept))
-    ends = sorted(set(e for e in ends if e >= 2))
+    return kept, sorted(set(e for e in ends if e >= 2))
+
+
+def _lost_head(raw: str, kept: list[tuple[str, int]], ends: list[int]) -> list[int]:
+    """The tail of a name whose first line was lost (`津分行`), alone before a run of spaces: still
+    a row of its own; the parser completes the name from the description."""
+    if not ends or ends[0] > 8:
+        return []
+    e = ends[0]
+    rest = raw[kept[e - 1][1] :]
+    tail = "".join(c for c, _ in kept[:e])
+    if re.fullmatch(rf"[\u4e00-\u9fff]{{1,6}}{BRANCH_END}", tail) and (
+        not rest.strip() or STRONG_SEP.match(rest)
+    ):
+        return [e]
+    return []
+
+
+def _runs_on(after: str, at: int) -> bool:
+    """The name is a sentence's subject, not a cell: it runs straight on (`兴业银行北京分行“绿票通”业务
+    成功落地`), or after a sentence it goes on with a verb (`兴业银行济南分行 为…`)."""
+    if after[:1] and not after[:1].isspace():
+        return True
+    return (
+        at > 0
+        and after[:1] == " "
+        and not STRONG_SEP.match(after)
+        and bool(SUBJECT_VERB.match(norm(after.strip())))
+    )
+
+
+def _name_at(raw: str, at: int) -> tuple[str, int] | None:
+    """An institution's name starting at raw[at], ending where the text has a break (whitespace,
+    a quote, the line's end), and not the subject of a sentence running on."""
+    kept, ends = _name_chars(raw, at)
     valid = [e for e in ends if INSTITUTION.fullmatch("".join(c for c, _ in kept[:e]))]
-    if not valid and at == 0 and ends and ends[0] <= 8:
-        # The tail of a name whose first line was lost (`津分行`), alone before a run of spaces:
-        # still a row of its own; the parser completes the name from the description.
-        e = ends[0]
-        rest = raw[kept[e - 1][1] :]
-        if re.fullmatch(rf"[\u4e00-\u9fff]{{1,6}}{BRANCH_END}", "".join(c for c, _ in kept[:e])) and (
-            not rest.strip() or STRONG_SEP.match(rest)
-        ):
-            valid = [e]
+    if not valid and at == 0:
+        valid = _lost_head(raw, kept, ends)
     if not valid:
         return None
     branch = [e for e in valid if re.search(BRANCH_END + "$", "".join(c for c, _ in kept[:e]))]
     e = min(branch) if branch else min(valid)  # the first name that ends as a branch does
     raw_end = kept[e - 1][1]
-    after = raw[raw_end:]
-    if after[:1] and not after[:1].isspace():
-        return None  # runs straight on (`兴业银行北京分行“绿票通”业务成功落地`): a sentence's subject
-    if (
-        at > 0
-        and after[:1] == " "
-        and not STRONG_SEP.match(after)
-        and SUBJECT_VERB.match(norm(after.strip()))
-    ):
-        return None  # after a sentence, `兴业银行济南分行 为…` goes on the sentence; a line's start is a cell
+    if _runs_on(raw[raw_end:], at):
+        return None
     return "".join(c for c, _ in kept[:e]), raw_end
 
 
@@ -683,48 +697,65 @@ def _slide(text: str, pos: int) -> int:
     return m.end() if m and m.end() - pos <= 160 else pos
 
 
-def _score(
-    anchors: list[_Anchor], k: int, text: str, s: int, e: int, line_at: dict[int, int], first: bool
-) -> float:
-    seg = text[s:e]
-    flat = squash(norm(seg))
-    if not flat:
-        return -10.0
+def _start_score(head: str, ended: bool) -> float:
+    """A segment that starts a description: with its date or figures, after a finished sentence."""
     score = 0.0
-    if len(flat) < 8:
-        score -= 3.0
-    head = flat[:24]
-    prev = text[:s].rstrip()
-    ended = s == 0 or bool(AFTER_END.search(prev))
     if STARTS_WITH_DATE.match(head) or NEW_FIGURES.match(head):
         score += 1.0
     elif DATE_SOON.match(head):
         score += 0.7  # a product's words set before the description's date (`e钱庄7.0 2024年5月…`)
-    score += 0.5 if ended else -1.5
-    if first and not anchors[k].fixed:
+    return score + (0.5 if ended else -1.5)
+
+
+def _place_score(
+    anchors: list[_Anchor], k: int, s: int, line_at: dict[int, int], first: bool, ended: bool
+) -> float:
+    """Where the segment starts against its anchor (the institution's cell)."""
+    anchor = anchors[k]
+    if anchor.fixed:
+        return 0.0
+    if first:
         # Descriptions set before their banks: a row's text starts right after the row above's.
-        if s == (anchors[k - 1].pos if k else 0):
-            score += 1.5
-    elif not anchors[k].fixed and ended and line_at.get(s) == anchors[k].line.no:
-        score += 1.5  # a finished sentence before it and the row's own line: its cells start here
-    elif s == anchors[k].pos and not anchors[k].fixed:
-        score += 0.5  # a row usually starts where its institution stands
-    elif s < anchors[k].pos and not anchors[k].fixed and line_at.get(s) != anchors[k].line.no:
-        score -= 0.75  # text above the institution's line mostly belongs to the row above
+        return 1.5 if s == (anchors[k - 1].pos if k else 0) else 0.0
+    if ended and line_at.get(s) == anchor.line.no:
+        return 1.5  # a finished sentence before it and the row's own line: its cells start here
+    if s == anchor.pos:
+        return 0.5  # a row usually starts where its institution stands
+    if s < anchor.pos and line_at.get(s) != anchor.line.no:
+        return -0.75  # text above the institution's line mostly belongs to the row above
+    return 0.0
+
+
+def _neighbour_starts_inside(anchors: list[_Anchor], k: int, flat: str) -> int:
+    """How many neighbouring rows' descriptions start inside this segment (a sentence of it opens
+    with a date or figures and names the neighbour's institution, not this row's)."""
     name = anchors[k].name
-    if name:
-        score += 2.0 * _names(name, flat[:250])
-    # another row's description starting inside this one
+    count = 0
     for j in (k - 1, k + 1):
-        if 0 <= j < len(anchors) and anchors[j].name and j != k:
-            other = anchors[j].name
-            for m in re.finditer(r"[。!?;][\"”’)]*", flat):
-                tail = flat[m.end() : m.end() + 60]
-                starts = STARTS_WITH_DATE.match(tail) or NEW_FIGURES.match(tail)
-                if starts and _names(other, tail) >= 0.8 and (not name or _names(name, tail) < 0.8):
-                    score -= 2.0
-                    break
-    return score
+        if not (0 <= j < len(anchors) and anchors[j].name):
+            continue
+        for m in re.finditer(r"[。!?;][\"”’)]*", flat):
+            tail = flat[m.end() : m.end() + 60]
+            starts = STARTS_WITH_DATE.match(tail) or NEW_FIGURES.match(tail)
+            if starts and _names(anchors[j].name, tail) >= 0.8 and (not name or _names(name, tail) < 0.8):
+                count += 1
+                break
+    return count
+
+
+def _score(
+    anchors: list[_Anchor], k: int, text: str, s: int, e: int, line_at: dict[int, int], first: bool
+) -> float:
+    flat = squash(norm(text[s:e]))
+    if not flat:
+        return -10.0
+    ended = s == 0 or bool(AFTER_END.search(text[:s].rstrip()))
+    score = -3.0 if len(flat) < 8 else 0.0
+    score += _start_score(flat[:24], ended)
+    score += _place_score(anchors, k, s, line_at, first, ended)
+    if anchors[k].name:
+        score += 2.0 * _names(anchors[k].name, flat[:250])
+    return score - 2.0 * _neighbour_starts_inside(anchors, k, flat)
 
 
 def _names(name: str, text: str) -> float:
