@@ -1,0 +1,139 @@
+"""Read replicas (catalogue.db_routing): which database each request reads, the pin after a write,
+a replica that does not answer or fails mid-request, and what /readyz says. The "replica" alias of
+the test settings is the primary's test database under a second connection, so each test can
+count the queries that went to either."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.test.utils import CaptureQueriesContext
+
+from catalogue import db_routing
+from catalogue.db_routing import PIN_COOKIE, ReplicaRouter, replica_health
+
+pytestmark = pytest.mark.django_db(databases=["default", "replica"])
+
+MIDDLEWARE = "catalogue.db_routing.ReplicaReadsMiddleware"
+
+
+@pytest.fixture(autouse=True)
+def replicas(settings):
+    settings.DATABASE_REPLICAS = ["replica"]
+    if MIDDLEWARE not in settings.MIDDLEWARE:
+        at = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at], MIDDLEWARE, *settings.MIDDLEWARE[at:]]
+    replica_health.reset()
+    yield
+    replica_health.reset()
+    connections["replica"].close()
+
+
+def _counted(client, method: str, path: str, **kwargs):
+    with (
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        response = getattr(client, method)(path, **kwargs)
+    return response, len(primary), len(replica)
+
+
+def test_outside_a_request_everything_is_on_the_primary():
+    """Tasks, commands, the loader: no request chose a replica, so reads stay on the primary."""
+    router = ReplicaRouter()
+    assert db_routing.read_alias() == DEFAULT_DB_ALIAS
+    assert router.db_for_read(object) == DEFAULT_DB_ALIAS
+    assert router.db_for_write(object) == DEFAULT_DB_ALIAS
+    assert router.allow_migrate(DEFAULT_DB_ALIAS, "products")
+    assert not router.allow_migrate("replica", "products")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/themes/", "/api/v1/products/?page_size=5", "/products/"])
+def test_anonymous_reads_go_to_the_replica(client, path):
+    response, primary, replica = _counted(client, "get", path)
+    assert response.status_code == 200
+    assert replica > 0
+    assert primary == 0
+
+
+def test_a_write_pins_the_clients_reads_to_the_primary_for_a_while(client, settings):
+    settings.DATABASE_PRIMARY_PIN_SECONDS = 10
+    response, _, replica = _counted(client, "post", "/api/v1/themes/", data={})
+    assert replica == 0
+    pin = response.cookies[PIN_COOKIE]
+    assert pin["max-age"] == 10
+    assert time.time() < float(pin.value) <= time.time() + 11
+
+    response, primary, replica = _counted(client, "get", "/api/v1/themes/")  # the client sends the cookie
+    assert response.status_code == 200
+    assert primary > 0 and replica == 0
+
+    client.cookies[PIN_COOKIE] = str(time.time() - 1)  # the window has passed
+    _, primary, replica = _counted(client, "get", "/api/v1/themes/")
+    assert replica > 0 and primary == 0
+
+
+def test_a_pin_stamp_from_far_ahead_is_not_obeyed(client):
+    client.cookies[PIN_COOKIE] = str(time.time() + 86400)
+    _, primary, replica = _counted(client, "get", "/api/v1/themes/")
+    assert replica > 0 and primary == 0
+
+
+def test_the_admin_reads_the_primary(admin_client):
+    response, primary, replica = _counted(admin_client, "get", "/admin/loader/reportimport/")
+    assert response.status_code == 200
+    assert primary > 0 and replica == 0
+
+
+def test_a_replica_that_does_not_answer_is_skipped_and_not_tried_again_at_once(client, monkeypatch, settings):
+    settings.READYZ_REQUIRES_WORKER = False
+    attempts = []
+
+    def refuse():
+        attempts.append(1)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connections["replica"], "ensure_connection", refuse)
+    for _ in range(3):
+        with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary:
+            response = client.get("/api/v1/themes/")
+        assert response.status_code == 200
+        assert len(primary) > 0
+    assert len(attempts) == 1  # the failure is remembered (REPLICA_RETRY_SECONDS)
+    assert replica_health.is_down("replica")
+
+    response = client.get("/readyz")
+    assert response.status_code == 200  # reads fall back to the primary: still ready
+    assert response.json()["status"] == "degraded"
+    assert response.json()["replicas"]["replica"] == {"status": "down", "lag_seconds": None}
+
+
+def test_a_read_whose_replica_fails_under_it_is_answered_from_the_primary(client, monkeypatch):
+    class Broken:
+        def execute(self, *args, **kwargs):
+            raise sqlite3.OperationalError("terminating connection due to administrator command")
+
+        executemany = execute
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(connections["replica"], "create_cursor", lambda name=None: Broken())
+    response, primary, _ = _counted(client, "get", "/api/v1/themes/")
+    assert response.status_code == 200
+    assert primary > 0
+    assert replica_health.is_down("replica")
+
+
+def test_readyz_lists_a_replica_that_answers(client, settings):
+    settings.READYZ_REQUIRES_WORKER = False
+    body = client.get("/readyz").json()
+    assert body["replicas"] == {"replica": {"status": "up", "lag_seconds": None}}
+
+
+def test_without_replicas_readyz_says_nothing_of_them(client, settings):
+    settings.DATABASE_REPLICAS = []
+    assert "replicas" not in client.get("/readyz").json()
