@@ -502,6 +502,34 @@ def rss_mb(procs: dict[str, subprocess.Popen]) -> dict[str, list[float]]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process, its reaped children and its live children (a gunicorn master and
+    its workers, a postmaster and its backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def own(p: int, reaped: bool) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if reaped else 0)
+        return ticks / tick
+
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        children = []
+    return own(pid, True) + sum(own(c, False) for c in children)
+
+
+def cpu_pids(procs: dict[str, subprocess.Popen]) -> dict[str, int]:
+    pids = {name: procs[name].pid for name in ("a", "b", "worker", "redis", "haproxy") if name in procs}
+    for name, datadir in zip(("primary", "replica"), PG_DIRS, strict=True):
+        with contextlib.suppress(OSError, ValueError):
+            pids[name] = int((datadir / "postmaster.pid").read_text().split()[0])
+    return pids
+
+
 def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir: Path) -> dict:
     procs, env = start_cluster(tmp, logdir)
     loadtest = load_module()
@@ -529,6 +557,8 @@ def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir:
         threading.Thread(target=follow_import, args=(result, stop + 60), daemon=True) if faults else None
     )
     events: dict[str, float] = {}
+    pids = cpu_pids(procs)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     urls = {"primary": env["DATABASE_URL"], "replica": env["DATABASE_REPLICA_URLS"]}
     before = {name: transactions(url) for name, url in urls.items()}
     if importer:
@@ -560,6 +590,10 @@ def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir:
         thread.join()
     if not faults:
         result["transactions_before_replica_stop"] = _delta(before, urls)
+        # CPU seconds each part used under the load: with the request count, what a core serves.
+        result["cpu_seconds"] = {
+            name: round(cpu_seconds(pid) - cpu_before[name], 1) for name, pid in pids.items()
+        }
     lag.join(timeout=5)
     if importer:
         importer.join(timeout=90)
@@ -649,6 +683,12 @@ def print_summary(result: dict) -> None:
         ),
         ("RSS per worker (MB)", " ".join(f"{k}={v}" for k, v in result["rss_mb"].items())),
     ]
+    if "cpu_seconds" in result:
+        cpu = result["cpu_seconds"]
+        app = cpu.get("a", 0) + cpu.get("b", 0)
+        rows.append(("CPU seconds under load", " ".join(f"{k}={v}" for k, v in cpu.items())))
+        if app:
+            rows.append(("requests per app CPU second", round(result["requests"] / app, 1)))
     width = max(len(k) for k, _ in rows)
     print("\n" + "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows), flush=True)
 
