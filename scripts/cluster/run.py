@@ -377,8 +377,9 @@ class LagWatch(threading.Thread):
     def __init__(self, env: dict[str, str], stop: float) -> None:
         super().__init__(daemon=True)
         self.env, self.stop = env, stop
-        self.primary: list[float] = []
-        self.readyz: list[float] = []
+        # (when, seconds): the replica's lag as the primary sees it and as /readyz reports it.
+        self.primary: list[tuple[float, float]] = []
+        self.readyz: list[tuple[float, float]] = []
         self.states: list[tuple[float, str]] = []
 
     def run(self) -> None:
@@ -392,12 +393,12 @@ class LagWatch(threading.Thread):
                 row = conn.execute(
                     "SELECT COALESCE(MAX(EXTRACT(EPOCH FROM replay_lag)), 0) FROM pg_stat_replication"
                 ).fetchone()
-                self.primary.append(float(row[0]))
+                self.primary.append((time.monotonic(), float(row[0])))
             body = readyz(PORTS["haproxy"])
             self.states.append((time.monotonic(), body.get("status", "no answer")))
             for replica in (body.get("replicas") or {}).values():
                 if replica.get("lag_seconds") is not None:
-                    self.readyz.append(float(replica["lag_seconds"]))
+                    self.readyz.append((time.monotonic(), float(replica["lag_seconds"])))
             time.sleep(0.5)
 
 
@@ -611,6 +612,21 @@ def _delta(before: dict, urls: dict) -> dict:
     }
 
 
+CATCH_UP_SECONDS = 15.0
+
+
+def _max_lag(samples: list[tuple[float, float]], down: tuple, catching_up: bool = False) -> float | None:
+    """The largest lag sampled while the replica streamed normally, or (catching_up) in the
+    CATCH_UP_SECONDS after it was started again, when it replays what it missed."""
+    start = down[1]
+
+    def after_restart(t: float) -> bool:
+        return start is not None and start <= t < start + CATCH_UP_SECONDS
+
+    chosen = [v for t, v in samples if after_restart(t) == catching_up]
+    return round(max(chosen), 3) if chosen else None
+
+
 def summarise(result: dict, out: list, t0: float, seconds: float, events: dict, lag: LagWatch) -> None:
     def failed(status: int) -> bool:
         return status == 0 or status >= 500
@@ -640,10 +656,22 @@ def summarise(result: dict, out: list, t0: float, seconds: float, events: dict, 
             "failed": sum(1 for r in during_replica_outage if failed(r[2])),
         },
         replica_lag_max_s={
-            "pg_stat_replication": round(max(lag.primary), 3) if lag.primary else None,
-            "readyz": round(max(lag.readyz), 3) if lag.readyz else None,
+            "pg_stat_replication": _max_lag(lag.primary, down),
+            "readyz": _max_lag(lag.readyz, down),
+        },
+        replica_lag_catching_up_max_s={
+            "pg_stat_replication": _max_lag(lag.primary, down, catching_up=True),
+            "readyz": _max_lag(lag.readyz, down, catching_up=True),
         },
         readyz_states=sorted({s for _, s in lag.states}),
+        # When the largest lags were seen, in seconds from the start of the load, beside the events.
+        replica_lag_peaks={
+            "pg_stat_replication": [
+                (round(t - t0, 1), v) for t, v in sorted(lag.primary, key=lambda x: -x[1])[:3]
+            ],
+            "readyz": [(round(t - t0, 1), v) for t, v in sorted(lag.readyz, key=lambda x: -x[1])[:3]],
+        },
+        events={name: round(t - t0, 1) for name, t in events.items()},
     )
 
 
@@ -676,6 +704,10 @@ def print_summary(result: dict) -> None:
         (
             "replica lag, max (s)",
             f"pg_stat_replication {lag['pg_stat_replication']}, /readyz {lag['readyz']}",
+        ),
+        (
+            "  catching up after its restart",
+            " ".join(f"{k} {v}" for k, v in result["replica_lag_catching_up_max_s"].items()),
         ),
         (
             "/readyz at the end",
