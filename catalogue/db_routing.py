@@ -15,12 +15,13 @@ mid-request runs again on the primary. /readyz reports each replica (catalogue.h
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -138,10 +139,14 @@ class ReplicaReadsMiddleware:
                 request._replica_retry = True  # type: ignore[attr-defined]
                 _read_alias.set(DEFAULT_DB_ALIAS)
                 response = self.get_response(request)
+            alias = _read_alias.get()
         finally:
             _read_alias.reset(token)
         if request.method not in SAFE_METHODS:
             self._pin(response)
+        elif response.streaming and alias != DEFAULT_DB_ALIAS:
+            # An export is read while the server sends it, after this returns: on the same replica.
+            response.streaming_content = _reading_from(alias, response.streaming_content)
         return response
 
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> None:
@@ -163,6 +168,15 @@ class ReplicaReadsMiddleware:
             httponly=True,
             samesite="Lax",
         )
+
+
+def _reading_from(alias: str, content: Iterator[Any]) -> Iterator[Any]:
+    token = _read_alias.set(alias)
+    try:
+        yield from content
+    finally:
+        with contextlib.suppress(ValueError):  # closed from another context: nothing to restore
+            _read_alias.reset(token)
 
 
 class _WatchReplicas:

@@ -69,6 +69,21 @@ def test_anonymous_reads_go_to_the_replica(client, path):
     assert primary == 0
 
 
+@pytest.mark.parametrize("path", ["/api/v1/cases/?format=csv", "/cases/export.csv"])
+def test_an_export_streams_from_the_replica(client, path):
+    """The rows of an export are read while the response is sent, after the middleware returned."""
+    with (
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        response = client.get(path)
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.count(b"\n") > 50
+    assert len(replica) > 0
+    assert len(primary) == 0
+
+
 def test_a_write_pins_the_clients_reads_to_the_primary_for_a_while(client, settings):
     settings.DATABASE_PRIMARY_PIN_SECONDS = 10
     response, _, replica = _counted(client, "post", "/api/v1/themes/", data={})
