@@ -261,9 +261,12 @@ def start_cluster(tmp: Path, logdir: Path) -> tuple[dict[str, subprocess.Popen],
             logdir,
         )
     }
-    log("migrate, load the catalogue, collect static files (on the primary)")
-    for args in (["migrate", "--noinput", "-v0"], ["load_catalogue"], ["collectstatic", "--noinput", "-v0"]):
+    log("migrate and load the catalogue (on the primary), collect static files meanwhile")
+    static = subprocess.Popen([py, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env)
+    for args in (["migrate", "--noinput", "-v0"], ["load_catalogue"]):
         subprocess.run([py, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    if static.wait() != 0:
+        raise SystemExit("collectstatic failed")
     subprocess.run(
         [
             py,
