@@ -230,14 +230,18 @@ class ReplicaRouter:
 
 LAG_SQL = (
     "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
-    "THEN 0 ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+    "THEN 0 ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END, "
+    "pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())"
 )
 
 
 def replica_status(alias: str) -> dict[str, Any]:
-    """{"status": "up"|"down", "lag_seconds": float|None} for one replica. Lag is 0 when the replica
-    has replayed all it received (an idle primary sends nothing, so "time since the last replayed
-    transaction" would grow without any lag); measurable on PostgreSQL only."""
+    """{"status": "up"|"down", "lag_seconds": float|None, "lag_bytes": int} for one replica
+    (PostgreSQL; elsewhere only up/down). Lag is 0 when the replica has replayed all it received
+    (an idle primary sends nothing, so "time since the last replayed transaction" would grow
+    without any lag); otherwise that time, an upper bound: while one long transaction streams (an
+    import) it counts from the commit before it. lag_bytes is the WAL received and not yet
+    replayed, exact."""
     if replica_health.is_down(alias):
         return {"status": "down", "lag_seconds": None}  # failed lately: not waited on again yet
     connection = connections[alias]
@@ -248,11 +252,15 @@ def replica_status(alias: str) -> dict[str, Any]:
                 cursor.execute("SELECT 1")
                 return {"status": "up", "lag_seconds": None}
             cursor.execute(LAG_SQL)
-            in_recovery, lag = cursor.fetchone()
+            in_recovery, lag, lag_bytes = cursor.fetchone()
     except (OperationalError, InterfaceError) as exc:
         replica_health.mark_down(alias, exc)
         connection.close()
         return {"status": "down", "lag_seconds": None}
     if not in_recovery:
         return {"status": "up", "lag_seconds": None, "note": "not a standby"}
-    return {"status": "up", "lag_seconds": None if lag is None else round(float(lag), 3)}
+    return {
+        "status": "up",
+        "lag_seconds": None if lag is None else round(float(lag), 3),
+        "lag_bytes": None if lag_bytes is None else int(lag_bytes),
+    }
