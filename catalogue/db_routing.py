@@ -142,7 +142,7 @@ class ReplicaReadsMiddleware:
             alias = _read_alias.get()
         finally:
             _read_alias.reset(token)
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS or getattr(request, "_wrote", False):
             self._pin(response)
         elif response.streaming and alias != DEFAULT_DB_ALIAS:
             # An export is read while the server sends it, after this returns: on the same replica.
@@ -152,7 +152,9 @@ class ReplicaReadsMiddleware:
     def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> None:
         # Here, not in __call__: the URL is resolved (the admin stays on the primary) and the
         # session and user, read before the view, came from the primary.
-        if getattr(request, "_replica_retry", False) or not reads_go_to_replica(request):
+        if getattr(request, "_replica_retry", False) or getattr(request, "_wrote", False):
+            return None
+        if not reads_go_to_replica(request):
             return None
         _read_alias.set(choose_replica())
         return None
@@ -179,19 +181,34 @@ def _reading_from(alias: str, content: Iterator[Any]) -> Iterator[Any]:
             _read_alias.reset(token)
 
 
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
 class _WatchReplicas:
-    """Execute wrappers on every replica connection for one request: a query that fails there
-    marks the replica down and the request as one to answer again from the primary."""
+    """Execute wrappers for one request. On every replica: a query that fails there marks the
+    replica down and the request as one to answer again from the primary. On the primary: a
+    write, even in a GET (a confirmation link, a first visit's session), sends the rest of the
+    request's reads to the primary, which has it, and pins the client like an unsafe request."""
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
         self.contexts: list[Any] = []
 
     def __enter__(self) -> None:
-        for alias in replica_aliases():
-            context = connections[alias].execute_wrapper(self._watch(alias))
+        watchers = [(alias, self._watch(alias)) for alias in replica_aliases()]
+        watchers.append((DEFAULT_DB_ALIAS, self._watch_writes))
+        for alias, watcher in watchers:
+            context = connections[alias].execute_wrapper(watcher)
             context.__enter__()
             self.contexts.append(context)
+
+    def _watch_writes(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        if not getattr(self.request, "_wrote", False) and sql.lstrip()[:6].upper() in WRITES:
+            self.request._wrote = True  # type: ignore[attr-defined]
+            _read_alias.set(DEFAULT_DB_ALIAS)
+        return execute(sql, params, many, context)
 
     def __exit__(self, *exc: Any) -> None:
         for context in reversed(self.contexts):

@@ -167,3 +167,31 @@ def test_readyz_lists_a_replica_that_answers(client, settings):
 def test_without_replicas_readyz_says_nothing_of_them(client, settings):
     settings.DATABASE_REPLICAS = []
     assert "replicas" not in client.get("/readyz").json()
+
+
+def test_a_get_that_writes_reads_its_own_write_and_pins_the_client(rf):
+    """A GET with a side effect (a confirmation link): after its write, its reads go to the
+    primary (the replica has not got the row yet: here it cannot see the uncommitted test
+    transaction at all), and the client is pinned as after a POST."""
+    from django.contrib.auth.models import Group
+
+    from catalogue.db_routing import ReplicaReadsMiddleware
+
+    seen = {}
+
+    def view(request):
+        middleware.process_view(request, view, (), {})
+        seen["before"] = db_routing.read_alias()
+        Group.objects.create(name="confirmed-by-a-get")
+        seen["found"] = Group.objects.filter(name="confirmed-by-a-get").exists()
+        seen["after"] = db_routing.read_alias()
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    middleware = ReplicaReadsMiddleware(view)
+    request = rf.get("/accounts/confirm/token/")
+    request.resolver_match = None
+    response = middleware(request)
+    assert seen == {"before": "replica", "found": True, "after": DEFAULT_DB_ALIAS}
+    assert PIN_COOKIE in response.cookies
