@@ -9,7 +9,7 @@ PORT ?= 8000
 DEV := $(if $(SECRET_KEY),,DEBUG=1)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run serve test lint format install lock migrate load import worker clean bench
+.PHONY: help run serve test lint format install lock migrate load import worker clean bench cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -75,6 +75,17 @@ BENCH_CASES ?= 1000000
 bench: install ## our API vs Datasette on BENCH_CASES synthetic cases (needs DATABASE_URL: PostgreSQL)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	BENCH_CASES=$(BENCH_CASES) $(PY) scripts/bench/run.py
+
+# The cluster rehearsal (docs/cluster.md): a PostgreSQL primary and streaming replica, Redis, two
+# app servers, a worker and beat behind HAProxy, all on loopback in a temporary directory; a load
+# through the balancer while one app server is killed and the replica stopped. The WSGI module and
+# Celery app are named here once.
+CLUSTER_SECONDS ?= 60
+CLUSTER_WSGI ?= config.wsgi
+CLUSTER_CELERY_APP ?= config
+cluster: install ## rehearse two app hosts on a primary and a replica behind HAProxy (CLUSTER_SECONDS)
+	CLUSTER_SECONDS=$(CLUSTER_SECONDS) CLUSTER_WSGI=$(CLUSTER_WSGI) CLUSTER_CELERY_APP=$(CLUSTER_CELERY_APP) \
+	  $(PY) scripts/cluster/run.py $(CLUSTER_ARGS)
 
 clean: ## remove the virtual environment and the SQLite database
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -3,7 +3,9 @@
 /healthz  the process answers (no dependency is touched): restart it if this fails.
 /readyz   the database, the cache and the task broker are reachable, and a worker has written its
           heartbeat lately (catalogue.workers) when tasks go to a broker: send traffic only if 200.
-Both answer JSON; /readyz names each check, with 503 when one fails. Each probe is bounded to
+Both answer JSON; /readyz names each check, with 503 when one fails. Read replicas
+(DATABASE_REPLICA_URLS) are listed with their lag; one down makes the status "degraded", still 200,
+since reads fall back to the primary (catalogue.db_routing). Each probe is bounded to
 about half a second (no retry sleeps), so a dead dependency answers fast instead of hanging the
 probe past the load balancer's own timeout. READYZ_REQUIRES_WORKER=0 keeps a stale worker in the
 answer but out of the status, for deployments whose web traffic should not wait on the workers.
@@ -101,6 +103,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
         name: value for name, value in results.items() if name != "worker" or settings.READYZ_REQUIRES_WORKER
     }
     ready = all(v == "ok" for v in counted.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503
-    )
+    body = {"status": "ok" if ready else "unavailable", "checks": results}
+    replicas = _replicas()
+    if replicas:
+        body["replicas"] = replicas
+        if ready and any(r["status"] != "up" for r in replicas.values()):
+            body["status"] = "degraded"
+    return JsonResponse(body, status=200 if ready else 503)
+
+
+def _replicas() -> dict[str, dict]:
+    from catalogue.db_routing import replica_aliases, replica_status
+
+    return {alias: replica_status(alias) for alias in replica_aliases()}

@@ -20,10 +20,13 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def joins_as_written(using: str = "default") -> Iterator[None]:
+def joins_as_written(using: str | None = None) -> Iterator[None]:
     """Statements inside plan their joins in the order the query writes them (PostgreSQL's
-    join_collapse_limit = 1); elsewhere, and on SQLite, nothing changes."""
-    connection = connections[using]
+    join_collapse_limit = 1); elsewhere, and on SQLite, nothing changes. By default on the
+    database this request reads (a replica when catalogue.db_routing chose one)."""
+    from catalogue.db_routing import read_alias
+
+    connection = connections[using or read_alias()]
     if connection.vendor != "postgresql":
         yield
         return

@@ -32,9 +32,12 @@ def versioned_models() -> tuple[type[models.Model], ...]:
     return tuple(sorted(found, key=lambda m: m._meta.db_table))
 
 
-def catalogue_stamps(using: str = "default") -> dict[str, object]:
-    """{model label: latest `modified`} for every versioned model, in one query."""
-    connection = connections[using]
+def catalogue_stamps(using: str | None = None) -> dict[str, object]:
+    """{model label: latest `modified`} for every versioned model, in one query; by default on the
+    database this request reads (a replica's stamps version the rows that replica serves)."""
+    from catalogue.db_routing import read_alias
+
+    connection = connections[using or read_alias()]
     qn = connection.ops.quote_name
     found = versioned_models()
     parts = [
@@ -63,6 +66,6 @@ def digest(stamps: dict[str, object]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def catalogue_version(using: str = "default") -> str:
+def catalogue_version(using: str | None = None) -> str:
     """A digest of the latest `modified` of every versioned model."""
     return digest(catalogue_stamps(using))

@@ -13,10 +13,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Document
+
+
+def import_storage() -> Storage:
+    """Where uploaded report files are kept: STORAGES["imports"] (the database by default, so any
+    host's worker reads them; an object store in production if configured)."""
+    return storages["imports"]
 
 
 class ReportImport(models.Model):
@@ -29,7 +36,7 @@ class ReportImport(models.Model):
         ATTENTION = "attention", _("needs attention")
         FAILED = "failed", _("failed")
 
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", storage=import_storage)
     file_name = models.CharField(_("file name"), max_length=200)
     checksum = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -75,6 +82,23 @@ class ReportImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+class StoredFile(models.Model):
+    """An uploaded report file's bytes (loader.storage.DatabaseStorage): in the database every
+    host reaches, not on the disk of the web host that took the upload."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    content = models.BinaryField(_("content"))
+    size = models.PositiveIntegerField(_("size in bytes"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportItem(models.Model):

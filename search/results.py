@@ -46,7 +46,7 @@ def search(q: str | Query, *, per_kind: int = 10) -> Results:
     results = Results(query=query)
     if not query:
         return results
-    connection = connections["default"]
+    connection = _reading()
     # One planner session for the four kinds (backends.py), not one each.
     with connection.cursor() as cursor, backend_for(connection).session(cursor):
         for kind in presentation.ORDER:
@@ -87,15 +87,22 @@ def cached_search(q: str | Query, *, per_kind: int = 10) -> Results:
     return found
 
 
+def _reading():
+    """The connection this request's reads use (a replica when catalogue.db_routing chose one), so
+    the planner settings and the raw index queries go where the ORM's queries go."""
+    return connections[presentation.public_queryset(presentation.ORDER[0]).db]
+
+
 def _exists(query: Query) -> bool:
     return any(ranked(presentation.public_queryset(k), query, 1, cap=200).objects for k in KINDS)
 
 
 def _index_has(term: str) -> bool:
     """Cheap check on the index alone (any kind, any status): used only to build a suggestion."""
-    backend = backend_for(connections["default"])
+    connection = _reading()
+    backend = backend_for(connection)
     q = Query(text=term, terms=(term,))
-    with connections["default"].cursor() as cursor:
+    with connection.cursor() as cursor:
         for kind in KINDS:
             sql, params = backend.match_sql(kind, q, ALL)
             cursor.execute(f"{sql} LIMIT 1", params)

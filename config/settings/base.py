@@ -406,3 +406,46 @@ CELERY_BEAT_SCHEDULE["loader-check-imports"] = {
     "task": "loader.check_imports",
     "schedule": 60.0 * int(os.environ.get("REPORT_IMPORT_CHECK_EVERY_MINUTES", "5")),
 }
+
+# --- Scale-out: read replicas, import files off the web host's disk (issue 23; docs/cluster.md) ---
+# DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of streaming replicas. Anonymous pages and
+# API GETs read from them; writes, the admin, tasks, commands and a client's reads for
+# DATABASE_PRIMARY_PIN_SECONDS after its last unsafe request use the primary (catalogue.db_routing).
+# A replica that fails is skipped for REPLICA_RETRY_SECONDS; REPLICA_CONNECT_TIMEOUT bounds the wait.
+DATABASE_REPLICAS = []
+for _n, _url in enumerate(u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")):
+    if not _url:
+        continue
+    _alias = f"replica{_n + 1}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = int(
+            os.environ.get("REPLICA_CONNECT_TIMEOUT", "2")
+        )
+    # Tests never create a database on a replica: it is the primary's test database.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["catalogue.db_routing.ReplicaRouter"]
+DATABASE_PRIMARY_PIN_SECONDS = int(os.environ.get("DATABASE_PRIMARY_PIN_SECONDS", "10"))
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
+if DATABASE_REPLICAS:
+    # Before the session middleware: the session and user are read (from the primary) before the
+    # view, where the middleware picks the replica.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "catalogue.db_routing.ReplicaReadsMiddleware",
+    )
+# Uploaded report files: in the database by default (loader.storage), so a worker on any host reads
+# what a web host received. Production may use an object store instead (django-storages, the `s3`
+# extra): IMPORTS_STORAGE=storages.backends.s3.S3Storage, IMPORTS_S3_BUCKET, IMPORTS_S3_ENDPOINT_URL
+# for an S3-compatible store; boto3 takes the credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+STORAGES["imports"] = {"BACKEND": os.environ.get("IMPORTS_STORAGE", "loader.storage.DatabaseStorage")}
+if os.environ.get("IMPORTS_S3_BUCKET"):
+    STORAGES["imports"]["OPTIONS"] = {
+        "bucket_name": os.environ["IMPORTS_S3_BUCKET"],
+        "endpoint_url": os.environ.get("IMPORTS_S3_ENDPOINT_URL") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+    }

@@ -15,6 +15,7 @@ ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "imports": STORAGES["imports"],  # noqa: F405
 }
 
 # A file, not memory, for SQLite test databases: the browser tests' server thread opens its own
@@ -27,3 +28,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 PAGE_RATE = "100000/min"
 # No collectstatic before tests: serve static files from the finders, as in development.
 WHITENOISE_USE_FINDERS = True
+
+# The routing tests' replica: the primary's test database under a second alias, unused until a
+# test lists it in DATABASE_REPLICAS (tests/catalogue/test_db_routing.py).
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
