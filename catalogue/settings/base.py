@@ -93,12 +93,14 @@ MIDDLEWARE = [
     # responses still get the security headers above).
     "catalogue.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # PagesOnly…: Django's session, CSRF, auth and message middleware, passed by on the
+    # data API (/api/v1/), which uses none of them (catalogue.middleware.pages_only).
+    "catalogue.middleware.PagesOnlySessionMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "catalogue.middleware.PagesOnlyCsrfViewMiddleware",
+    "catalogue.middleware.PagesOnlyAuthenticationMiddleware",
+    "catalogue.middleware.PagesOnlyMessageMiddleware",
     # Records who made each change (django-simple-history) for the history of records.
     "simple_history.middleware.HistoryRequestMiddleware",
     "catalogue.security.PageRateLimitMiddleware",
