@@ -2,13 +2,24 @@ from functools import cache
 from typing import Any
 
 import django_filters as filters
+from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from catalogue.api.filters import NameSearchFilterSet
-from catalogue.api.rows import PlainFields, VersionedMap, sources_by_record
+from catalogue.api.renderers import RawJSON
+from catalogue.api.rows import (
+    ROW_JSON,
+    PlainFields,
+    VersionedMap,
+    json_rows,
+    sources_by_record,
+    sql_datetime,
+    sql_sources,
+)
 from catalogue.api.views import CatalogueViewSet
 from catalogue.filters import StrictBooleanFilter
-from institutions.refs import institution_refs, region_refs
+from institutions.refs import institution_ref_sql, institution_refs, region_ref_sql, region_refs
 from products.filters import CaseFilter, ProductFilter
 from products.history import HistoryMixin
 from products.models import Case, Category, Product, ProductTerm, Theme
@@ -103,22 +114,60 @@ def write_cases(cases: list[Case], version: str) -> list[dict[str, Any]]:
     return out
 
 
+def case_json_sql() -> str:
+    """SQL of a case as CaseSerializer writes it (write_cases is the same in Python), one
+    json_build_object per row of products_case: references by correlated lookups on primary keys."""
+    qn = connection.ops.quote_name
+    c = qn(Case._meta.db_table)
+    product, category = qn(Product._meta.db_table), qn(Category._meta.db_table)
+    plain = ", ".join(
+        f"'{name}', {c}.{qn(name)}"
+        for name in ("id", "key", "status", "date", "currency", "term_months", "client")
+    )
+    return (
+        f"json_build_object({plain}, 'amount', {c}.amount::text, "
+        f"'institution', {institution_ref_sql(f'{c}.institution_id')}, "
+        "'product', (SELECT json_build_object('id', p.id, 'name', p.name, 'category', "
+        "json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en)) "
+        f"FROM {product} p JOIN {category} k ON k.id = p.category_id WHERE p.id = {c}.product_id), "
+        f"'province', {region_ref_sql(f'{c}.province_id')}, 'city', {region_ref_sql(f'{c}.city_id')}, "
+        f"'milestone', {c}.milestone, 'summary', {c}.summary, 'sources', {sql_sources(Case, c)}, "
+        f"'created', {sql_datetime(f'{c}.created')}, 'modified', {sql_datetime(f'{c}.modified')})::text"
+    )
+
+
 class RowWriterMixin:
     """List and detail written by `writer` from the records' own rows (no joins, no nested
-    serializers); exports and the schema keep the serializer. See catalogue/api/rows.py."""
+    serializers); exports and the schema keep the serializer. See catalogue/api/rows.py.
+
+    On PostgreSQL, a resource with `json_sql` reads its page or record in one statement whose
+    rows carry their JSON (`row_json`), written into the response as it is."""
 
     writer: Any = None
+    json_sql: Any = None  # () -> SQL of one row's JSON, for PostgreSQL
 
     def rows_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related(None).prefetch_related(None)
 
-    def get_detail_queryset(self) -> QuerySet:
-        return self.rows_queryset(super().get_detail_queryset())
+    def page_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = self.rows_queryset(queryset)
+        if self.json_sql is None or connection.vendor != "postgresql":
+            return queryset
+        # Only what the paginator reads (the sync cursor's keys); the rest is in the JSON.
+        return queryset.only("pk", "modified").annotate(**{ROW_JSON: RawSQL(type(self).json_sql(), ())})
 
-    def write_page(self, page: list) -> list[dict[str, Any]]:
+    def get_detail_queryset(self) -> QuerySet:
+        return self.page_queryset(super().get_detail_queryset())
+
+    def write_page(self, page: list) -> Any:
+        written = json_rows(page)
+        if written is not None:
+            return written
         return type(self).writer(page, self.catalogue_version()) if page else []
 
-    def write_object(self, instance: Any) -> dict[str, Any]:
+    def write_object(self, instance: Any) -> Any:
+        if hasattr(instance, ROW_JSON):
+            return RawJSON(getattr(instance, ROW_JSON))
         return type(self).writer([instance], self.catalogue_version())[0]
 
 
@@ -140,6 +189,7 @@ class CaseViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
     # Undated cases last, as on the HTML list: PostgreSQL would put NULLs first when descending.
     queryset = Case.objects.for_listing().order_by(F("date").desc(nulls_last=True), "-id")
     writer = write_cases
+    json_sql = case_json_sql
 
 
 class CategoryFilter(NameSearchFilterSet):
