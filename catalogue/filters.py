@@ -23,6 +23,13 @@ def search_backend() -> Callable[[QuerySet, str], QuerySet]:
     return import_string(settings.CATALOGUE_SEARCH)
 
 
+def search_slicer() -> Callable[[QuerySet, str, int, int], list | None]:
+    """The search's reader of one page of a relevance-ordered list (`ranked_slice`, beside the
+    backend that filters), which the list selector hands the paginator as a value."""
+    module = settings.CATALOGUE_SEARCH.rpartition(".")[0]
+    return import_string(f"{module}.ranked_slice")
+
+
 class NoEmptyItemsCSVField(BaseCSVField):
     """A comma-separated value with no empty item: `ordering=,` is a mistake to report, where
     django-filter would pass the empty names on to order_by() (a server error)."""
@@ -64,11 +71,21 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+RELEVANCE = "relevance"
+
+
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Sorting where a missing date or amount goes last either way (PostgreSQL puts NULLs first
-    when descending), with the primary key as tie-break so pages never overlap."""
+    when descending), with the primary key as tie-break so pages never overlap.
+
+    `relevance` keeps the search's order (most relevant first); it is the default when `q` is
+    given, on the pages (catalogue/listing.py) as on the API, and without `q` it leaves the list's
+    own order."""
 
     base_field_class = NoEmptyItemsCSVField
+
+    def build_choices(self, fields, labels):
+        return [(RELEVANCE, _("Relevance")), *super().build_choices(fields, labels)]
 
     def get_ordering_value(self, param: str):
         descending = param.startswith("-")
@@ -76,7 +93,7 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         return F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
 
     def filter(self, qs: QuerySet, value):
-        if value in ([], (), {}, "", None):
+        if value in ([], (), {}, "", None) or value[0] == RELEVANCE:
             return qs
         ordering = [self.get_ordering_value(p) for p in value]
         last = F("pk").desc() if value[0].startswith("-") else F("pk").asc()
