@@ -346,35 +346,12 @@ def build_list_page(
     default_ordering: str,
     default_page_size: int = 20,
 ) -> ListPage:
+    """A faceted list page: the request's filters validated (what is wrong is reported and left
+    out), the list selector's records, their facets and one page of them."""
     params = request.GET.copy()
     errors: dict[str, list[str]] = {}
-    page_size = default_page_size
-    if "page_size" in params:
-        try:
-            page_size = int(params["page_size"])
-            if page_size not in PAGE_SIZES:
-                raise ValueError
-        except ValueError:
-            errors["page_size"] = [str(_("Choose 10, 20, 50 or 100 per page."))]
-            page_size = default_page_size
-            params.pop("page_size")
-
-    data = params.copy()
-    for p in CONTROL_PARAMS:
-        data.pop(p, None)
-    data.setdefault("ordering", list_ordering(data, default_ordering))
-    fs = filterset_class(data, queryset=queryset, request=request)
-    if not fs.is_valid():
-        # Report what was wrong and apply the rest, so the page still answers. A reversed range
-        # is reported on its lower bound and both bounds are left out.
-        errors.update({k: [str(e) for e in v] for k, v in fs.form.errors.items()})
-        partners = {lo: hi for lo, hi in fs.ranges} | {hi: lo for lo, hi in fs.ranges}
-        for name in list(fs.form.errors):
-            for n in (name, partners.get(name)):
-                data.pop(n, None)
-                params.pop(n, None)
-        fs = filterset_class(data, queryset=queryset, request=request)
-        fs.is_valid()
+    page_size = _page_size(params, default_page_size, errors)
+    fs = _valid_filterset(request, filterset_class, queryset, params, default_ordering, errors)
 
     # Search once; every facet and the list start from its result.
     selection = select(fs)
@@ -403,6 +380,50 @@ def build_list_page(
     return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
 
 
+def _page_size(params: QueryDict, default: int, errors: dict[str, list[str]]) -> int:
+    """The page size asked for, or the default with an error (and the parameter dropped)."""
+    if "page_size" not in params:
+        return default
+    try:
+        size = int(params["page_size"])
+        if size in PAGE_SIZES:
+            return size
+    except ValueError:
+        pass
+    errors["page_size"] = [str(_("Choose 10, 20, 50 or 100 per page."))]
+    params.pop("page_size")
+    return default
+
+
+def _valid_filterset(
+    request: HttpRequest,
+    filterset_class: type[SearchFilterSet],
+    queryset: QuerySet,
+    params: QueryDict,
+    default_ordering: str,
+    errors: dict[str, list[str]],
+) -> SearchFilterSet:
+    """The FilterSet of the page's filters, validated: what was wrong is reported in `errors` and
+    left out of `params`, so the page still answers with the rest. A reversed range is reported on
+    its lower bound and both bounds are left out."""
+    data = params.copy()
+    for p in CONTROL_PARAMS:
+        data.pop(p, None)
+    data.setdefault("ordering", list_ordering(data, default_ordering))
+    fs = filterset_class(data, queryset=queryset, request=request)
+    if fs.is_valid():
+        return fs
+    errors.update({k: [str(e) for e in v] for k, v in fs.form.errors.items()})
+    partners = {lo: hi for lo, hi in fs.ranges} | {hi: lo for lo, hi in fs.ranges}
+    for name in list(fs.form.errors):
+        for n in (name, partners.get(name)):
+            data.pop(n, None)
+            params.pop(n, None)
+    fs = filterset_class(data, queryset=queryset, request=request)
+    fs.is_valid()
+    return fs
+
+
 FACET_SECONDS = 3600
 
 
@@ -425,66 +446,64 @@ def _facet_cache_key(request: HttpRequest, params: QueryDict, version: str, know
 def _count_facets(
     facets: list[FacetSpec], fs: SearchFilterSet, searched: QuerySet, params: QueryDict
 ) -> list[Facet]:
-    facet_objs = []
-    for spec in facets:
-        # A facet shown only under another (city under province) still shows when its own value
-        # is in the URL, so a `city=` link without its province is visible and removable.
-        if spec.only_if and not (
-            fs.form.cleaned_data.get(spec.only_if) or fs.form.cleaned_data.get(spec.name)
-        ):
-            continue
-        base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
-        counts = spec.count(base, fs)
-        chosen = {v for v in params.getlist(spec.name) if v}
-        if spec.multiple and chosen and fs.form.cleaned_data.get(spec.name):
-            counts = _widened_counts(spec, fs, base, counts, chosen)
-        if spec.limit:
-            keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
-            counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
-        # A chosen value the counts do not cover (it matches nothing under the other filters, or it
-        # is a branch while the facet counts head offices) still shows, without a number, so it can
-        # be seen and removed; the empty state's suggestions are built from these.
-        uncounted = {spec.key_type(v) for v in chosen - {str(k) for k in counts}}
-        for key in uncounted:
-            counts[key] = None
-        labels = spec.labels(list(counts)) if counts else {}
+    cleaned = fs.form.cleaned_data
+    # A facet shown only under another (city under province) still shows when its own value is
+    # in the URL, so a `city=` link without its province is visible and removable.
+    shown = [s for s in facets if not s.only_if or cleaned.get(s.only_if) or cleaned.get(s.name)]
+    return [_facet(spec, fs, searched, params) for spec in shown]
 
-        def make(
-            value: Any, spec: FacetSpec = spec, counts: dict = counts, labels: dict = labels, chosen=chosen
-        ) -> FacetValue:
-            v = str(value)
-            return FacetValue(
-                value=v,
-                label=labels.get(value, v),
-                count=counts.get(value, 0),
-                selected=v in chosen,
-                url=toggled(params, spec.name, v, spec.multiple),
-            )
 
-        if spec.tree:
-            values = spec.tree(counts, make)
-        else:
-            values = sorted(
-                (make(k) for k in counts), key=lambda fv: (fv.count is None, -(fv.count or 0), fv.label)
-            )
-        note = ""
-        if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
-            only_if = fs.filters[spec.only_if].label
-            note = str(_("Set by the link without a %(parent)s: the list shows only this %(name)s.")) % {
-                "parent": only_if,
-                "name": spec.label,
-            }
-        facet_objs.append(
-            Facet(
-                spec.name,
-                str(spec.label),
-                values,
-                spec.multiple,
-                clear_url=without(params, spec.name),
-                note=note,
-            )
+def _facet(spec: FacetSpec, fs: SearchFilterSet, searched: QuerySet, params: QueryDict) -> Facet:
+    """One facet: its values counted over every filter but its own, labelled, nested if a tree."""
+    counts, chosen = _facet_counts(spec, fs, searched, params)
+    labels = spec.labels(list(counts)) if counts else {}
+
+    def make(value: Any) -> FacetValue:
+        v = str(value)
+        return FacetValue(
+            value=v,
+            label=labels.get(value, v),
+            count=counts.get(value, 0),
+            selected=v in chosen,
+            url=toggled(params, spec.name, v, spec.multiple),
         )
-    return facet_objs
+
+    if spec.tree:
+        values = spec.tree(counts, make)
+    else:
+        values = sorted(
+            (make(k) for k in counts), key=lambda fv: (fv.count is None, -(fv.count or 0), fv.label)
+        )
+    note = ""
+    if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
+        only_if = fs.filters[spec.only_if].label
+        note = str(_("Set by the link without a %(parent)s: the list shows only this %(name)s.")) % {
+            "parent": only_if,
+            "name": spec.label,
+        }
+    return Facet(
+        spec.name, str(spec.label), values, spec.multiple, clear_url=without(params, spec.name), note=note
+    )
+
+
+def _facet_counts(
+    spec: FacetSpec, fs: SearchFilterSet, searched: QuerySet, params: QueryDict
+) -> tuple[dict[Any, int | None], set[str]]:
+    """({value: count} of one facet, the values chosen in the URL)."""
+    base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
+    counts: dict[Any, int | None] = spec.count(base, fs)
+    chosen = {v for v in params.getlist(spec.name) if v}
+    if spec.multiple and chosen and fs.form.cleaned_data.get(spec.name):
+        counts = _widened_counts(spec, fs, base, counts, chosen)
+    if spec.limit:
+        keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
+        counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
+    # A chosen value the counts do not cover (it matches nothing under the other filters, or it is
+    # a branch while the facet counts head offices) still shows, without a number, so it can be
+    # seen and removed; the empty state's suggestions are built from these.
+    for key in {spec.key_type(v) for v in chosen - {str(k) for k in counts}}:
+        counts[key] = None
+    return counts, chosen
 
 
 def _widened_counts(
