@@ -11,7 +11,6 @@ from catalogue.api.renderers import RawJSON
 from catalogue.api.rows import (
     ROW_JSON,
     PlainFields,
-    VersionedMap,
     json_rows,
     sources_by_record,
     sql_datetime,
@@ -19,40 +18,27 @@ from catalogue.api.rows import (
 )
 from catalogue.api.views import CatalogueViewSet
 from catalogue.filters import StrictBooleanFilter
-from institutions.refs import institution_ref_sql, institution_refs, region_ref_sql, region_refs
+from institutions.refs import institution_ref_sql, institution_refs, region_ref_sql
 from products.filters import CaseFilter, ProductFilter
 from products.history import HistoryMixin
 from products.models import Case, Category, Product, ProductTerm, Theme
 from products.serializers import (
     CaseSerializer,
-    CategoryRefSerializer,
     CategorySerializer,
     ProductSerializer,
     ThemeSerializer,
+    category_refs,
+    write_cases,
 )
 from products.terms import terms_data
 
-
-def _categories() -> dict[int, dict]:
-    rows = list(Category.objects.order_by("pk"))
-    return {c.pk: ref for c, ref in zip(rows, CategoryRefSerializer(rows, many=True).data, strict=True)}
-
-
-category_refs = VersionedMap(_categories)
-
 # The fields each writer fills from the record's own row; the rest are references, written below.
 PRODUCT_REFS = ("institution", "category", "themes", "sources", "terms")
-CASE_REFS = ("institution", "product", "province", "city", "sources")
 
 
 @cache
 def product_plain() -> PlainFields:
     return PlainFields(ProductSerializer, [f for f in ProductSerializer.Meta.fields if f not in PRODUCT_REFS])
-
-
-@cache
-def case_plain() -> PlainFields:
-    return PlainFields(CaseSerializer, [f for f in CaseSerializer.Meta.fields if f not in CASE_REFS])
 
 
 def write_products(products: list[Product], version: str) -> list[dict[str, Any]]:
@@ -83,34 +69,6 @@ def write_products(products: list[Product], version: str) -> list[dict[str, Any]
             "terms": terms_data(terms.get(p.pk, [])),
         }
         out.append({name: row[name] if name in row else refs[name] for name in ProductSerializer.Meta.fields})
-    return out
-
-
-def write_cases(cases: list[Case], version: str) -> list[dict[str, Any]]:
-    """Cases as CaseSerializer writes them (rows.py says why), from the cases' own rows plus one
-    query for their products' names and one for their sources."""
-    ids = [c.pk for c in cases]
-    named = Product.objects.filter(pk__in={c.product_id for c in cases}).order_by()
-    named = list(named.values_list("pk", "name", "category_id"))
-    categories = category_refs.get(version, {category for _pk, _name, category in named})
-    products = {
-        pk: {"id": pk, "name": name, "category": categories[category]} for pk, name, category in named
-    }
-    sources = sources_by_record(Case, ids)
-    institutions = institution_refs.get(version, {c.institution_id for c in cases})
-    regions = region_refs.get(version, {c.province_id for c in cases} | {c.city_id for c in cases})
-    plain = case_plain()
-    out = []
-    for c in cases:
-        row = plain.write(c)
-        refs = {
-            "institution": institutions[c.institution_id],
-            "product": products[c.product_id],
-            "province": regions[c.province_id] if c.province_id is not None else None,
-            "city": regions[c.city_id] if c.city_id is not None else None,
-            "sources": sources.get(c.pk, []),
-        }
-        out.append({name: row[name] if name in row else refs[name] for name in CaseSerializer.Meta.fields})
     return out
 
 
