@@ -585,29 +585,7 @@ def main() -> None:
         timings = latency(plist, params["case_pool"])
         # The same rounds with several clients at once (BENCH_LATENCY_CLIENTS, default 4).
         crowd = {c: latency(plist, params["case_pool"], c) for c in LATENCY_CLIENTS if c > 1}
-        # A cursor page deep in the walk, for the mix (a sync client asks for those).
-        cursor_paths = {"ours": plist[4].ours, "theirs": plist[4].theirs}
-        for side, port, key in (("ours", OUR_PORT, "next"), ("theirs", DS_PORT, "next_url")):
-            for _ in range(3):
-                cursor_paths[side] = (
-                    local(json.loads(get(port, cursor_paths[side])[1]).get(key)) or cursor_paths[side]
-                )
-        mixes = {}
-        for mix, name in (("a", "q1–q3"), ("b", "q4–q6")):
-            members = [p for p in plist if p.mix == mix]
-            paths = {
-                side: [cursor_paths[side] if p.count == "walk" else getattr(p, side) for p in members]
-                for side in ("ours", "theirs")
-            }
-            for kind, port in (("cached", OUR_PORT), ("uncached", NOCACHE_PORT)):
-                for clients in CLIENTS:
-                    o = throughput(port, paths["ours"], clients, SECONDS)
-                    t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
-                    mixes[(name, kind, clients)] = (o, t)
-                    print(
-                        f"  {name} {kind} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s",
-                        flush=True,
-                    )
+        mixes = throughput_mixes(plist)
         workers = [rss_mb(pid) for pid in children(ours.pid)]
         ds_rss = rss_mb(theirs.pid)
         # Every published case as CSV, streamed (the issue's "< 200 MB" target), from the server
@@ -627,6 +605,34 @@ def main() -> None:
     )
     report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports)
     report_crowd(plist, crowd)
+
+
+def throughput_mixes(plist: list[Pair]) -> dict[tuple[str, str, int], tuple]:
+    """Requests per second of both servers on each mix, ours cached and uncached, per client count."""
+    # A cursor page deep in the walk, for the mix (a sync client asks for those).
+    cursor_paths = {"ours": plist[4].ours, "theirs": plist[4].theirs}
+    for side, port, key in (("ours", OUR_PORT, "next"), ("theirs", DS_PORT, "next_url")):
+        for _ in range(3):
+            cursor_paths[side] = (
+                local(json.loads(get(port, cursor_paths[side])[1]).get(key)) or cursor_paths[side]
+            )
+    mixes = {}
+    for mix, name in (("a", "q1–q3"), ("b", "q4–q6")):
+        members = [p for p in plist if p.mix == mix]
+        paths = {
+            side: [cursor_paths[side] if p.count == "walk" else getattr(p, side) for p in members]
+            for side in ("ours", "theirs")
+        }
+        for kind, port in (("cached", OUR_PORT), ("uncached", NOCACHE_PORT)):
+            for clients in CLIENTS:
+                o = throughput(port, paths["ours"], clients, SECONDS)
+                t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
+                mixes[(name, kind, clients)] = (o, t)
+                print(
+                    f"  {name} {kind} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s",
+                    flush=True,
+                )
+    return mixes
 
 
 def export_once(db_url: str, sqlite_path: Path) -> dict[str, int]:
@@ -678,31 +684,9 @@ def _rows(p: Pair, totals: tuple) -> tuple[str, str | None]:
     return f"**MISMATCH {a} ≠ {b}**", f"{p.label}: ours {a}, Datasette {b}"
 
 
-def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports) -> None:
-    lines = [
-        f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
-        f"Machine: {header}.  ",
-        f"One client, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds, p50 / p95. "
-        "Ours: gunicorn, 2 workers of 4 threads, DEBUG off, caches in "
-        + (
-            "one Redis shared by the workers (BENCH_REDIS_URL, emptied at the start)"
-            if REDIS_URL
-            else "each process (locmem: no BENCH_REDIS_URL)"
-        )
-        + ". Datasette: immutable, facet suggestions off, FTS5 over "
-        "our bigrams, category subtree as `category_slug__in` — the fair setup of issue 10. "
-        "**Repeated**: the same URL every round (ours: answered from the whole-response cache, as a "
-        "cache serves repeated queries). **Varied**: a new equivalent URL every round (page_size 51, "
-        "52, …, the same for Datasette; another case for q6), so our response cache misses; the "
-        "count cache, keyed by the filters, stays warm as in steady state. HTML pages (q7, search "
-        "page) are one URL each: repeated is our server (the search page keeps its results per "
-        "catalogue version), varied the second server with the response and search-result caches "
-        "off (facet counts stay cached per filter state). Floor: EXPLAIN ANALYZE of the SQL a "
-        "varied request runs.\n",
-        "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
-        "| ours ÷ Datasette (repeated / varied, p50) | floor | ours varied ÷ floor | rows (ours / Datasette) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
+def _latency_rows(plist: list[Pair], timings: dict[str, Timing], floors: dict) -> tuple[list, dict, list]:
+    """The single-client table's rows, the p50 ratios per column, and any totals that disagree."""
+    lines: list[str] = []
     mismatches = []
     ratios: dict[str, list[float]] = {"repeated": [], "varied": []}
     for p in plist:
@@ -730,10 +714,12 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
             f"{cols['varied'][1]} | {ratio(o_rep, d_rep)} / {ratio(o_var, d_var)} | {fmt(fl)} | "
             f"{ratio(o_var, fl)} | {rows} |"
         )
-    lines.append(
-        "\nMedian ours ÷ Datasette over the queries: "
-        f"{statistics.median(ratios['repeated']):.2f} repeated, {statistics.median(ratios['varied']):.2f} varied.\n"
-    )
+    return lines, ratios, mismatches
+
+
+def _load_lines(mixes, floors, workers, ds_rss, exports) -> list[str]:
+    """Throughput, memory, the CSV export and the floor detail."""
+    lines: list[str] = []
     lines += [
         f"Throughput, requests per second ({SECONDS:.0f} s per level; the q4–q6 mix uses one cursor page). "
         "The mixes repeat their URLs, so ours is measured twice: **cached** (the server above) and "
@@ -762,6 +748,41 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
             lines.append(
                 f"- {label}: HTTP {f['status']}, {f['statements']} statements, slowest {f['slowest_ms']:.1f} ms"
             )
+    return lines
+
+
+def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports) -> None:
+    lines = [
+        f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
+        f"Machine: {header}.  ",
+        f"One client, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds, p50 / p95. "
+        "Ours: gunicorn, 2 workers of 4 threads, DEBUG off, caches in "
+        + (
+            "one Redis shared by the workers (BENCH_REDIS_URL, emptied at the start)"
+            if REDIS_URL
+            else "each process (locmem: no BENCH_REDIS_URL)"
+        )
+        + ". Datasette: immutable, facet suggestions off, FTS5 over "
+        "our bigrams, category subtree as `category_slug__in` — the fair setup of issue 10. "
+        "**Repeated**: the same URL every round (ours: answered from the whole-response cache, as a "
+        "cache serves repeated queries). **Varied**: a new equivalent URL every round (page_size 51, "
+        "52, …, the same for Datasette; another case for q6), so our response cache misses; the "
+        "count cache, keyed by the filters, stays warm as in steady state. HTML pages (q7, search "
+        "page) are one URL each: repeated is our server (the search page keeps its results per "
+        "catalogue version), varied the second server with the response and search-result caches "
+        "off (facet counts stay cached per filter state). Floor: EXPLAIN ANALYZE of the SQL a "
+        "varied request runs.\n",
+        "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
+        "| ours ÷ Datasette (repeated / varied, p50) | floor | ours varied ÷ floor | rows (ours / Datasette) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    rows, ratios, mismatches = _latency_rows(plist, timings, floors)
+    lines += rows
+    lines.append(
+        "\nMedian ours ÷ Datasette over the queries: "
+        f"{statistics.median(ratios['repeated']):.2f} repeated, {statistics.median(ratios['varied']):.2f} varied.\n"
+    )
+    lines += _load_lines(mixes, floors, workers, ds_rss, exports)
     print("\n".join(lines))
     if mismatches:
         print("\n" + "!" * 72 + "\nTOTALS DISAGREE:\n  " + "\n  ".join(mismatches) + "\n" + "!" * 72)
