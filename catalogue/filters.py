@@ -84,6 +84,11 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
 
     base_field_class = NoEmptyItemsCSVField
 
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("help_text"):
+            kwargs["help_text"] += f"; or {RELEVANCE}: most relevant first (the default with q)"
+        super().__init__(*args, **kwargs)
+
     def build_choices(self, fields, labels):
         return [(RELEVANCE, _("Relevance")), *super().build_choices(fields, labels)]
 

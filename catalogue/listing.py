@@ -356,7 +356,7 @@ def build_list_page(
     # Search once; every facet and the list start from its result.
     selection = select(fs)
     version = catalogue_version()
-    cache_key = _facet_cache_key(request, params, version, known=fs.filters.keys())
+    cache_key = _facet_cache_key(request, params, fs.filters.keys(), version)
     facet_objs = cache.get(cache_key)
     if facet_objs is None:
         facet_objs = _count_facets(facets, fs, selection.searched, params)
@@ -434,12 +434,14 @@ def _filter_state(params: QueryDict, known: Iterable[str]) -> list[tuple[str, st
     return sorted((k, v) for k, vs in params.lists() if k in names for v in vs if v)
 
 
-def _facet_cache_key(request: HttpRequest, params: QueryDict, version: str, known: Iterable[str] = ()) -> str:
+def _facet_cache_key(
+    request: HttpRequest, params: QueryDict, known: Iterable[str] = (), version: str | None = None
+) -> str:
     """Facet counts depend on the filters (not the page or the order), the language of the
     labels, and the catalogue's state — which `catalogue_version` stamps."""
     # The page size too: the facet links carry it along. The key is a fixed-size hash.
     state = _filter_state(params, {*known, "page_size"})
-    raw = f"{request.path}|{get_language()}|{version}|{state}"
+    raw = f"{request.path}|{get_language()}|{version or catalogue_version()}|{state}"
     return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

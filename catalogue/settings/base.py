@@ -93,12 +93,12 @@ MIDDLEWARE = [
     # responses still get the security headers above).
     "catalogue.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # PagesOnly…: Django's session, CSRF, auth and message middleware, passed by on the
+    # PagesOnly…: Django's session, auth and message middleware, passed by on the
     # data API (/api/v1/), which uses none of them (catalogue.middleware.pages_only).
     "catalogue.middleware.PagesOnlySessionMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "catalogue.middleware.PagesOnlyCsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "catalogue.middleware.PagesOnlyAuthenticationMiddleware",
     "catalogue.middleware.PagesOnlyMessageMiddleware",
     # Records who made each change (django-simple-history) for the history of records.
