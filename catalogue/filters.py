@@ -57,11 +57,26 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+RELEVANCE = "relevance"
+
+
 class NullsLastOrderingFilter(filters.OrderingFilter):
     """Sorting where a missing date or amount goes last either way (PostgreSQL puts NULLs first
-    when descending), with the primary key as tie-break so pages never overlap."""
+    when descending), with the primary key as tie-break so pages never overlap.
+
+    `relevance` keeps the search's order (most relevant first); it is the default when `q` is
+    given, on the pages (catalogue/listing.py) as on the API, and without `q` it leaves the list's
+    own order."""
 
     base_field_class = NoEmptyItemsCSVField
+
+    def __init__(self, *args, **kwargs) -> None:
+        if kwargs.get("help_text"):
+            kwargs["help_text"] += f"; or {RELEVANCE}: most relevant first (the default with q)"
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        return [(RELEVANCE, _("Relevance")), *super().build_choices(fields, labels)]
 
     def get_ordering_value(self, param: str):
         descending = param.startswith("-")
@@ -69,7 +84,7 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         return F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
 
     def filter(self, qs: QuerySet, value):
-        if value in ([], (), {}, "", None):
+        if value in ([], (), {}, "", None) or value[0] == RELEVANCE:
             return qs
         ordering = [self.get_ordering_value(p) for p in value]
         last = F("pk").desc() if value[0].startswith("-") else F("pk").asc()

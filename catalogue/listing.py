@@ -25,7 +25,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.api.exports import PAGE_EXPORT_FORMATS, RowWriter, export_response
-from catalogue.filters import SearchFilterSet
+from catalogue.filters import RELEVANCE, SearchFilterSet
+from catalogue.fulltext.query import ranked_slice
 from catalogue.planner import joins_as_written
 from catalogue.versioning import catalogue_version
 
@@ -114,6 +115,86 @@ def group_count(expression: Any) -> Callable[[QuerySet, SearchFilterSet], dict[A
         return {r["_v"]: r["n"] for r in rows if r["_v"] not in (None, "")}
 
     return count
+
+
+# --- the list selector: what a list page and the API list both show ---------------------------
+
+# Parameters that choose a page, an order, a format or a language, not which records match.
+NOT_FILTERS = frozenset({"page", "page_size", "ordering", "format", "lang", "pagination", "cursor"})
+# How long a count keyed by the catalogue version is kept: the key changes with any change the
+# count could show, so this bounds memory only (as the facet counts' FACET_SECONDS).
+COUNT_SECONDS = 3600
+
+
+class RankedRows:
+    """A relevance-ordered queryset as a paginator slices it: a page comes from the search's tier
+    walk (`read`, given as a value by `select`) when it applies, so a page of `q=绿色` does not
+    rank every match in SQL; otherwise the queryset is sliced as usual."""
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet, read: Callable[[QuerySet, int, int], list | None]) -> None:
+        self.queryset = queryset
+        self.read = read
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice) and index.step is None and index.stop is not None:
+            rows = self.read(self.queryset, index.start or 0, index.stop)
+            if rows is not None:
+                return rows
+        return self.queryset[index]
+
+
+@dataclass
+class Selection:
+    """A list's records: filtered, ordered (relevance first when searched and no other order is
+    asked for), and counted once per filter state and catalogue version, whichever surface asks."""
+
+    queryset: QuerySet  # every filter and the order
+    searched: QuerySet  # the search alone: the facets count from it
+    words: str  # the search words ("" for none)
+    relevance: bool  # in relevance order: a page may be read by the search's tier walk
+
+    def rows(self, queryset: QuerySet | None = None) -> Any:
+        """What a paginator slices: `queryset` (default: the selection's own; a caller may have
+        narrowed its columns) read page by page in relevance order when that applies."""
+        queryset = self.queryset if queryset is None else queryset
+        if not self.relevance:
+            return queryset
+        return RankedRows(queryset, lambda qs, start, stop: ranked_slice(qs, self.words, start, stop))
+
+    def count(
+        self, *, scope: str, state: Iterable[tuple[str, str]], version: str, queryset: QuerySet | None = None
+    ) -> int:
+        """The number of records, kept per (list, filter state, catalogue version): `scope` names
+        the list (its path), whose base records the state does not say."""
+        queryset = self.queryset if queryset is None else queryset
+        filters = sorted((k, v) for k, v in state if k not in NOT_FILTERS and v != "")
+        raw = f"{scope}|{version}|{filters}"
+        key = "list-count:" + hashlib.sha256(raw.encode()).hexdigest()
+        count = cache.get(key)
+        if count is None:
+            count = queryset.count()
+            cache.set(key, count, COUNT_SECONDS)
+        return count
+
+
+def select(fs: SearchFilterSet) -> Selection:
+    """The records a validated FilterSet selects: the search run once, then every other filter
+    and the order. Relevance is an ordering like the others (`ordering=relevance`), and the one a
+    list has when it has search words and no other order is asked for."""
+    cleaned = fs.form.cleaned_data
+    words = (cleaned.get("q") or "").strip()
+    searched = fs.filters["q"].filter(fs.queryset, cleaned.get("q"))
+    queryset = fs.filter_queryset(searched, exclude={"q"})
+    ordering = cleaned.get("ordering") or [RELEVANCE]
+    return Selection(queryset, searched, words, bool(words) and ordering[0] == RELEVANCE)
 
 
 def toggled(params: QueryDict, name: str, value: str, multiple: bool) -> str:
@@ -250,6 +331,12 @@ def field_label(filterset: SearchFilterSet, name: str) -> str:
     return str({"page": _("Page"), "page_size": _("Per page")}.get(name, name))
 
 
+def list_ordering(data: QueryDict, default: str) -> str:
+    """The order a list has when none is asked for: relevance when there are search words (as the
+    API), else the list's default."""
+    return RELEVANCE if (data.get("q") or "").strip() else default
+
+
 def build_list_page(
     request: HttpRequest,
     filterset_class: type[SearchFilterSet],
@@ -259,48 +346,25 @@ def build_list_page(
     default_ordering: str,
     default_page_size: int = 20,
 ) -> ListPage:
+    """A faceted list page: the request's filters validated (what is wrong is reported and left
+    out), the list selector's records, their facets and one page of them."""
     params = request.GET.copy()
     errors: dict[str, list[str]] = {}
-    page_size = default_page_size
-    if "page_size" in params:
-        try:
-            page_size = int(params["page_size"])
-            if page_size not in PAGE_SIZES:
-                raise ValueError
-        except ValueError:
-            errors["page_size"] = [str(_("Choose 10, 20, 50 or 100 per page."))]
-            page_size = default_page_size
-            params.pop("page_size")
-
-    data = params.copy()
-    for p in CONTROL_PARAMS:
-        data.pop(p, None)
-    data.setdefault("ordering", default_ordering)
-    fs = filterset_class(data, queryset=queryset, request=request)
-    if not fs.is_valid():
-        # Report what was wrong and apply the rest, so the page still answers. A reversed range
-        # is reported on its lower bound and both bounds are left out.
-        errors.update({k: [str(e) for e in v] for k, v in fs.form.errors.items()})
-        partners = {lo: hi for lo, hi in fs.ranges} | {hi: lo for lo, hi in fs.ranges}
-        for name in list(fs.form.errors):
-            for n in (name, partners.get(name)):
-                data.pop(n, None)
-                params.pop(n, None)
-        fs = filterset_class(data, queryset=queryset, request=request)
-        fs.is_valid()
+    page_size = _page_size(params, default_page_size, errors)
+    fs = _valid_filterset(request, filterset_class, queryset, params, default_ordering, errors)
 
     # Search once; every facet and the list start from its result.
-    searched = fs.filters["q"].filter(fs.queryset, fs.form.cleaned_data.get("q"))
-    results = fs.filter_queryset(searched, exclude={"q"})
-    cache_key = _facet_cache_key(request, params, known=fs.filters.keys())
-    counted = cache.get(cache_key)
-    if counted is None:
-        # The list's total with its facets: both depend on the filters and the catalogue only.
-        counted = (_count_facets(facets, fs, searched, params), results.count())
-        cache.set(cache_key, counted, FACET_SECONDS)
-    facet_objs, total = counted
+    selection = select(fs)
+    version = catalogue_version()
+    cache_key = _facet_cache_key(request, params, fs.filters.keys(), version)
+    facet_objs = cache.get(cache_key)
+    if facet_objs is None:
+        facet_objs = _count_facets(facets, fs, selection.searched, params)
+        cache.set(cache_key, facet_objs, FACET_SECONDS)
+    state = _filter_state(params, fs.filters.keys())
+    total = selection.count(scope=request.path, state=state, version=version)
 
-    paginator = Paginator(results, page_size)
+    paginator = Paginator(selection.rows(), page_size)
     paginator.count = total  # a cached_property: set, it is not counted again
     asked = (request.GET.get("page") or "").strip()
     page = paginator.get_page(asked)
@@ -316,83 +380,132 @@ def build_list_page(
     return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
 
 
+def _page_size(params: QueryDict, default: int, errors: dict[str, list[str]]) -> int:
+    """The page size asked for, or the default with an error (and the parameter dropped)."""
+    if "page_size" not in params:
+        return default
+    try:
+        size = int(params["page_size"])
+        if size in PAGE_SIZES:
+            return size
+    except ValueError:
+        pass
+    errors["page_size"] = [str(_("Choose 10, 20, 50 or 100 per page."))]
+    params.pop("page_size")
+    return default
+
+
+def _valid_filterset(
+    request: HttpRequest,
+    filterset_class: type[SearchFilterSet],
+    queryset: QuerySet,
+    params: QueryDict,
+    default_ordering: str,
+    errors: dict[str, list[str]],
+) -> SearchFilterSet:
+    """The FilterSet of the page's filters, validated: what was wrong is reported in `errors` and
+    left out of `params`, so the page still answers with the rest. A reversed range is reported on
+    its lower bound and both bounds are left out."""
+    data = params.copy()
+    for p in CONTROL_PARAMS:
+        data.pop(p, None)
+    data.setdefault("ordering", list_ordering(data, default_ordering))
+    fs = filterset_class(data, queryset=queryset, request=request)
+    if fs.is_valid():
+        return fs
+    errors.update({k: [str(e) for e in v] for k, v in fs.form.errors.items()})
+    partners = {lo: hi for lo, hi in fs.ranges} | {hi: lo for lo, hi in fs.ranges}
+    for name in list(fs.form.errors):
+        for n in (name, partners.get(name)):
+            data.pop(n, None)
+            params.pop(n, None)
+    fs = filterset_class(data, queryset=queryset, request=request)
+    fs.is_valid()
+    return fs
+
+
 FACET_SECONDS = 3600
 
 
-def _facet_cache_key(request: HttpRequest, params: QueryDict, known: Iterable[str] = ()) -> str:
+def _filter_state(params: QueryDict, known: Iterable[str]) -> list[tuple[str, str]]:
+    """The filters in force, in a canonical order: made-up parameters (?zz=1, ?zz=2, …) and
+    empty fields are left out, so they mint no new cache entries."""
+    names = set(known)
+    return sorted((k, v) for k, vs in params.lists() if k in names for v in vs if v)
+
+
+def _facet_cache_key(
+    request: HttpRequest, params: QueryDict, known: Iterable[str] = (), version: str | None = None
+) -> str:
     """Facet counts depend on the filters (not the page or the order), the language of the
     labels, and the catalogue's state — which `catalogue_version` stamps."""
-    # The filters and the page size (the facet links carry it along), nothing else: made-up
-    # parameters (?zz=1, ?zz=2, …) must not mint new cache entries. The key is a fixed-size hash.
-    names = {*known, "page_size"}
-    state = sorted((k, v) for k, vs in params.lists() if k in names for v in vs)
-    raw = f"{request.path}|{get_language()}|{catalogue_version()}|{state}"
-    return "facets+count:" + hashlib.sha256(raw.encode()).hexdigest()
+    # The page size too: the facet links carry it along. The key is a fixed-size hash.
+    state = _filter_state(params, {*known, "page_size"})
+    raw = f"{request.path}|{get_language()}|{version or catalogue_version()}|{state}"
+    return "facets:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _count_facets(
     facets: list[FacetSpec], fs: SearchFilterSet, searched: QuerySet, params: QueryDict
 ) -> list[Facet]:
-    facet_objs = []
-    for spec in facets:
-        # A facet shown only under another (city under province) still shows when its own value
-        # is in the URL, so a `city=` link without its province is visible and removable.
-        if spec.only_if and not (
-            fs.form.cleaned_data.get(spec.only_if) or fs.form.cleaned_data.get(spec.name)
-        ):
-            continue
-        base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
-        counts = spec.count(base, fs)
-        chosen = {v for v in params.getlist(spec.name) if v}
-        if spec.multiple and chosen and fs.form.cleaned_data.get(spec.name):
-            counts = _widened_counts(spec, fs, base, counts, chosen)
-        if spec.limit:
-            keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
-            counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
-        # A chosen value the counts do not cover (it matches nothing under the other filters, or it
-        # is a branch while the facet counts head offices) still shows, without a number, so it can
-        # be seen and removed; the empty state's suggestions are built from these.
-        uncounted = {spec.key_type(v) for v in chosen - {str(k) for k in counts}}
-        for key in uncounted:
-            counts[key] = None
-        labels = spec.labels(list(counts)) if counts else {}
+    cleaned = fs.form.cleaned_data
+    # A facet shown only under another (city under province) still shows when its own value is
+    # in the URL, so a `city=` link without its province is visible and removable.
+    shown = [s for s in facets if not s.only_if or cleaned.get(s.only_if) or cleaned.get(s.name)]
+    return [_facet(spec, fs, searched, params) for spec in shown]
 
-        def make(
-            value: Any, spec: FacetSpec = spec, counts: dict = counts, labels: dict = labels, chosen=chosen
-        ) -> FacetValue:
-            v = str(value)
-            return FacetValue(
-                value=v,
-                label=labels.get(value, v),
-                count=counts.get(value, 0),
-                selected=v in chosen,
-                url=toggled(params, spec.name, v, spec.multiple),
-            )
 
-        if spec.tree:
-            values = spec.tree(counts, make)
-        else:
-            values = sorted(
-                (make(k) for k in counts), key=lambda fv: (fv.count is None, -(fv.count or 0), fv.label)
-            )
-        note = ""
-        if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
-            only_if = fs.filters[spec.only_if].label
-            note = str(_("Set by the link without a %(parent)s: the list shows only this %(name)s.")) % {
-                "parent": only_if,
-                "name": spec.label,
-            }
-        facet_objs.append(
-            Facet(
-                spec.name,
-                str(spec.label),
-                values,
-                spec.multiple,
-                clear_url=without(params, spec.name),
-                note=note,
-            )
+def _facet(spec: FacetSpec, fs: SearchFilterSet, searched: QuerySet, params: QueryDict) -> Facet:
+    """One facet: its values counted over every filter but its own, labelled, nested if a tree."""
+    counts, chosen = _facet_counts(spec, fs, searched, params)
+    labels = spec.labels(list(counts)) if counts else {}
+
+    def make(value: Any) -> FacetValue:
+        v = str(value)
+        return FacetValue(
+            value=v,
+            label=labels.get(value, v),
+            count=counts.get(value, 0),
+            selected=v in chosen,
+            url=toggled(params, spec.name, v, spec.multiple),
         )
-    return facet_objs
+
+    if spec.tree:
+        values = spec.tree(counts, make)
+    else:
+        values = sorted(
+            (make(k) for k in counts), key=lambda fv: (fv.count is None, -(fv.count or 0), fv.label)
+        )
+    note = ""
+    if spec.only_if and not fs.form.cleaned_data.get(spec.only_if):
+        only_if = fs.filters[spec.only_if].label
+        note = str(_("Set by the link without a %(parent)s: the list shows only this %(name)s.")) % {
+            "parent": only_if,
+            "name": spec.label,
+        }
+    return Facet(
+        spec.name, str(spec.label), values, spec.multiple, clear_url=without(params, spec.name), note=note
+    )
+
+
+def _facet_counts(
+    spec: FacetSpec, fs: SearchFilterSet, searched: QuerySet, params: QueryDict
+) -> tuple[dict[Any, int | None], set[str]]:
+    """({value: count} of one facet, the values chosen in the URL)."""
+    base = fs.filter_queryset(searched, exclude={"q", spec.name, "ordering"})
+    counts: dict[Any, int | None] = spec.count(base, fs)
+    chosen = {v for v in params.getlist(spec.name) if v}
+    if spec.multiple and chosen and fs.form.cleaned_data.get(spec.name):
+        counts = _widened_counts(spec, fs, base, counts, chosen)
+    if spec.limit:
+        keep = sorted(counts, key=lambda k: -counts[k])[: spec.limit]
+        counts = {k: v for k, v in counts.items() if k in keep or str(k) in chosen}
+    # A chosen value the counts do not cover (it matches nothing under the other filters, or it is
+    # a branch while the facet counts head offices) still shows, without a number, so it can be
+    # seen and removed; the empty state's suggestions are built from these.
+    for key in {spec.key_type(v) for v in chosen - {str(k) for k in counts}}:
+        counts[key] = None
+    return counts, chosen
 
 
 def _widened_counts(
@@ -433,7 +546,7 @@ def export_list(
     data = request.GET.copy()
     for p in (*CONTROL_PARAMS, "lang"):
         data.pop(p, None)
-    data.setdefault("ordering", default_ordering)
+    data.setdefault("ordering", list_ordering(data, default_ordering))
     fs = filterset_class(data, queryset=queryset, request=request)
     if not fs.is_valid():
         lines = [f"{field_label(fs, k)}: {' '.join(str(e) for e in v)}" for k, v in fs.form.errors.items()]
@@ -453,8 +566,11 @@ def export_list(
 
 
 def list_context(listing: ListPage, input_names: Iterable[str], **extra: Any) -> dict[str, Any]:
-    """The template context every faceted list page shares."""
+    """The template context every faceted list page shares. With search words, the sorts offer
+    relevance first (the order the list then has unless another is chosen)."""
     names = list(input_names)
+    if "sorts" in extra and (listing.filterset.form.cleaned_data.get("q") or "").strip():
+        extra["sorts"] = [(RELEVANCE, _("Most relevant")), *extra["sorts"]]
     return {
         "listing": listing,
         "inputs": listing.inputs(names),

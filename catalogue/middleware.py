@@ -135,3 +135,43 @@ class ControlCharactersMiddleware:
 
         reason = _("%(field)s: control characters (such as a NUL byte or a line break) are not allowed.")
         return bad_request(request, reason=reason % {"field": field})
+
+
+# The data API (/api/v1/) is read by programs with API keys: it has no session (no API
+# authenticator reads one) and no flash messages. (CSRF stays: its check returns at once for
+# DRF's exempt views, and `check --deploy` looks for it by name.)
+# The middleware below wraps those in settings.MIDDLEWARE so that an API
+# request passes them by. The docs and schema under /api/ keep the full chain (Swagger UI is a page).
+DATA_API_PREFIX = "/api/v1/"
+
+
+def pages_only(middleware: type) -> type:
+    """`middleware`, passed by on /api/v1/ requests: the same class, whose call goes straight on
+    to the next layer when the path is the data API's."""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(DATA_API_PREFIX):
+            return self.get_response(request)
+        return middleware.__call__(self, request)
+
+    return type(f"PagesOnly{middleware.__name__}", (middleware,), {"__call__": __call__})
+
+
+# Built on first use (Django imports the middleware once the apps are ready; the auth middleware
+# cannot be imported before), so that importing this module stays cheap and safe.
+PAGES_ONLY = {
+    "PagesOnlySessionMiddleware": "django.contrib.sessions.middleware.SessionMiddleware",
+    "PagesOnlyAuthenticationMiddleware": "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "PagesOnlyMessageMiddleware": "django.contrib.messages.middleware.MessageMiddleware",
+}
+_built: dict[str, type] = {}
+
+
+def __getattr__(name: str) -> type:
+    if name not in PAGES_ONLY:
+        raise AttributeError(name)
+    if name not in _built:
+        from django.utils.module_loading import import_string
+
+        _built[name] = pages_only(import_string(PAGES_ONLY[name]))
+    return _built[name]

@@ -2,46 +2,43 @@ from functools import cache
 from typing import Any
 
 import django_filters as filters
+from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from catalogue.api.filters import NameSearchFilterSet
-from catalogue.api.rows import PlainFields, VersionedMap, sources_by_record
+from catalogue.api.renderers import RawJSON
+from catalogue.api.rows import (
+    ROW_JSON,
+    PlainFields,
+    json_rows,
+    sources_by_record,
+    sql_datetime,
+    sql_sources,
+)
 from catalogue.api.views import CatalogueViewSet
 from catalogue.filters import StrictBooleanFilter
-from institutions.refs import institution_refs, region_refs
+from institutions.refs import institution_ref_sql, institution_refs, region_ref_sql
 from products.filters import CaseFilter, ProductFilter
 from products.history import HistoryMixin
 from products.models import Case, Category, Product, ProductTerm, Theme
 from products.serializers import (
     CaseSerializer,
-    CategoryRefSerializer,
     CategorySerializer,
     ProductSerializer,
     ThemeSerializer,
+    category_refs,
+    write_cases,
 )
 from products.terms import terms_data
 
-
-def _categories() -> dict[int, dict]:
-    rows = list(Category.objects.order_by("pk"))
-    return {c.pk: ref for c, ref in zip(rows, CategoryRefSerializer(rows, many=True).data, strict=True)}
-
-
-category_refs = VersionedMap(_categories)
-
 # The fields each writer fills from the record's own row; the rest are references, written below.
 PRODUCT_REFS = ("institution", "category", "themes", "sources", "terms")
-CASE_REFS = ("institution", "product", "province", "city", "sources")
 
 
 @cache
 def product_plain() -> PlainFields:
     return PlainFields(ProductSerializer, [f for f in ProductSerializer.Meta.fields if f not in PRODUCT_REFS])
-
-
-@cache
-def case_plain() -> PlainFields:
-    return PlainFields(CaseSerializer, [f for f in CaseSerializer.Meta.fields if f not in CASE_REFS])
 
 
 def write_products(products: list[Product], version: str) -> list[dict[str, Any]]:
@@ -75,50 +72,60 @@ def write_products(products: list[Product], version: str) -> list[dict[str, Any]
     return out
 
 
-def write_cases(cases: list[Case], version: str) -> list[dict[str, Any]]:
-    """Cases as CaseSerializer writes them (rows.py says why), from the cases' own rows plus one
-    query for their products' names and one for their sources."""
-    ids = [c.pk for c in cases]
-    named = Product.objects.filter(pk__in={c.product_id for c in cases}).order_by()
-    named = list(named.values_list("pk", "name", "category_id"))
-    categories = category_refs.get(version, {category for _pk, _name, category in named})
-    products = {
-        pk: {"id": pk, "name": name, "category": categories[category]} for pk, name, category in named
-    }
-    sources = sources_by_record(Case, ids)
-    institutions = institution_refs.get(version, {c.institution_id for c in cases})
-    regions = region_refs.get(version, {c.province_id for c in cases} | {c.city_id for c in cases})
-    plain = case_plain()
-    out = []
-    for c in cases:
-        row = plain.write(c)
-        refs = {
-            "institution": institutions[c.institution_id],
-            "product": products[c.product_id],
-            "province": regions[c.province_id] if c.province_id is not None else None,
-            "city": regions[c.city_id] if c.city_id is not None else None,
-            "sources": sources.get(c.pk, []),
-        }
-        out.append({name: row[name] if name in row else refs[name] for name in CaseSerializer.Meta.fields})
-    return out
+def case_json_sql() -> str:
+    """SQL of a case as CaseSerializer writes it (write_cases is the same in Python), one
+    json_build_object per row of products_case: references by correlated lookups on primary keys."""
+    qn = connection.ops.quote_name
+    c = qn(Case._meta.db_table)
+    product, category = qn(Product._meta.db_table), qn(Category._meta.db_table)
+    plain = ", ".join(
+        f"'{name}', {c}.{qn(name)}"
+        for name in ("id", "key", "status", "date", "currency", "term_months", "client")
+    )
+    return (
+        f"json_build_object({plain}, 'amount', {c}.amount::text, "
+        f"'institution', {institution_ref_sql(f'{c}.institution_id')}, "
+        "'product', (SELECT json_build_object('id', p.id, 'name', p.name, 'category', "
+        "json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en)) "
+        f"FROM {product} p JOIN {category} k ON k.id = p.category_id WHERE p.id = {c}.product_id), "
+        f"'province', {region_ref_sql(f'{c}.province_id')}, 'city', {region_ref_sql(f'{c}.city_id')}, "
+        f"'milestone', {c}.milestone, 'summary', {c}.summary, 'sources', {sql_sources(Case, c)}, "
+        f"'created', {sql_datetime(f'{c}.created')}, 'modified', {sql_datetime(f'{c}.modified')})::text"
+    )
 
 
 class RowWriterMixin:
     """List and detail written by `writer` from the records' own rows (no joins, no nested
-    serializers); exports and the schema keep the serializer. See catalogue/api/rows.py."""
+    serializers); exports and the schema keep the serializer. See catalogue/api/rows.py.
+
+    On PostgreSQL, a resource with `json_sql` reads its page or record in one statement whose
+    rows carry their JSON (`row_json`), written into the response as it is."""
 
     writer: Any = None
+    json_sql: Any = None  # () -> SQL of one row's JSON, for PostgreSQL
 
     def rows_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.select_related(None).prefetch_related(None)
 
-    def get_detail_queryset(self) -> QuerySet:
-        return self.rows_queryset(super().get_detail_queryset())
+    def page_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = self.rows_queryset(queryset)
+        if self.json_sql is None or connection.vendor != "postgresql":
+            return queryset
+        # Only what the paginator reads (the sync cursor's keys); the rest is in the JSON.
+        return queryset.only("pk", "modified").annotate(**{ROW_JSON: RawSQL(type(self).json_sql(), ())})
 
-    def write_page(self, page: list) -> list[dict[str, Any]]:
+    def get_detail_queryset(self) -> QuerySet:
+        return self.page_queryset(super().get_detail_queryset())
+
+    def write_page(self, page: list) -> Any:
+        written = json_rows(page)
+        if written is not None:
+            return written
         return type(self).writer(page, self.catalogue_version()) if page else []
 
-    def write_object(self, instance: Any) -> dict[str, Any]:
+    def write_object(self, instance: Any) -> Any:
+        if hasattr(instance, ROW_JSON):
+            return RawJSON(getattr(instance, ROW_JSON))
         return type(self).writer([instance], self.catalogue_version())[0]
 
 
@@ -140,6 +147,7 @@ class CaseViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
     # Undated cases last, as on the HTML list: PostgreSQL would put NULLs first when descending.
     queryset = Case.objects.for_listing().order_by(F("date").desc(nulls_last=True), "-id")
     writer = write_cases
+    json_sql = case_json_sql
 
 
 class CategoryFilter(NameSearchFilterSet):

@@ -1,9 +1,15 @@
+from functools import cache
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalogue.api.rows import PlainFields, VersionedMap, sources_by_record
 from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer
 from catalogue.models import Status
+from catalogue.versioning import catalogue_version
+from institutions.refs import institution_refs, region_refs
 from institutions.serializers import InstitutionRefSerializer, RegionRefSerializer
 from products.models import Case, Category, Product, Theme
 from products.terms import terms_data
@@ -91,7 +97,18 @@ class CaseProductSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "category"]
 
 
+class CaseListSerializer(serializers.ListSerializer):
+    """Many cases in one call of the case writer (two queries, not two per case)."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        cases = list(data.all() if hasattr(data, "all") else data)
+        return write_cases(cases, catalogue_version()) if cases else []
+
+
 class CaseSerializer(serializers.ModelSerializer):
+    """The fields are the contract and the schema; the JSON is `write_cases`'s (below), the one
+    writer of a case in Python."""
+
     institution = InstitutionRefSerializer(read_only=True, help_text="The institution that did it.")
     product = CaseProductSerializer(read_only=True)
     province = RegionRefSerializer(allow_null=True, read_only=True)
@@ -129,3 +146,59 @@ class CaseSerializer(serializers.ModelSerializer):
             "milestone": {"help_text": "The 'first' claim as written, e.g. 湖南省首笔."},
             **TIMESTAMPS,
         }
+        list_serializer_class = CaseListSerializer
+
+    def to_representation(self, instance: Case) -> dict[str, Any]:
+        return write_cases([instance], catalogue_version())[0]
+
+
+# --- the case JSON, written once ---------------------------------------------------------------
+#
+# CaseSerializer's fields above are the contract (the schema is generated from them); its JSON is
+# written by `write_cases` below, from the cases' own rows plus one query for their products and
+# one for their sources (catalogue/api/rows.py says why), for a list or a single case alike.
+# On PostgreSQL the API reads the same JSON from the database (products/api.py case_json_sql),
+# and the tests compare the two.
+
+
+def _categories() -> dict[int, dict]:
+    rows = list(Category.objects.order_by("pk"))
+    return {c.pk: ref for c, ref in zip(rows, CategoryRefSerializer(rows, many=True).data, strict=True)}
+
+
+category_refs = VersionedMap(_categories)
+
+CASE_REFS = ("institution", "product", "province", "city", "sources")
+
+
+@cache
+def case_plain() -> PlainFields:
+    return PlainFields(CaseSerializer, [f for f in CaseSerializer.Meta.fields if f not in CASE_REFS])
+
+
+def write_cases(cases: list[Case], version: str) -> list[dict[str, Any]]:
+    """Cases as CaseSerializer writes them (rows.py says why), from the cases' own rows plus one
+    query for their products' names and one for their sources."""
+    ids = [c.pk for c in cases]
+    named = Product.objects.filter(pk__in={c.product_id for c in cases}).order_by()
+    named = list(named.values_list("pk", "name", "category_id"))
+    categories = category_refs.get(version, {category for _pk, _name, category in named})
+    products = {
+        pk: {"id": pk, "name": name, "category": categories[category]} for pk, name, category in named
+    }
+    sources = sources_by_record(Case, ids)
+    institutions = institution_refs.get(version, {c.institution_id for c in cases})
+    regions = region_refs.get(version, {c.province_id for c in cases} | {c.city_id for c in cases})
+    plain = case_plain()
+    out = []
+    for c in cases:
+        row = plain.write(c)
+        refs = {
+            "institution": institutions[c.institution_id],
+            "product": products[c.product_id],
+            "province": regions[c.province_id] if c.province_id is not None else None,
+            "city": regions[c.city_id] if c.city_id is not None else None,
+            "sources": sources.get(c.pk, []),
+        }
+        out.append({name: row[name] if name in row else refs[name] for name in CaseSerializer.Meta.fields})
+    return out

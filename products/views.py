@@ -16,12 +16,12 @@ from catalogue.listing import ListPage, build_list_page, export_list, list_conte
 from catalogue.planner import joins_as_written
 from catalogue.templatetags.catalogue_tags import money
 from catalogue.versioning import catalogue_version
-from products.api import write_cases, write_products
+from products.api import write_products
 from products.facets import CASE_FACETS, PRODUCT_FACETS
 from products.filters import DEFAULT_CURRENCY, CaseFilter, ProductFilter, amount_currency
 from products.models import Case, Product, TermField, attach_case_counts
 from products.selectors import peer_cases, related_policies
-from products.serializers import CaseSerializer, ProductSerializer
+from products.serializers import CaseSerializer, ProductSerializer, write_cases
 from products.terms import display_rows
 
 TIMELINE_LIMIT = 30

@@ -5,9 +5,10 @@ Lists of timestamped records get a weak ETag from the resource's version — the
 of its table, one lookup on the `modified` index — plus the query string, checked before the page
 is read, so a 304 costs one query. Publishing, withdrawing or editing a record moves `modified`
 (the admin actions set it too), so the version moves with every change a list could show.
-The page's `count` is cached per (version, filter state): counting a filter over a million cases
-costs up to a second, and the same filters come back page after page. (This replaced a count and
-max(modified) of the filtered set on every request: 173 of q1's 238 ms at a million cases.)
+The page's `count` is kept per (version, filter state) by the list selector (catalogue/listing.py),
+as the pages' counts are: counting a filter over a million cases costs up to a second, and the
+same filters come back page after page. (This replaced a count and max(modified) of the filtered
+set on every request: 173 of q1's 238 ms at a million cases.)
 Other responses (details, small vocabularies, cursor pages) get a strong ETag from the body's hash.
 
 Whole responses to anonymous GETs are cached too (`cached_response`), keyed by the version and
@@ -21,49 +22,68 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Max, Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from catalogue.api.exceptions import problem_response
 from catalogue.versioning import catalogue_stamps, digest
 
-# Query parameters that change the page shown but not which records match.
-NOT_FILTERS = {"page", "page_size", "ordering", "format"}
+
+@dataclass(frozen=True)
+class ResourceVersion:
+    """A resource's version, read once per request and carried as a value: the catalogue's digest
+    (every versioned model's latest `modified`), the API's version, the model, and the latest
+    `modified` of the model's own table (a list's Last-Modified)."""
+
+    catalogue: str
+    api: str
+    label: str
+    last_modified: dt.datetime | None
+
+    @property
+    def key(self) -> str:
+        """What cached bodies and ETags are keyed by."""
+        return f"{self.api}|{self.label}|{self.catalogue}"
 
 
 @dataclass(frozen=True)
 class ListState:
-    version: str
-    last_modified: dt.datetime | None
+    version: ResourceVersion
     etag: str
 
+    @property
+    def last_modified(self) -> dt.datetime | None:
+        return self.version.last_modified
 
-def model_version(model: type[Model]) -> tuple[str, dt.datetime | None]:
-    """(version string, latest `modified` of the model's own table), from one query of indexed
-    MAX() lookups. The version covers every model a response embeds (an institution renamed, a
-    product renamed), so cached bodies and ETags never outlive a change they show."""
+
+def model_version(model: type[Model]) -> ResourceVersion:
+    """The version of `model`'s resource, from one query of indexed MAX() lookups. It covers every
+    model a response embeds (an institution renamed, a product renamed), so cached bodies and
+    ETags never outlive a change they show."""
     stamps = catalogue_stamps()
     if model._meta.label in stamps:
         last = stamps[model._meta.label]
     else:
         last = model._default_manager.order_by().aggregate(last=Max("modified"))["last"]
     api = settings.SPECTACULAR_SETTINGS["VERSION"]
-    return f"{api}|{model._meta.label}|{digest(stamps)}", last
+    return ResourceVersion(digest(stamps), api, model._meta.label, last)
 
 
-def list_state(
-    queryset: QuerySet, request: HttpRequest, media_type: str, version: tuple | None = None
-) -> ListState:
-    """The resource's version (looked up unless given) and the list's ETag, from one query."""
-    version, last = version or model_version(queryset.model)
+def list_state(request: HttpRequest, media_type: str, version: ResourceVersion) -> ListState:
+    """The list's ETag: its resource's version, the language and the request."""
     # The language too: English orders institutions by their English names (Vary: Accept-Language).
-    key = f"{version}|{media_type}|{get_language()}|{request.get_full_path()}"
-    return ListState(version, last, f'W/"{hashlib.sha256(key.encode()).hexdigest()[:40]}"')
+    key = f"{version.key}|{media_type}|{get_language()}|{request.get_full_path()}"
+    return ListState(version, f'W/"{hashlib.sha256(key.encode()).hexdigest()[:40]}"')
 
 
 def _digest(*parts: object) -> str:
@@ -73,17 +93,6 @@ def _digest(*parts: object) -> str:
 def filter_state(request: HttpRequest) -> list[tuple[str, str]]:
     """The query's parameters in a canonical order: `?b=1&a=2` and `?a=2&b=1` are one state."""
     return sorted((k, v) for k, vs in request.GET.lists() for v in vs)
-
-
-def cached_count(queryset: QuerySet, request: HttpRequest, state: ListState) -> int:
-    """The filtered count, computed once per (version, filter state)."""
-    filters = [(k, v) for k, v in filter_state(request) if k not in NOT_FILTERS]
-    key = "api-count:" + _digest(state.version, request.path, filters)
-    count = cache.get(key)
-    if count is None:
-        count = queryset.count()
-        cache.set(key, count, settings.API_COUNT_CACHE_SECONDS)
-    return count
 
 
 def response_cache_key(request: HttpRequest, version: str, media_type: str) -> str:
@@ -154,3 +163,59 @@ def conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return get_conditional_response(
         request, etag=response["ETag"], last_modified=last_modified, response=response
     )
+
+
+class ConditionalMixin:
+    """Conditional GETs and the whole-response cache for a DRF view: the version read once per
+    request (`resource_version`), anonymous GETs of timestamped resources answered from the cache,
+    every 200 given its validators and checked against the request's preconditions. The view says
+    which requests may be cached (`cacheable`)."""
+
+    _version: ResourceVersion | None = None
+    _cache_key: str | None = None
+
+    def cacheable(self, request: Request) -> bool:
+        return request.method == "GET"
+
+    def resource_version(self) -> ResourceVersion:
+        if self._version is None:
+            self._version = model_version(self.queryset.model)
+        return self._version
+
+    def check_request(self, request: Request) -> None:
+        """Checks a view makes of the request before anything may answer it from the cache."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.check_request(request)
+        # Off means no key, so no version lookup either (a record is then one statement).
+        if settings.API_RESPONSE_CACHE_SECONDS and self.cacheable(request):
+            version = self.resource_version().key
+            self._cache_key = response_cache_key(request, version, request.accepted_media_type)
+
+    def cached(self, request: Request) -> HttpResponse | None:
+        """The cached response to this request (or its 304), or None."""
+        hit = cached_response(self._cache_key) if self._cache_key else None
+        return precondition(request, conditional(request, hit)) if hit is not None else None
+
+    def finalize_response(self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            request.method in ("GET", "HEAD")
+            and isinstance(response, Response)
+            and response.status_code == 200
+        ):
+            response.render()
+            if self._cache_key:
+                store_response(self._cache_key, response)
+            return precondition(request, conditional(request, response))
+        return response
+
+
+def precondition(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A failed precondition as problem details; any other response as it is."""
+    if response.status_code == 412:
+        return problem_response(
+            request, "precondition-failed", 412, _("If-Match or If-Unmodified-Since failed.")
+        )
+    return response

@@ -116,30 +116,6 @@ class CountedPaginator(DjangoPaginator):
             self.__dict__["count"] = count
 
 
-class RankedList:
-    """A queryset in search-relevance order, as Django's paginator reads it: a slice comes from
-    the search app's tier walk (`query.ranked_slice`, set by the `q` filter) when it applies, so a
-    page of `q=绿色` does not rank every match; otherwise the queryset is sliced as usual."""
-
-    ordered = True
-
-    def __init__(self, queryset: QuerySet) -> None:
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice) and index.step is None and index.stop is not None:
-            rows = self.queryset.query.ranked_slice(self.queryset, index.start or 0, index.stop)
-            if rows is not None:
-                return rows
-        return self.queryset[index]
-
-
 class CataloguePagination(pagination.BasePagination):
     page_query_param = "page"
     page_size_query_param = "page_size"
@@ -211,7 +187,8 @@ class CataloguePagination(pagination.BasePagination):
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: Any = None, count: int | None = None
     ) -> list[Any]:
-        """One page of `queryset`; `count`, when known (from the ETag aggregate), saves a COUNT."""
+        """One page of `queryset` (in page mode, also what the list selector gives a paginator to
+        slice: catalogue.listing.Selection.rows); `count`, when known (kept), saves a COUNT."""
         self.request = request
         self.size = self.get_page_size(request)
         self.mode = self.get_mode(request)
@@ -220,8 +197,6 @@ class CataloguePagination(pagination.BasePagination):
         return self._numbered_page(queryset, count)
 
     def _numbered_page(self, queryset: QuerySet, count: int | None) -> list[Any]:
-        if getattr(queryset.query, "ranked_slice", None) is not None:
-            queryset = RankedList(queryset)
         paginator = CountedPaginator(queryset, self.size, count)
         # `page=` (present but empty) is a mistake like `page=abc`, not page 1: the schema says so.
         raw = self.request.query_params.get(self.page_query_param, "1")

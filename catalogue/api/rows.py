@@ -15,12 +15,17 @@ This base module imports no domain app: the resources give the builders.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 from rest_framework import serializers
+
+from catalogue.api.renderers import RawJSON
 
 
 class PlainFields:
@@ -83,3 +88,59 @@ def sources_by_record(model: type[Model], ids: Iterable[Any]) -> dict[Any, list[
             {"document": document, "part": part, "locator": locator, "excerpt": excerpt}
         )
     return found
+
+
+# --- the same JSON written by PostgreSQL ---------------------------------------------------------
+#
+# On PostgreSQL a hot resource's list page or record is one statement whose rows carry their JSON,
+# built with json_build_object/json_agg (json, not jsonb: jsonb would reorder the keys). These
+# helpers write the SQL of the pieces every resource shares; each resource gives its own object
+# (products/api.py). The Python writers above stay for SQLite and exports, and the same tests
+# compare all of them with the serializers.
+
+TIME_ZONE_NAME = re.compile(r"[A-Za-z0-9_/+-]+")
+
+
+def sql_datetime(column: str) -> str:
+    """SQL writing a timestamp column as DRF's DateTimeField does: ISO 8601 in the current time
+    zone, microseconds only when there are some, `Z` for UTC, else the offset."""
+    tz = timezone.get_current_timezone_name()
+    if not TIME_ZONE_NAME.fullmatch(tz):
+        raise ValueError(f"unexpected time zone name {tz!r}")
+    local = f"({column} AT TIME ZONE '{tz}')"
+    offset = f"({local} - ({column} AT TIME ZONE 'UTC'))"
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE "
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        f" || CASE WHEN to_char({local}, 'US') = '000000' THEN '' ELSE to_char({local}, '.US') END"
+        f" || CASE WHEN {offset} = interval '0' THEN 'Z'"
+        f" WHEN {offset} > interval '0' THEN '+' || to_char({offset}, 'HH24:MI')"
+        f" ELSE '-' || to_char(-{offset}, 'HH24:MI') END END"
+    )
+
+
+def sql_sources(model: type[Model], outer: str) -> str:
+    """SQL of a record's sources as SourceSerializer writes them, in their own order (id); `outer`
+    names the record's table in the enclosing statement."""
+    qn = connection.ops.quote_name
+    relation = model._meta.get_field("sources")
+    source = relation.related_model._meta
+    document = source.get_field("document")
+    return (
+        "(SELECT COALESCE(json_agg(json_build_object("
+        "'document', d.file_name, 'part', s.part, 'locator', s.locator, 'excerpt', s.excerpt"
+        f") ORDER BY s.id), '[]'::json) FROM {qn(source.db_table)} s "
+        f"JOIN {qn(document.related_model._meta.db_table)} d ON d.id = s.{qn(document.column)} "
+        f"WHERE s.{qn(relation.field.column)} = {outer}.{qn(model._meta.pk.column)})"
+    )
+
+
+def json_rows(page: list[Any]) -> Any:
+    """A page whose rows carry their JSON (`row_json`, from PostgreSQL) as one JSON array, or
+    None when they do not (SQLite, or rows read another way): then the Python writer writes it."""
+    if not page or not all(hasattr(row, ROW_JSON) for row in page):
+        return None
+    return RawJSON("[" + ",".join(getattr(row, ROW_JSON) for row in page) + "]")
+
+
+ROW_JSON = "row_json"

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponseBase
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, viewsets
 from rest_framework.generics import get_object_or_404
@@ -18,12 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.api import conditional as cond
-from catalogue.api.exceptions import problem_response
 from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, ExportRenderer, XLSXRenderer
-from catalogue.api.pagination import PAGE, CataloguePagination
+from catalogue.api.pagination import CURSOR, CataloguePagination
 from catalogue.api.sync import has_timestamps, modified_since
+from catalogue.filters import SearchFilterSet
+from catalogue.listing import Selection, select
 from catalogue.models import Publishable, Status
-from catalogue.versioning import catalogue_version
 
 
 def is_publishable(model: type[Model]) -> bool:
@@ -39,14 +41,17 @@ def refuse_empty_params(request: Request) -> None:
         raise exceptions.ValidationError({k: [_("Give a value or leave the parameter out.")] for k in empty})
 
 
-class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail of one resource. Subclasses set `queryset` (from the model's listing
     verbs), `serializer_class`, `filterset_class` and, where the FilterSet has no `ordering`,
-    `ordering_fields` ({public name: model path}); `detail_serializer_class` when richer."""
+    `ordering_fields` ({public name: model path}); `detail_serializer_class` when richer.
+    Conditional GETs and the response cache: conditional.ConditionalMixin; which records a list
+    shows and how many: the list selector (catalogue/listing.py), shared with the pages."""
 
     pagination_class = CataloguePagination
     detail_serializer_class: type | None = None
     ordering_fields: dict[str, str] = {}
+    selection: Selection | None = None
 
     # --- what is read ---------------------------------------------------------------------------
 
@@ -59,6 +64,26 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             # A mirror must learn what was withdrawn; drafts are never shown.
             return queryset.filter(status__in=[Status.PUBLISHED, Status.WITHDRAWN])
         return queryset.filter(status=Status.PUBLISHED)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """DRF's filter backends in turn, except that a shared FilterSet selects through the list
+        selector, as the pages do: the search once, relevance an ordering, the count kept."""
+        for backend_class in self.filter_backends:
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend) and self._selects():
+                fs = backend.get_filterset(self.request, queryset, self)
+                if not fs.is_valid():
+                    raise translate_validation(fs.errors)
+                self.selection = select(fs)
+                queryset = self.selection.queryset
+            else:
+                queryset = backend.filter_queryset(self.request, queryset, self)
+        return queryset
+
+    def _selects(self) -> bool:
+        return getattr(self, "action", None) == "list" and issubclass(
+            getattr(self, "filterset_class", None) or object, SearchFilterSet
+        )
 
     def get_detail_queryset(self) -> QuerySet:
         return self.get_queryset()
@@ -76,13 +101,20 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             return self.detail_serializer_class
         return super().get_serializer_class()
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
+    def check_request(self, request: Request) -> None:
         refuse_empty_params(request)
         if getattr(self, "action", None) == "list" and isinstance(self.paginator, CataloguePagination):
             # Pagination parameters are checked before an export or a 304 can skip them.
             self.paginator.check_params(request)
-        self._cache_key = self._response_cache_key(request)
+
+    def cacheable(self, request: Request) -> bool:
+        """Anonymous GETs of timestamped resources (see conditional.py); a partner's key may see
+        more (sync lists withdrawn records), so keyed requests never are; nor exports."""
+        if request.method != "GET" or request.auth is not None or request.user.is_authenticated:
+            return False
+        if self.action not in ("list", "retrieve") or not has_timestamps(self.queryset.model):
+            return False
+        return getattr(request.accepted_renderer, "format", None) not in EXPORT_FORMATS
 
     def perform_content_negotiation(self, request: Request, force: bool = False):
         # DRF reads an empty `format=` as absent; the schema's enum has no empty value, and an
@@ -94,22 +126,22 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     # --- how it is written (resources on hot paths override these; see rows.py) -------------------
 
     def rows_queryset(self, queryset: QuerySet) -> QuerySet:
-        """The list's queryset as the page is read from it (exports keep the serializer's joins)."""
+        """The list's queryset as exports read it (they keep the serializer's joins)."""
         return queryset
 
-    def write_page(self, page: list[Model]) -> list[dict[str, Any]]:
+    def page_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The queryset a page or a record is read from."""
+        return self.rows_queryset(queryset)
+
+    def write_page(self, page: list[Model]) -> Any:
         return self.get_serializer(page, many=True).data
 
-    def write_object(self, instance: Model) -> dict[str, Any]:
+    def write_object(self, instance: Model) -> Any:
         return self.get_serializer(instance).data
 
     def catalogue_version(self) -> str:
-        """The catalogue's version, for maps of vocabularies held in process (rows.VersionedMap):
-        taken from the response-cache key's lookup when this request made one, else one query."""
-        version = getattr(self, "_version", None)
-        if version is not None:
-            return version[0].rsplit("|", 1)[-1]  # model_version(): "<api>|<model>|<digest>"
-        return catalogue_version()
+        """The catalogue's version, for maps of vocabularies held in process (rows.VersionedMap)."""
+        return self.resource_version().catalogue
 
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
@@ -134,23 +166,31 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
                 name=self.basename,
                 write=self.write_page,
             )
-        queryset = self.rows_queryset(queryset)
+        return self.page_response(request, self.page_queryset(queryset))
+
+    def page_response(self, request: Request, queryset: QuerySet) -> HttpResponseBase:
+        """One page (numbered, with its ETag and kept count, or a cursor page) of `queryset`."""
         paginator: CataloguePagination = self.paginator
-        state = None
-        if paginator.get_mode(request) == PAGE and has_timestamps(queryset.model):
-            state = cond.list_state(
-                queryset, request, request.accepted_media_type, getattr(self, "_version", None)
-            )
-            early = cond.not_modified(request, etag=state.etag, last_modified=state.last_modified)
-            if early is not None:
-                return self._precondition(request, early)
-        count = cond.cached_count(queryset, request, state) if state else None
-        page = paginator.paginate_queryset(queryset, request, view=self, count=count)
+        if paginator.get_mode(request) == CURSOR or not has_timestamps(queryset.model):
+            page = paginator.paginate_queryset(queryset, request, view=self)
+            response = paginator.get_paginated_response(self.write_page(page))
+            if page and has_timestamps(queryset.model):
+                cond.set_validators(response, last_modified=max(r.modified for r in page))
+            return response
+        state = cond.list_state(request, request.accepted_media_type, self.resource_version())
+        early = cond.not_modified(request, etag=state.etag, last_modified=state.last_modified)
+        if early is not None:
+            return cond.precondition(request, early)
+        selection = self.selection or Selection(queryset, queryset, "", relevance=False)
+        count = selection.count(
+            scope=request.path,
+            state=cond.filter_state(request),
+            version=state.version.catalogue,
+            queryset=queryset,
+        )
+        page = paginator.paginate_queryset(selection.rows(queryset), request, view=self, count=count)
         response = paginator.get_paginated_response(self.write_page(page))
-        if state is not None:
-            cond.set_validators(response, etag=state.etag, last_modified=state.last_modified)
-        elif page and has_timestamps(queryset.model):
-            cond.set_validators(response, last_modified=max(r.modified for r in page))
+        cond.set_validators(response, etag=state.etag, last_modified=state.last_modified)
         return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -160,45 +200,6 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         instance = self.get_object()
         response = Response(self.write_object(instance))
         cond.set_validators(response, last_modified=getattr(instance, "modified", None))
-        return response
-
-    def _response_cache_key(self, request: Request) -> str | None:
-        """Anonymous GETs of timestamped resources are served from the cache (see conditional.py);
-        a partner's key may see more (sync lists withdrawn records), so keyed requests never are."""
-        if request.method != "GET" or request.auth is not None or request.user.is_authenticated:
-            return None
-        if self.action not in ("list", "retrieve") or not has_timestamps(self.queryset.model):
-            return None
-        fmt = getattr(request.accepted_renderer, "format", None)
-        if fmt in EXPORT_FORMATS:
-            return None
-        self._version = cond.model_version(self.queryset.model)  # list_state reuses it
-        return cond.response_cache_key(request, self._version[0], request.accepted_media_type)
-
-    def cached(self, request: Request) -> HttpResponseBase | None:
-        key = getattr(self, "_cache_key", None)
-        hit = cond.cached_response(key) if key else None
-        return self._precondition(request, cond.conditional(request, hit)) if hit is not None else None
-
-    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if (
-            request.method in ("GET", "HEAD")
-            and isinstance(response, Response)
-            and response.status_code == 200
-        ):
-            response.render()
-            if getattr(self, "_cache_key", None):
-                cond.store_response(self._cache_key, response)
-            return self._precondition(request, cond.conditional(request, response))
-        return response
-
-    @staticmethod
-    def _precondition(request: Request, response: HttpResponse) -> HttpResponse:
-        if response.status_code == 412:
-            return problem_response(
-                request, "precondition-failed", 412, _("If-Match or If-Unmodified-Since failed.")
-            )
         return response
 
 

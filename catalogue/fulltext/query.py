@@ -89,10 +89,6 @@ def filter_queryset(queryset: QuerySet, q: str | Query) -> QuerySet:
         .annotate(**{RANK: rank})
         .order_by(RANK, newest, "-pk")
     )
-    # Carried by the query through later filters (Query.clone copies its attributes): a paginator
-    # that finds it reads a page with `ranked_slice` instead of ranking every match in SQL.
-    searched.query.ranked_slice = ranked_slice
-    searched.query.search_query = query
     return searched
 
 
@@ -118,17 +114,18 @@ def _unsearched(queryset: QuerySet) -> QuerySet | None:
     return within
 
 
-def ranked_slice(queryset: QuerySet, start: int, stop: int) -> list | None:
-    """Records `start`–`stop` of a queryset `filter_queryset` put in relevance order, read tier by
-    tier through the index as `ranked` reads a first page, or None when that does not apply (the
-    order was changed since, or the slice is deep): then the caller slices the queryset itself.
+def ranked_slice(queryset: QuerySet, q: str | Query, start: int, stop: int) -> list | None:
+    """Records `start`–`stop` of a queryset `filter_queryset(…, q)` put in relevance order, read
+    tier by tier through the index as `ranked` reads a first page, or None when that does not apply
+    (the order was changed since, or the slice is deep): then the caller slices the queryset itself.
+    The list selector (catalogue/listing.py) passes it to the paginator with `q`, as a value.
 
     Why: in SQL the order means a tier for every match, then a sort — on 100,000 cases the plan
     PostgreSQL picks for `q=绿色` computes the tier of every published case (0.6 s; 6.5 s at a
     million); the walk reads a page's worth of index entries per tier."""
-    query = getattr(queryset.query, "search_query", None)
+    query = _query(q)
     order = queryset.query.order_by
-    if query is None or not order or order[0] != RANK or stop > SLICE_LIMIT or queryset.query.is_sliced:
+    if not query or not order or order[0] != RANK or stop > SLICE_LIMIT or queryset.query.is_sliced:
         return None
     within = _unsearched(queryset)
     if within is None:

@@ -26,7 +26,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "catalogue.api.schema.CatalogueAutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "catalogue.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["catalogue.api.parsers.JSONParser"],
@@ -91,7 +91,5 @@ SPECTACULAR_SETTINGS = {
 # Whole API responses to anonymous GETs are cached this long (seconds), keyed by the resource's
 # version, so publishing or withdrawing shows at once; 0 turns the cache off (catalogue/api/conditional.py).
 API_RESPONSE_CACHE_SECONDS = int(os.environ.get("API_RESPONSE_CACHE_SECONDS", "60"))
-# A list's count per filter state: keyed by the version too, so it can live as long as the facet
-# counts do. Recounting every minute cost a popular filter (q=绿色: 120,000 of a million cases) ~1 s
-# a minute for an unchanged answer.
-API_COUNT_CACHE_SECONDS = int(os.environ.get("API_COUNT_CACHE_SECONDS", "3600"))
+# (A list's count is kept per filter state and catalogue version by the list selector,
+# catalogue/listing.py, as the pages' counts are: API_COUNT_CACHE_SECONDS is no longer read.)

@@ -91,12 +91,14 @@ MIDDLEWARE = [
     # responses still get the security headers above).
     "catalogue.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # PagesOnly…: Django's session, auth and message middleware, passed by on the
+    # data API (/api/v1/), which uses none of them (catalogue.middleware.pages_only).
+    "catalogue.middleware.PagesOnlySessionMiddleware",
     "catalogue.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "catalogue.middleware.PagesOnlyAuthenticationMiddleware",
+    "catalogue.middleware.PagesOnlyMessageMiddleware",
     # Records who made each change (django-simple-history) for the history of records.
     "simple_history.middleware.HistoryRequestMiddleware",
     "catalogue.security.PageRateLimitMiddleware",
@@ -434,7 +436,7 @@ if DATABASE_REPLICAS:
     # Before the session middleware: the session and user are read (from the primary) before the
     # view, where the middleware picks the replica.
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        MIDDLEWARE.index("catalogue.middleware.PagesOnlySessionMiddleware"),
         "catalogue.db_routing.ReplicaReadsMiddleware",
     )
 # Uploaded report files: in the database by default (loader.storage), so a worker on any host reads

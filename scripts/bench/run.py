@@ -16,12 +16,17 @@
    as in steady state (page_size does not change the count). An HTML page (q7, the search page)
    is one URL: its "varied" is asked of the second server below, whose response and search-result
    caches are off (its facet counts stay cached per filter state, like the API's counts).
+   Then the same rounds with BENCH_LATENCY_CLIENTS (4) clients at once, samples pooled: the
+   latency a partner sees while others sync too.
 5. Throughput at 1, 4 and 16 clients for a q1–q3 mix and a q4–q6 mix, BENCH_SECONDS per level;
    ours twice: as above (response cache on) and a second gunicorn with API_RESPONSE_CACHE_SECONDS=0
    on the same URLs (every request a miss).
 6. The floor: EXPLAIN ANALYZE of the statements our endpoint runs (floor.py, a subprocess).
 7. Memory: RSS of each gunicorn worker (and Datasette's) after the load, then an export of every
    published case as CSV streamed from each, with the peak RSS of the serving process.
+Both modes: as it is (response cache on), and with API_RESPONSE_CACHE_SECONDS=0 in the
+environment, which reaches both our servers, so every API request misses the response cache (the
+counts stay kept per filter state and catalogue version, as the pages' are: catalogue/listing.py).
 Prints a Markdown report (the README takes its table verbatim). Row totals of both sides are
 compared for every query and a mismatch is printed loudly. Nothing is asserted: CI prints ratios.
 
@@ -57,6 +62,7 @@ CASES = int(os.environ.get("BENCH_CASES", "1000000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1,4,16").split(",")]
+LATENCY_CLIENTS = [int(c) for c in os.environ.get("BENCH_LATENCY_CLIENTS", "4").split(",") if c]
 OUR_PORT = int(os.environ.get("BENCH_OUR_PORT", "8201"))
 DS_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8202"))
 NOCACHE_PORT = int(os.environ.get("BENCH_NOCACHE_PORT", "8203"))
@@ -212,15 +218,31 @@ class Timing:
     varied_totals: tuple = (None, None)
 
 
-def latency(plist: list[Pair], cases: list[int]) -> dict[str, Timing]:
+def latency(plist: list[Pair], cases: list[int], clients: int = 1) -> dict[str, Timing]:
     """Interleaved: per round and query, ours and Datasette on the repeated URL, then on a new
-    equivalent one (page sizes 51, 52, …: none asked before, so our response cache misses)."""
+    equivalent one (page sizes 51, 52, …: none asked before, so our response cache misses).
+    With `clients` > 1, that many clients run the rounds at once (each its own share of the
+    rounds, all samples pooled), so each side is timed while serving the others' requests."""
     out = {p.label: Timing() for p in plist}
     for p in plist:  # warm both (database buffers, our count cache: steady state)
         ask(OUR_PORT, p, "ours")
         ask(NOCACHE_PORT, p, "ours")
         ask(DS_PORT, p, "theirs")
-    for r in range(ROUNDS):
+    if clients == 1:
+        _rounds(plist, cases, out, range(ROUNDS))
+        return out
+    # Each client gets its own rounds (so its varied URLs are new to our cache as well).
+    shares = [range(ROUNDS * i, ROUNDS * (i + 1)) for i in range(clients)]
+    threads = [threading.Thread(target=_rounds, args=(plist, cases, out, share)) for share in shares]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return out
+
+
+def _rounds(plist: list[Pair], cases: list[int], out: dict[str, Timing], rounds: range) -> None:
+    for r in rounds:
         for p in plist:
             t = out[p.label]
             ms, ours_total = ask(OUR_PORT, p, "ours")
@@ -561,29 +583,9 @@ def main() -> None:
         wait_for(DS_PORT, "/bench.json", theirs)
         print(f"measuring {len(plist)} queries × {ROUNDS} rounds", flush=True)
         timings = latency(plist, params["case_pool"])
-        # A cursor page deep in the walk, for the mix (a sync client asks for those).
-        cursor_paths = {"ours": plist[4].ours, "theirs": plist[4].theirs}
-        for side, port, key in (("ours", OUR_PORT, "next"), ("theirs", DS_PORT, "next_url")):
-            for _ in range(3):
-                cursor_paths[side] = (
-                    local(json.loads(get(port, cursor_paths[side])[1]).get(key)) or cursor_paths[side]
-                )
-        mixes = {}
-        for mix, name in (("a", "q1–q3"), ("b", "q4–q6")):
-            members = [p for p in plist if p.mix == mix]
-            paths = {
-                side: [cursor_paths[side] if p.count == "walk" else getattr(p, side) for p in members]
-                for side in ("ours", "theirs")
-            }
-            for kind, port in (("cached", OUR_PORT), ("uncached", NOCACHE_PORT)):
-                for clients in CLIENTS:
-                    o = throughput(port, paths["ours"], clients, SECONDS)
-                    t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
-                    mixes[(name, kind, clients)] = (o, t)
-                    print(
-                        f"  {name} {kind} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s",
-                        flush=True,
-                    )
+        # The same rounds with several clients at once (BENCH_LATENCY_CLIENTS, default 4).
+        crowd = {c: latency(plist, params["case_pool"], c) for c in LATENCY_CLIENTS if c > 1}
+        mixes = throughput_mixes(plist)
         workers = [rss_mb(pid) for pid in children(ours.pid)]
         ds_rss = rss_mb(theirs.pid)
         # Every published case as CSV, streamed (the issue's "< 200 MB" target), from the server
@@ -602,6 +604,35 @@ def main() -> None:
         db_url, {p.label: p.varied("ours", 29, params["case_pool"]) for p in plist if p.count != "walk"}
     )
     report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports)
+    report_crowd(plist, crowd)
+
+
+def throughput_mixes(plist: list[Pair]) -> dict[tuple[str, str, int], tuple]:
+    """Requests per second of both servers on each mix, ours cached and uncached, per client count."""
+    # A cursor page deep in the walk, for the mix (a sync client asks for those).
+    cursor_paths = {"ours": plist[4].ours, "theirs": plist[4].theirs}
+    for side, port, key in (("ours", OUR_PORT, "next"), ("theirs", DS_PORT, "next_url")):
+        for _ in range(3):
+            cursor_paths[side] = (
+                local(json.loads(get(port, cursor_paths[side])[1]).get(key)) or cursor_paths[side]
+            )
+    mixes = {}
+    for mix, name in (("a", "q1–q3"), ("b", "q4–q6")):
+        members = [p for p in plist if p.mix == mix]
+        paths = {
+            side: [cursor_paths[side] if p.count == "walk" else getattr(p, side) for p in members]
+            for side in ("ours", "theirs")
+        }
+        for kind, port in (("cached", OUR_PORT), ("uncached", NOCACHE_PORT)):
+            for clients in CLIENTS:
+                o = throughput(port, paths["ours"], clients, SECONDS)
+                t = throughput(DS_PORT, paths["theirs"], clients, SECONDS)
+                mixes[(name, kind, clients)] = (o, t)
+                print(
+                    f"  {name} {kind} at {clients} clients: ours {o[0]:.1f}/s, Datasette {t[0]:.1f}/s",
+                    flush=True,
+                )
+    return mixes
 
 
 def export_once(db_url: str, sqlite_path: Path) -> dict[str, int]:
@@ -653,31 +684,9 @@ def _rows(p: Pair, totals: tuple) -> tuple[str, str | None]:
     return f"**MISMATCH {a} ≠ {b}**", f"{p.label}: ours {a}, Datasette {b}"
 
 
-def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports) -> None:
-    lines = [
-        f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
-        f"Machine: {header}.  ",
-        f"One client, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds, p50 / p95. "
-        "Ours: gunicorn, 2 workers of 4 threads, DEBUG off, caches in "
-        + (
-            "one Redis shared by the workers (BENCH_REDIS_URL, emptied at the start)"
-            if REDIS_URL
-            else "each process (locmem: no BENCH_REDIS_URL)"
-        )
-        + ". Datasette: immutable, facet suggestions off, FTS5 over "
-        "our bigrams, category subtree as `category_slug__in` — the fair setup of issue 10. "
-        "**Repeated**: the same URL every round (ours: answered from the whole-response cache, as a "
-        "cache serves repeated queries). **Varied**: a new equivalent URL every round (page_size 51, "
-        "52, …, the same for Datasette; another case for q6), so our response cache misses; the "
-        "count cache, keyed by the filters, stays warm as in steady state. HTML pages (q7, search "
-        "page) are one URL each: repeated is our server (the search page keeps its results per "
-        "catalogue version), varied the second server with the response and search-result caches "
-        "off (facet counts stay cached per filter state). Floor: EXPLAIN ANALYZE of the SQL a "
-        "varied request runs.\n",
-        "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
-        "| ours ÷ Datasette (repeated / varied, p50) | floor | ours varied ÷ floor | rows (ours / Datasette) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
+def _latency_rows(plist: list[Pair], timings: dict[str, Timing], floors: dict) -> tuple[list, dict, list]:
+    """The single-client table's rows, the p50 ratios per column, and any totals that disagree."""
+    lines: list[str] = []
     mismatches = []
     ratios: dict[str, list[float]] = {"repeated": [], "varied": []}
     for p in plist:
@@ -705,10 +714,12 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
             f"{cols['varied'][1]} | {ratio(o_rep, d_rep)} / {ratio(o_var, d_var)} | {fmt(fl)} | "
             f"{ratio(o_var, fl)} | {rows} |"
         )
-    lines.append(
-        "\nMedian ours ÷ Datasette over the queries: "
-        f"{statistics.median(ratios['repeated']):.2f} repeated, {statistics.median(ratios['varied']):.2f} varied.\n"
-    )
+    return lines, ratios, mismatches
+
+
+def _load_lines(mixes, floors, workers, ds_rss, exports) -> list[str]:
+    """Throughput, memory, the CSV export and the floor detail."""
+    lines: list[str] = []
     lines += [
         f"Throughput, requests per second ({SECONDS:.0f} s per level; the q4–q6 mix uses one cursor page). "
         "The mixes repeat their URLs, so ours is measured twice: **cached** (the server above) and "
@@ -737,6 +748,41 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
             lines.append(
                 f"- {label}: HTTP {f['status']}, {f['statements']} statements, slowest {f['slowest_ms']:.1f} ms"
             )
+    return lines
+
+
+def report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports) -> None:
+    lines = [
+        f"\n### `make bench`: {params['cases']:,} published cases, {exported['products']:,} products\n",
+        f"Machine: {header}.  ",
+        f"One client, {ROUNDS} interleaved rounds (ours, Datasette, ours, …); milliseconds, p50 / p95. "
+        "Ours: gunicorn, 2 workers of 4 threads, DEBUG off, caches in "
+        + (
+            "one Redis shared by the workers (BENCH_REDIS_URL, emptied at the start)"
+            if REDIS_URL
+            else "each process (locmem: no BENCH_REDIS_URL)"
+        )
+        + ". Datasette: immutable, facet suggestions off, FTS5 over "
+        "our bigrams, category subtree as `category_slug__in` — the fair setup of issue 10. "
+        "**Repeated**: the same URL every round (ours: answered from the whole-response cache, as a "
+        "cache serves repeated queries). **Varied**: a new equivalent URL every round (page_size 51, "
+        "52, …, the same for Datasette; another case for q6), so our response cache misses; the "
+        "count cache, keyed by the filters, stays warm as in steady state. HTML pages (q7, search "
+        "page) are one URL each: repeated is our server (the search page keeps its results per "
+        "catalogue version), varied the second server with the response and search-result caches "
+        "off (facet counts stay cached per filter state). Floor: EXPLAIN ANALYZE of the SQL a "
+        "varied request runs.\n",
+        "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
+        "| ours ÷ Datasette (repeated / varied, p50) | floor | ours varied ÷ floor | rows (ours / Datasette) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    rows, ratios, mismatches = _latency_rows(plist, timings, floors)
+    lines += rows
+    lines.append(
+        "\nMedian ours ÷ Datasette over the queries: "
+        f"{statistics.median(ratios['repeated']):.2f} repeated, {statistics.median(ratios['varied']):.2f} varied.\n"
+    )
+    lines += _load_lines(mixes, floors, workers, ds_rss, exports)
     print("\n".join(lines))
     if mismatches:
         print("\n" + "!" * 72 + "\nTOTALS DISAGREE:\n  " + "\n  ".join(mismatches) + "\n" + "!" * 72)
@@ -744,6 +790,34 @@ def report(header, params, exported, plist, timings, mixes, floors, workers, ds_
     if slow and os.environ.get("BENCH_SHOW_SQL"):
         for label, sql in slow.items():
             print(f"\n-- slowest statement of {label}:\n{sql}")
+
+
+def report_crowd(plist: list[Pair], crowd: dict[int, dict[str, Timing]]) -> None:
+    """Latency with several clients at once: p50 per query, both columns, and the ratios."""
+    for clients, timings in crowd.items():
+        lines = [
+            f"\nLatency with {clients} clients at once ({ROUNDS} rounds each, samples pooled), p50 ms:\n",
+            "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
+            "| ours ÷ Datasette (repeated / varied) |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        ratios: dict[str, list[float]] = {"repeated": [], "varied": []}
+        for p in plist:
+            t = timings[p.label]
+            o_rep, d_rep = pct(t.ours, 0.5), pct(t.theirs, 0.5)
+            o_var, d_var = pct(t.ours_varied, 0.5), pct(t.theirs_varied, 0.5)
+            ratios["repeated"].append(o_rep / d_rep)
+            ratios["varied"].append(o_var / d_var)
+            lines.append(
+                f"| {p.label} | {fmt(o_rep)} | {fmt(o_var)} | {fmt(d_rep)} | {fmt(d_var)} | "
+                f"{ratio(o_rep, d_rep)} / {ratio(o_var, d_var)} |"
+            )
+        lines.append(
+            f"\nWith {clients} clients, ours ÷ Datasette: median {statistics.median(ratios['repeated']):.2f} "
+            f"repeated, {statistics.median(ratios['varied']):.2f} varied; worst {max(ratios['repeated']):.2f} "
+            f"repeated, {max(ratios['varied']):.2f} varied."
+        )
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

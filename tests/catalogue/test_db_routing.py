@@ -23,7 +23,7 @@ MIDDLEWARE = "catalogue.db_routing.ReplicaReadsMiddleware"
 def replicas(settings):
     settings.DATABASE_REPLICAS = ["replica"]
     if MIDDLEWARE not in settings.MIDDLEWARE:
-        at = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+        at = settings.MIDDLEWARE.index("catalogue.middleware.PagesOnlySessionMiddleware")
         settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at], MIDDLEWARE, *settings.MIDDLEWARE[at:]]
     replica_health.reset()
     # Earlier tests' rolled-back transactions can leave search-index marks in this thread, which

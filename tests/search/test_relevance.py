@@ -413,7 +413,7 @@ def test_api_pages_walked_tier_by_tier_are_the_sql_order(monkeypatch, cap, query
         later = searched.filter(pk__gt=first or 0)  # a filter after `q`: the smallest id goes
         for qs in (searched, later):
             for start, stop in ((0, 10), (3, 8), (10, 20)):
-                walked = search.ranked_slice(qs, start, stop)
+                walked = search.ranked_slice(qs, query, start, stop)
                 assert walked is not None
                 assert [o.pk for o in walked] == [o.pk for o in qs[start:stop]], (kind, start, stop)
 
@@ -421,5 +421,5 @@ def test_api_pages_walked_tier_by_tier_are_the_sql_order(monkeypatch, cap, query
 @pytest.mark.django_db
 def test_ranked_slice_leaves_other_orders_to_sql():
     searched = search.filter_queryset(presentation.public_queryset(C), "绿色")
-    assert search.ranked_slice(searched.order_by("-pk"), 0, 10) is None
-    assert search.ranked_slice(searched, 0, search.SLICE_LIMIT + 1) is None
+    assert search.ranked_slice(searched.order_by("-pk"), "绿色", 0, 10) is None
+    assert search.ranked_slice(searched, "绿色", 0, search.SLICE_LIMIT + 1) is None
