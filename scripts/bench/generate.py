@@ -97,82 +97,94 @@ def build(n_cases: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from catalogue.pinyin import pinyin_key
     from loader.fixtures import load_catalogue
 
     t0 = time.monotonic()
     call_command("migrate", verbosity=0)
     load_catalogue(settings.FIXTURES_DIR)
     n_products = max(n_cases // 50, 100)
-    names = _sql_array([a + b for a in NAME_CHARS for b in NAME_CHARS if a != b])
-    industries, purposes, suffixes = _sql_array(INDUSTRIES), _sql_array(PURPOSES), _sql_array(SUFFIXES)
     with connection.cursor() as c:
         c.execute("SET synchronous_commit = off")
-        c.execute(
-            f"""
-            INSERT INTO products_product (key, status, created, modified, name, name_is_descriptive,
-                institution_id, category_id, target_clients, collateral, description, name_sort)
-            SELECT 'bench-p' || g, 'published', now(), now() - (g || ' seconds')::interval,
-                   n.names[1 + (g * 7919) %% array_length(n.names, 1)]
-                     || n.suffixes[1 + (g * 31) %% array_length(n.suffixes, 1)],
-                   false,
-                   i.ids[1 + floor(random() * array_length(i.ids, 1))::int],
-                   k.ids[1 + floor(random() * array_length(k.ids, 1))::int],
-                   n.industries[1 + floor(random() * array_length(n.industries, 1))::int] || '企业',
-                   '',
-                   '面向' || n.industries[1 + floor(random() * array_length(n.industries, 1))::int]
-                     || '企业的' || n.purposes[1 + floor(random() * array_length(n.purposes, 1))::int]
-                     || '产品,线上申请,随借随还。',
-                   ''
-            FROM generate_series(1, %s) g,
-                 (SELECT {names} AS names, {suffixes} AS suffixes, {industries} AS industries,
-                         {purposes} AS purposes) n,
-                 (SELECT array_agg(id) AS ids FROM institutions_institution) i,
-                 (SELECT array_agg(id) AS ids FROM products_category) k
-            """,
-            [n_products],
-        )
-        # The pinyin sort key the models keep on save (catalogue/pinyin.py), one UPDATE per name.
-        c.execute("SELECT DISTINCT name FROM products_product WHERE key LIKE 'bench-p%%' AND name_sort = ''")
-        c.executemany(
-            "UPDATE products_product SET name_sort = %s WHERE key LIKE 'bench-p%%' AND name = %s",
-            [(pinyin_key(name), name) for (name,) in c.fetchall()],
-        )
+        _insert_products(c, n_products)
         print(f"  {n_products} synthetic products", flush=True)
-        c.execute(
-            f"""
-            WITH real AS (SELECT array_agg(product_id) AS products, array_agg(summary) AS summaries
-                          FROM products_case),
-                 synth AS (SELECT array_agg(id) AS ids FROM products_product WHERE key LIKE 'bench-%%'),
-                 inst AS (SELECT array_agg(id) AS ids FROM institutions_institution),
-                 city AS (SELECT array_agg(code) AS codes FROM institutions_region WHERE level = 'city'),
-                 words AS (SELECT {industries} AS industries, {purposes} AS purposes)
-            INSERT INTO products_case (key, status, created, modified, product_id, institution_id, date,
-                amount, currency, term_months, client, province_id, city_id, district_id, milestone, summary)
-            SELECT 'bench-c' || g,
-                   CASE WHEN g %% 50 = 0 THEN 'withdrawn' WHEN g %% 97 = 0 THEN 'draft' ELSE 'published' END,
-                   now(), now(),
-                   CASE WHEN g %% 5 = 0 THEN real.products[1 + g %% array_length(real.products, 1)]
-                        ELSE synth.ids[1 + floor(random() * array_length(synth.ids, 1))::int] END,
-                   inst.ids[1 + floor(random() * array_length(inst.ids, 1))::int],
-                   DATE '2015-01-01' + floor(random() * 3650)::int,
-                   round((random() * 5000)::numeric, 0) * 10000, 'CNY', NULL,
-                   '某' || words.industries[1 + g %% array_length(words.industries, 1)] || '企业',
-                   left(cc.code, 2) || '0000', cc.code, NULL, '',
-                   CASE WHEN g %% 5 = 0 THEN real.summaries[1 + g %% array_length(real.summaries, 1)]
-                        ELSE '为某' || words.industries[1 + floor(random() * array_length(words.industries, 1))::int]
-                             || '企业发放' || words.purposes[1 + floor(random() * array_length(words.purposes, 1))::int]
-                             || '贷款,期限' || (1 + g %% 36) || '个月。' END
-            FROM generate_series(1, %s) g
-            CROSS JOIN real CROSS JOIN synth CROSS JOIN inst CROSS JOIN words
-            CROSS JOIN LATERAL (SELECT city.codes[1 + floor(random() * array_length(city.codes, 1))::int] AS code
-                                FROM city WHERE g > 0) cc
-            """,
-            [n_cases],
-        )
+        _insert_cases(c, n_cases)
         print(f"  {n_cases} synthetic cases in {time.monotonic() - t0:.0f}s", flush=True)
     _index_all()
     print(f"built in {time.monotonic() - t0:.0f}s", flush=True)
+
+
+def _insert_products(c, n_products: int) -> None:
+    """Products named from the word lists, spread over the real institutions and categories."""
+    from catalogue.pinyin import pinyin_key
+
+    names = _sql_array([a + b for a in NAME_CHARS for b in NAME_CHARS if a != b])
+    industries, purposes, suffixes = _sql_array(INDUSTRIES), _sql_array(PURPOSES), _sql_array(SUFFIXES)
+    c.execute(
+        f"""
+        INSERT INTO products_product (key, status, created, modified, name, name_is_descriptive,
+            institution_id, category_id, target_clients, collateral, description, name_sort)
+        SELECT 'bench-p' || g, 'published', now(), now() - (g || ' seconds')::interval,
+               n.names[1 + (g * 7919) %% array_length(n.names, 1)]
+                 || n.suffixes[1 + (g * 31) %% array_length(n.suffixes, 1)],
+               false,
+               i.ids[1 + floor(random() * array_length(i.ids, 1))::int],
+               k.ids[1 + floor(random() * array_length(k.ids, 1))::int],
+               n.industries[1 + floor(random() * array_length(n.industries, 1))::int] || '企业',
+               '',
+               '面向' || n.industries[1 + floor(random() * array_length(n.industries, 1))::int]
+                 || '企业的' || n.purposes[1 + floor(random() * array_length(n.purposes, 1))::int]
+                 || '产品,线上申请,随借随还。',
+               ''
+        FROM generate_series(1, %s) g,
+             (SELECT {names} AS names, {suffixes} AS suffixes, {industries} AS industries,
+                     {purposes} AS purposes) n,
+             (SELECT array_agg(id) AS ids FROM institutions_institution) i,
+             (SELECT array_agg(id) AS ids FROM products_category) k
+        """,
+        [n_products],
+    )
+    # The pinyin sort key the models keep on save (catalogue/pinyin.py), one UPDATE per name.
+    c.execute("SELECT DISTINCT name FROM products_product WHERE key LIKE 'bench-p%%' AND name_sort = ''")
+    c.executemany(
+        "UPDATE products_product SET name_sort = %s WHERE key LIKE 'bench-p%%' AND name = %s",
+        [(pinyin_key(name), name) for (name,) in c.fetchall()],
+    )
+
+
+def _insert_cases(c, n_cases: int) -> None:
+    """Cases: one in five copies a real case's product and summary, the rest are synthetic."""
+    industries, purposes = _sql_array(INDUSTRIES), _sql_array(PURPOSES)
+    c.execute(
+        f"""
+        WITH real AS (SELECT array_agg(product_id) AS products, array_agg(summary) AS summaries
+                      FROM products_case),
+             synth AS (SELECT array_agg(id) AS ids FROM products_product WHERE key LIKE 'bench-%%'),
+             inst AS (SELECT array_agg(id) AS ids FROM institutions_institution),
+             city AS (SELECT array_agg(code) AS codes FROM institutions_region WHERE level = 'city'),
+             words AS (SELECT {industries} AS industries, {purposes} AS purposes)
+        INSERT INTO products_case (key, status, created, modified, product_id, institution_id, date,
+            amount, currency, term_months, client, province_id, city_id, district_id, milestone, summary)
+        SELECT 'bench-c' || g,
+               CASE WHEN g %% 50 = 0 THEN 'withdrawn' WHEN g %% 97 = 0 THEN 'draft' ELSE 'published' END,
+               now(), now(),
+               CASE WHEN g %% 5 = 0 THEN real.products[1 + g %% array_length(real.products, 1)]
+                    ELSE synth.ids[1 + floor(random() * array_length(synth.ids, 1))::int] END,
+               inst.ids[1 + floor(random() * array_length(inst.ids, 1))::int],
+               DATE '2015-01-01' + floor(random() * 3650)::int,
+               round((random() * 5000)::numeric, 0) * 10000, 'CNY', NULL,
+               '某' || words.industries[1 + g %% array_length(words.industries, 1)] || '企业',
+               left(cc.code, 2) || '0000', cc.code, NULL, '',
+               CASE WHEN g %% 5 = 0 THEN real.summaries[1 + g %% array_length(real.summaries, 1)]
+                    ELSE '为某' || words.industries[1 + floor(random() * array_length(words.industries, 1))::int]
+                         || '企业发放' || words.purposes[1 + floor(random() * array_length(words.purposes, 1))::int]
+                         || '贷款,期限' || (1 + g %% 36) || '个月。' END
+        FROM generate_series(1, %s) g
+        CROSS JOIN real CROSS JOIN synth CROSS JOIN inst CROSS JOIN words
+        CROSS JOIN LATERAL (SELECT city.codes[1 + floor(random() * array_length(city.codes, 1))::int] AS code
+                            FROM city WHERE g > 0) cc
+        """,
+        [n_cases],
+    )
 
 
 def _index_all() -> None:

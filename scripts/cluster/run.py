@@ -237,31 +237,9 @@ backend app
     return path
 
 
-def start_cluster(tmp: Path, logdir: Path) -> tuple[dict[str, subprocess.Popen], dict[str, str]]:
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate and load the catalogue on the primary, collect static files meanwhile, add the curator."""
     py = sys.executable
-    log(f"PostgreSQL primary :{PORTS['primary']} and streaming replica :{PORTS['replica']}")
-    start_databases(tmp)
-    log(f"Redis :{PORTS['redis']}")
-    env = app_env(tmp)
-    procs = {
-        "redis": start(
-            "redis",
-            [
-                "redis-server",
-                "--port",
-                str(PORTS["redis"]),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--dir",
-                str(tmp),
-            ],
-            env,
-            logdir,
-        )
-    }
-    log("migrate and load the catalogue (on the primary), collect static files meanwhile")
     static = subprocess.Popen([py, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env)
     for args in (["migrate", "--noinput", "-v0"], ["load_catalogue"]):
         subprocess.run([py, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -283,26 +261,23 @@ def start_cluster(tmp: Path, logdir: Path) -> tuple[dict[str, subprocess.Popen],
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def start_app_servers(tmp: Path, logdir: Path, env: dict[str, str]) -> dict[str, subprocess.Popen]:
+    """Two gunicorn servers, a Celery worker and exactly one beat, each server with its own MEDIA_ROOT."""
+    py = sys.executable
     for name in ("a", "b", "worker"):
         (tmp / f"media-{name}").mkdir()
-    log(f"app servers A :{PORTS['a']} and B :{PORTS['b']} ({WSGI}), a Celery worker and one beat")
+    procs = {}
     for name in ("a", "b"):
         procs[name] = start(
             f"app-{name}",
             # Each its own control socket (gunicorn's default path is one per user).
-            [
-                py,
-                "-m",
-                "gunicorn",
-                WSGI,
-                "--bind",
-                f"127.0.0.1:{PORTS[name]}",
-                "--control-socket",
-                str(tmp / f"gunicorn-{name}.ctl"),
-            ],
+            [py, "-m", "gunicorn", WSGI, "--bind", f"127.0.0.1:{PORTS[name]}",
+             "--control-socket", str(tmp / f"gunicorn-{name}.ctl")],
             {**env, "MEDIA_ROOT": str(tmp / f"media-{name}")},
             logdir,
-        )
+        )  # fmt: skip
     worker_env = {**env, "MEDIA_ROOT": str(tmp / "media-worker")}
     procs["worker"] = start(
         "worker",
@@ -313,20 +288,34 @@ def start_cluster(tmp: Path, logdir: Path) -> tuple[dict[str, subprocess.Popen],
     )  # fmt: skip
     procs["beat"] = start(
         "beat",
-        [
-            py,
-            "-m",
-            "celery",
-            "-A",
-            CELERY_APP,
-            "beat",
-            "--loglevel=WARNING",
-            "-s",
-            str(tmp / "beat-schedule"),
-        ],
+        [py, "-m", "celery", "-A", CELERY_APP, "beat", "--loglevel=WARNING", "-s", str(tmp / "beat-schedule")],
         worker_env,
         logdir,
-    )
+    )  # fmt: skip
+    return procs
+
+
+def start_cluster(tmp: Path, logdir: Path) -> tuple[dict[str, subprocess.Popen], dict[str, str]]:
+    log(f"PostgreSQL primary :{PORTS['primary']} and streaming replica :{PORTS['replica']}")
+    start_databases(tmp)
+    log(f"Redis :{PORTS['redis']}")
+    env = app_env(tmp)
+    redis = [
+        "redis-server",
+        "--port",
+        str(PORTS["redis"]),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--dir",
+        str(tmp),
+    ]
+    procs = {"redis": start("redis", redis, env, logdir)}
+    log("migrate and load the catalogue (on the primary), collect static files meanwhile")
+    prepare_database(env)
+    log(f"app servers A :{PORTS['a']} and B :{PORTS['b']} ({WSGI}), a Celery worker and one beat")
+    procs.update(start_app_servers(tmp, logdir, env))
     config = haproxy_config(tmp)
     subprocess.run(["haproxy", "-c", "-q", "-f", str(config)], check=True)
     procs["haproxy"] = start("haproxy", ["haproxy", "-db", "-f", str(config)], env, logdir)
@@ -534,16 +523,41 @@ def cpu_pids(procs: dict[str, subprocess.Popen]) -> dict[str, int]:
     return pids
 
 
-def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir: Path) -> dict:
-    procs, env = start_cluster(tmp, logdir)
+def wait_until(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.monotonic()))
+
+
+def inject_faults(procs: dict, t0: float, seconds: float, result: dict, before: dict, urls: dict) -> tuple:
+    """Kill app server A at 40 % of the run, stop the replica at 55 % and start it again at 80 %.
+    Returns the memory sampled at 35 % and the moments of the events."""
+    events: dict[str, float] = {}
+    wait_until(t0 + seconds * 0.35)
+    rss_during = rss_mb(procs)
+    wait_until(t0 + seconds * 0.4)
+    log("killing app server A (every process of it)")
+    events["kill"] = time.monotonic()
+    kill_group(procs["a"])
+    wait_until(t0 + seconds * 0.55)
+    result["transactions_before_replica_stop"] = _delta(before, urls)
+    log("stopping the replica")
+    events["replica_stop"] = time.monotonic()
+    pg_ctl(PG_DIRS[1], "stop")
+    time.sleep(2.5)
+    result["readyz_replica_down"] = readyz(PORTS["haproxy"])
+    wait_until(t0 + seconds * 0.8)
+    log("starting the replica again")
+    events["replica_start"] = time.monotonic()
+    pg_ctl(PG_DIRS[1], "start", PORTS["replica"])
+    return rss_during, events
+
+
+def load_clients(mix: str, clients: int, stop: float, out: list) -> list[threading.Thread]:
+    """The load clients (scripts/loadtest) aimed at HAProxy, not started yet."""
     loadtest = load_module()
     loadtest.PATHS = MIXES[mix]
-    out: list[tuple[float, float, int]] = []
     statuses: Counter = Counter()
     lock = threading.Lock()
-    t0 = time.monotonic()
-    stop = t0 + seconds
-    threads = [
+    return [
         threading.Thread(
             target=loadtest.client,
             args=("127.0.0.1", PORTS["haproxy"], stop, out, statuses, lock, n),
@@ -551,6 +565,14 @@ def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir:
         )
         for n in range(clients)
     ]
+
+
+def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir: Path) -> dict:
+    procs, env = start_cluster(tmp, logdir)
+    out: list[tuple[float, float, int]] = []
+    t0 = time.monotonic()
+    stop = t0 + seconds
+    threads = load_clients(mix, clients, stop, out)
     lag = LagWatch(env, stop)
     result: dict = {"seconds": seconds, "clients": clients, "mix": mix, "wsgi": WSGI}
     log(f"load: {clients} clients for {seconds:.0f} s through HAProxy ({mix} mix)")
@@ -560,7 +582,6 @@ def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir:
     importer = (
         threading.Thread(target=follow_import, args=(result, stop + 60), daemon=True) if faults else None
     )
-    events: dict[str, float] = {}
     pids = cpu_pids(procs)
     cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     urls = {"primary": env["DATABASE_URL"], "replica": env["DATABASE_REPLICA_URLS"]}
@@ -568,27 +589,11 @@ def run(seconds: float, clients: int, mix: str, faults: bool, tmp: Path, logdir:
     if importer:
         time.sleep(min(2.0, seconds * 0.05))
         importer.start()
-    rss_during: dict = {}
+    events: dict[str, float] = {}
     if faults:
-        time.sleep(max(0.0, t0 + seconds * 0.35 - time.monotonic()))
-        rss_during = rss_mb(procs)
-        time.sleep(max(0.0, t0 + seconds * 0.4 - time.monotonic()))
-        log("killing app server A (every process of it)")
-        events["kill"] = time.monotonic()
-        kill_group(procs["a"])
-        time.sleep(max(0.0, t0 + seconds * 0.55 - time.monotonic()))
-        result["transactions_before_replica_stop"] = _delta(before, urls)
-        log("stopping the replica")
-        events["replica_stop"] = time.monotonic()
-        pg_ctl(PG_DIRS[1], "stop")
-        time.sleep(2.5)
-        result["readyz_replica_down"] = readyz(PORTS["haproxy"])
-        time.sleep(max(0.0, t0 + seconds * 0.8 - time.monotonic()))
-        log("starting the replica again")
-        events["replica_start"] = time.monotonic()
-        pg_ctl(PG_DIRS[1], "start", PORTS["replica"])
+        rss_during, events = inject_faults(procs, t0, seconds, result, before, urls)
     else:
-        time.sleep(max(0.0, t0 + seconds * 0.5 - time.monotonic()))
+        wait_until(t0 + seconds * 0.5)
         rss_during = rss_mb(procs)
     for thread in threads:
         thread.join()
@@ -630,52 +635,70 @@ def _max_lag(samples: list[tuple[float, float]], down: tuple, catching_up: bool 
     return round(max(chosen), 3) if chosen else None
 
 
-def summarise(result: dict, out: list, t0: float, seconds: float, events: dict, lag: LagWatch) -> None:
-    def failed(status: int) -> bool:
-        return status == 0 or status >= 500
+def _failed(status: int) -> bool:
+    return status == 0 or status >= 500
 
+
+def _latencies(out: list, seconds: float) -> dict:
+    latencies = sorted(r[1] for r in out)
+    return {
+        "requests": len(out),
+        "req_per_s": round(len(out) / seconds, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1) if latencies else None,
+        "statuses": {str(k): v for k, v in sorted(Counter(r[2] for r in out).items())},
+    }
+
+
+def _failures(out: list, events: dict) -> dict:
+    """Failures, told apart: in flight when A was killed, while the replica was down, otherwise."""
     kill = events.get("kill")
 
     def at_kill(r: tuple[float, float, int]) -> bool:
         return kill is not None and r[0] <= kill <= r[0] + r[1]
 
     in_flight = [r for r in out if at_kill(r)]
-    failures = [r for r in out if failed(r[2])]
-    latencies = sorted(r[1] for r in out)
+    failures = [r for r in out if _failed(r[2])]
     down = (events.get("replica_stop"), events.get("replica_start"))
     during_replica_outage = [r for r in out if down[0] and down[0] <= r[0] < down[1]]
-    result.update(
-        requests=len(out),
-        req_per_s=round(len(out) / seconds, 1),
-        p50_ms=round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        p95_ms=round(latencies[int(len(latencies) * 0.95)] * 1000, 1) if latencies else None,
-        statuses={str(k): v for k, v in sorted(Counter(r[2] for r in out).items())},
-        failed=len(failures),
-        in_flight_at_kill=len(in_flight),
-        failed_in_flight_at_kill=sum(1 for r in in_flight if failed(r[2])),
-        failed_otherwise=sum(1 for r in failures if not at_kill(r)),
-        during_replica_outage={
+    return {
+        "failed": len(failures),
+        "in_flight_at_kill": len(in_flight),
+        "failed_in_flight_at_kill": sum(1 for r in in_flight if _failed(r[2])),
+        "failed_otherwise": sum(1 for r in failures if not at_kill(r)),
+        "during_replica_outage": {
             "requests": len(during_replica_outage),
-            "failed": sum(1 for r in during_replica_outage if failed(r[2])),
+            "failed": sum(1 for r in during_replica_outage if _failed(r[2])),
         },
-        replica_lag_max_s={
+    }
+
+
+def _lags(lag: LagWatch, t0: float, events: dict) -> dict:
+    down = (events.get("replica_stop"), events.get("replica_start"))
+
+    def peaks(samples: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return [(round(t - t0, 1), v) for t, v in sorted(samples, key=lambda x: -x[1])[:3]]
+
+    return {
+        "replica_lag_max_s": {
             "pg_stat_replication": _max_lag(lag.primary, down),
             "readyz": _max_lag(lag.readyz, down),
         },
-        replica_lag_catching_up_max_s={
+        "replica_lag_catching_up_max_s": {
             "pg_stat_replication": _max_lag(lag.primary, down, catching_up=True),
             "readyz": _max_lag(lag.readyz, down, catching_up=True),
         },
-        readyz_states=sorted({s for _, s in lag.states}),
+        "readyz_states": sorted({s for _, s in lag.states}),
         # When the largest lags were seen, in seconds from the start of the load, beside the events.
-        replica_lag_peaks={
-            "pg_stat_replication": [
-                (round(t - t0, 1), v) for t, v in sorted(lag.primary, key=lambda x: -x[1])[:3]
-            ],
-            "readyz": [(round(t - t0, 1), v) for t, v in sorted(lag.readyz, key=lambda x: -x[1])[:3]],
-        },
-        events={name: round(t - t0, 1) for name, t in events.items()},
-    )
+        "replica_lag_peaks": {"pg_stat_replication": peaks(lag.primary), "readyz": peaks(lag.readyz)},
+    }
+
+
+def summarise(result: dict, out: list, t0: float, seconds: float, events: dict, lag: LagWatch) -> None:
+    result.update(_latencies(out, seconds))
+    result.update(_failures(out, events))
+    result.update(_lags(lag, t0, events))
+    result["events"] = {name: round(t - t0, 1) for name, t in events.items()}
 
 
 def print_summary(result: dict) -> None:
