@@ -60,6 +60,11 @@ class Publishable(models.Model):
         abstract = True
 
     @classmethod
+    def sync_index(cls, name: str) -> models.Index:
+        # Partners sync in (modified, id) order without OFFSET (cursor pagination).
+        return models.Index(fields=["modified", "id"], name=name)
+
+    @classmethod
     def status_constraint(cls, name: str) -> models.CheckConstraint:
         return models.CheckConstraint(
             condition=Q(status__in=Status.values),

@@ -186,8 +186,7 @@ class Institution(PinyinSorted, models.Model):
     class Meta:
         ordering = ["name_sort", "name"]
         indexes = [
-            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-            models.Index(fields=["modified", "id"], name="institution_sync"),
+            Publishable.sync_index("institution_sync"),
         ]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
@@ -278,8 +277,7 @@ class Metric(Publishable):
     class Meta:
         ordering = ["institution__name", "as_of", "id"]
         indexes = [
-            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-            models.Index(fields=["modified", "id"], name="metric_sync"),
+            Publishable.sync_index("metric_sync"),
         ]
         verbose_name = _("metric")
         verbose_name_plural = _("metrics")

@@ -76,8 +76,7 @@ class Policy(PinyinSorted, Publishable):
     class Meta:
         ordering = ["-issued_date", "key"]
         indexes = [
-            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-            models.Index(fields=["modified", "id"], name="policy_sync"),
+            Publishable.sync_index("policy_sync"),
         ]
         verbose_name = _("policy notice")
         verbose_name_plural = _("policy notices")

@@ -116,8 +116,7 @@ class Product(PinyinSorted, Publishable):
     class Meta:
         ordering = ["name_sort", "name", "id"]
         indexes = [
-            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-            models.Index(fields=["modified", "id"], name="product_sync"),
+            Publishable.sync_index("product_sync"),
         ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -184,8 +183,7 @@ class Case(Publishable):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
-            # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-            models.Index(fields=["modified", "id"], name="case_sync"),
+            Publishable.sync_index("case_sync"),
             models.Index(fields=["status", "-date"], name="case_status_date"),
             models.Index(fields=["province", "date"], name="case_province_date"),
             models.Index(fields=["amount"], name="case_amount"),
