@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer
+from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer, record_fields
 from catalogue.models import Status
 from institutions.models import Institution, Metric, Region
 
@@ -121,20 +121,7 @@ class MetricSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Metric
-        fields = [
-            "id",
-            "key",
-            "status",
-            "institution",
-            "indicator",
-            "value",
-            "unit",
-            "as_of",
-            "period",
-            "sources",
-            "created",
-            "modified",
-        ]
+        fields = record_fields("institution", "indicator", "value", "unit", "as_of", "period")
         extra_kwargs = {
             "indicator": {"help_text": "The indicator as written."},
             "value": {"help_text": "In base units of `unit` (CNY, USD, %, count …)."},

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import STATUS_HELP, SourceSerializer
+from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer, record_fields
 from catalogue.models import Status
 from institutions.serializers import HeadOfficeRefSerializer, RegionRefSerializer
 from policies.models import Policy, Topic
@@ -36,10 +36,7 @@ class PolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Policy
-        fields = [
-            "id",
-            "key",
-            "status",
+        fields = record_fields(
             "title",
             "document_title",
             "issuer",
@@ -51,13 +48,9 @@ class PolicySerializer(serializers.ModelSerializer):
             "key_measures",
             "topics",
             "themes",
-            "sources",
-            "created",
-            "modified",
-        ]
+        )
         extra_kwargs = {
             "document_title": {"help_text": "The document's title inside 《》, without them."},
             "issued_date": {"help_text": "Issue date; null when the document gives none."},
-            "created": {"help_text": "When the record entered the catalogue."},
-            "modified": {"help_text": "Last change; what modified_since and the sync cursor follow."},
+            **TIMESTAMPS,
         }

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.api.rows import PlainFields, VersionedMap, sources_by_record
-from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer
+from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer, record_fields
 from catalogue.models import Status
 from catalogue.versioning import catalogue_version
 from institutions.refs import institution_refs, region_refs
@@ -61,10 +61,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = [
-            "id",
-            "key",
-            "status",
+        fields = record_fields(
             "name",
             "name_is_descriptive",
             "institution",
@@ -74,10 +71,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "collateral",
             "description",
             "terms",
-            "sources",
-            "created",
-            "modified",
-        ]
+        )
         extra_kwargs = {
             "key": {"help_text": "Stable natural key (e.g. 003-t1-01; sub-… for partner submissions)."},
             "name": {"help_text": "As the document writes it."},
@@ -118,10 +112,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = [
-            "id",
-            "key",
-            "status",
+        fields = record_fields(
             "date",
             "amount",
             "currency",
@@ -133,10 +124,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "city",
             "milestone",
             "summary",
-            "sources",
-            "created",
-            "modified",
-        ]
+        )
         extra_kwargs = {
             "key": {"help_text": "Stable natural key (e.g. 003-t1-01-c; sub-…-1 for partner submissions)."},
             "date": {"help_text": "Day of the case; null unless the document gives year, month and day."},

@@ -14,6 +14,12 @@ TIMESTAMPS = {
 }
 
 
+def record_fields(*own: str) -> list[str]:
+    """A record resource's fields in the one order they all use: identity and review state, the
+    record's own fields, then its provenance and timestamps."""
+    return ["id", "key", "status", *own, "sources", "created", "modified"]
+
+
 class SourceSerializer(serializers.Serializer):
     """Provenance: where in which document the record is stated, with a verbatim excerpt."""
 
