@@ -15,6 +15,13 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "title"]
 
 
+class VocabularyAdmin(admin.ModelAdmin):
+    """Our small vocabularies (catalogue.models.Vocabulary): themes, topics, categories."""
+
+    list_display = ["slug", "name", "name_en", "position"]
+    search_fields = ["slug", "name", "name_en"]
+
+
 class SourceInline(admin.StackedInline):
     """Provenance shown (and editable) on every record's page. Stacked, not tabular: four columns
     with a 200-character excerpt made change forms wider than a 1366 px screen."""

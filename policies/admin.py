@@ -1,14 +1,10 @@
 from django.contrib import admin
 
-from catalogue.admin import NamedHistoryAdmin, PublishableAdmin, SourceInline
+from catalogue.admin import NamedHistoryAdmin, PublishableAdmin, SourceInline, VocabularyAdmin
 from institutions.admin import RegionInUseFilter
 from policies.models import Policy, PolicySource, Topic
 
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "name_en", "position"]
-    search_fields = ["slug", "name", "name_en"]
+admin.site.register(Topic, VocabularyAdmin)
 
 
 class PolicySourceInline(SourceInline):

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.admin import NamedHistoryAdmin, PublishableAdmin, SourceInline
+from catalogue.admin import NamedHistoryAdmin, PublishableAdmin, SourceInline, VocabularyAdmin
 from institutions.admin import CityInUseFilter, RegionInUseFilter
 from products.models import Case, CaseSource, Category, Product, ProductSource, ProductTerm, Theme
 
@@ -88,17 +88,13 @@ class CaseForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(VocabularyAdmin):
     list_display = ["slug", "name", "name_en", "parent", "position"]
     list_filter = [("parent", admin.EmptyFieldListFilter)]
-    search_fields = ["slug", "name", "name_en"]
     list_select_related = ["parent"]
 
 
-@admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "name_en", "position"]
-    search_fields = ["slug", "name", "name_en"]
+admin.site.register(Theme, VocabularyAdmin)
 
 
 class ProductSourceInline(SourceInline):
