@@ -87,32 +87,28 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "products/case_list.html", context)
 
 
-def product_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    queryset = Product.objects.published().for_listing()
+def _export(
+    request: HttpRequest, fmt: str, name: str, filterset, model, serializer, writer
+) -> HttpResponseBase:
+    """A published list as CSV or XLSX, written by the same writer as the API's JSON."""
     return export_list(
         request,
-        ProductFilter,
-        queryset,
-        ProductSerializer,
+        filterset,
+        model.objects.published().for_listing(),
+        serializer,
         fmt=fmt,
-        name="products",
+        name=name,
         default_ordering="-date",
-        write=lambda chunk: write_products(chunk, catalogue_version()),
+        write=lambda chunk: writer(chunk, catalogue_version()),
     )
+
+
+def product_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    return _export(request, fmt, "products", ProductFilter, Product, ProductSerializer, write_products)
 
 
 def case_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    queryset = Case.objects.published().for_listing()
-    return export_list(
-        request,
-        CaseFilter,
-        queryset,
-        CaseSerializer,
-        fmt=fmt,
-        name="cases",
-        default_ordering="-date",
-        write=lambda chunk: write_cases(chunk, catalogue_version()),
-    )
+    return _export(request, fmt, "cases", CaseFilter, Case, CaseSerializer, write_cases)
 
 
 @joins_as_written()  # the product's and its cases' select_related chains: catalogue/planner.py
