@@ -153,32 +153,14 @@ class CatalogueFilterExtension(DjangoFilterExtension):
             # Every item names a record: an empty item is an error, not "no filter".
             item = build_basic_type(OpenApiTypes.STR)
             item["pattern"] = f"^{REFERENCE_PATTERNS.get(to_field, '.+')}$"
-            result = [
-                build_parameter_type(
-                    name=field_name,
-                    required=False,
-                    location="query",
-                    description=self._get_field_description(filter_field, None),
-                    schema=build_array_type(item),
-                    explode=True,
-                    style="form",
-                )
-            ]
+            shape = {"schema": build_array_type(item), "explode": True, "style": "form"}
         elif isinstance(filter_field, django_filters.ModelChoiceFilter):
             if to_field:
                 schema = build_basic_type(OpenApiTypes.STR)
                 schema["pattern"] = _anchored(REFERENCE_PATTERNS.get(to_field, ".+"))
             else:
                 schema = {**build_basic_type(OpenApiTypes.INT), "minimum": 1}
-            result = [
-                build_parameter_type(
-                    name=field_name,
-                    required=False,
-                    location="query",
-                    description=self._get_field_description(filter_field, None),
-                    schema=schema,
-                )
-            ]
+            shape = {"schema": schema}
         else:
             result = super().resolve_filter_field(
                 auto_schema, model, filterset_class, field_name, filter_field
@@ -190,7 +172,13 @@ class CatalogueFilterExtension(DjangoFilterExtension):
                         p["schema"] = build_basic_type(kind)
                 if p.get("schema"):
                     constrain(filter_field, p["schema"])
-        return result
+            return result
+        description = self._get_field_description(filter_field, None)
+        return [
+            build_parameter_type(
+                name=field_name, required=False, location="query", description=description, **shape
+            )
+        ]
 
 
 SOLID = r"[^\s\x00]"
