@@ -1,5 +1,5 @@
-from catalogue.api.filters import NameSearchFilterSet
-from catalogue.api.views import CatalogueViewSet
+from catalogue.api.filters import VocabularyFilter
+from catalogue.api.views import CatalogueViewSet, VocabularyViewSet
 from policies.filters import PolicyFilter
 from policies.models import Policy, Topic
 from policies.serializers import PolicySerializer, TopicSerializer
@@ -14,19 +14,14 @@ class PolicyViewSet(HistoryMixin, CatalogueViewSet):
     queryset = Policy.objects.for_listing().order_by("-issued_date", "key")
 
 
-class TopicFilter(NameSearchFilterSet):
-    search_fields = ("slug", "name", "name_en")
-
-    class Meta:
+class TopicFilter(VocabularyFilter):
+    class Meta(VocabularyFilter.Meta):
         model = Topic
-        fields = ["q"]
 
 
-class TopicViewSet(CatalogueViewSet):
+class TopicViewSet(VocabularyViewSet):
     """Topics policy notices are filed under."""
 
     serializer_class = TopicSerializer
     filterset_class = TopicFilter
     queryset = Topic.objects.order_by("position", "slug")
-    lookup_field = "slug"
-    ordering_fields = {"position": "position", "slug": "slug"}

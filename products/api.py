@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
-from catalogue.api.filters import NameSearchFilterSet
+from catalogue.api.filters import VocabularyFilter
 from catalogue.api.renderers import RawJSON
 from catalogue.api.rows import (
     ROW_JSON,
@@ -16,7 +16,7 @@ from catalogue.api.rows import (
     sql_datetime,
     sql_sources,
 )
-from catalogue.api.views import CatalogueViewSet
+from catalogue.api.views import CatalogueViewSet, VocabularyViewSet
 from catalogue.filters import StrictBooleanFilter
 from institutions.refs import institution_ref_sql, institution_refs, region_ref_sql
 from products.filters import CaseFilter, ProductFilter
@@ -150,8 +150,7 @@ class CaseViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
     json_sql = case_json_sql
 
 
-class CategoryFilter(NameSearchFilterSet):
-    search_fields = ("slug", "name", "name_en")
+class CategoryFilter(VocabularyFilter):
     parent = filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         to_field_name="slug",
@@ -166,29 +165,23 @@ class CategoryFilter(NameSearchFilterSet):
         fields = ["q", "parent", "top_level"]
 
 
-class CategoryViewSet(CatalogueViewSet):
+class CategoryViewSet(VocabularyViewSet):
     """The product-category tree, in display order; `parent` links a category to the one above."""
 
     serializer_class = CategorySerializer
     filterset_class = CategoryFilter
     queryset = Category.objects.select_related("parent").order_by("position", "slug")
-    lookup_field = "slug"
     ordering_fields = {"position": "position", "slug": "slug", "name": "name"}
 
 
-class ThemeFilter(NameSearchFilterSet):
-    search_fields = ("slug", "name", "name_en")
-
-    class Meta:
+class ThemeFilter(VocabularyFilter):
+    class Meta(VocabularyFilter.Meta):
         model = Theme
-        fields = ["q"]
 
 
-class ThemeViewSet(CatalogueViewSet):
+class ThemeViewSet(VocabularyViewSet):
     """The five themes that cut across categories (科技, 绿色, 普惠, 养老, 数字金融)."""
 
     serializer_class = ThemeSerializer
     filterset_class = ThemeFilter
     queryset = Theme.objects.order_by("position", "slug")
-    lookup_field = "slug"
-    ordering_fields = {"position": "position", "slug": "slug"}

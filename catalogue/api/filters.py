@@ -96,3 +96,12 @@ class NameSearchFilterSet(django_filters.FilterSet):
         for field in self.search_fields:
             cond |= Q(**{f"{field}__icontains": value})
         return queryset.filter(cond)
+
+
+class VocabularyFilter(NameSearchFilterSet):
+    """`q` over one of our vocabularies (catalogue.models.Vocabulary): its slug or either name."""
+
+    search_fields = ("slug", "name", "name_en")
+
+    class Meta:
+        fields = ["q"]

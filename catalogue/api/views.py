@@ -203,6 +203,13 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         return response
 
 
+class VocabularyViewSet(CatalogueViewSet):
+    """One of our vocabularies (themes, topics, categories): a row by its slug, display order."""
+
+    lookup_field = "slug"
+    ordering_fields = {"position": "position", "slug": "slug"}
+
+
 class ApiNotFoundView(APIView):
     """Any other path under /api/: a problem-details 404 rather than the site's HTML page."""
 
