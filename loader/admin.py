@@ -501,20 +501,8 @@ class ImportItemAdmin(admin.ModelAdmin):
     def changes(self, obj: ImportItem) -> str:
         if not obj.diff:
             return "—"
-        return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            gettext("field"),
-            gettext("now"),
-            gettext("imported"),
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (_field_label(obj.kind, f), _shown_value(obj, f, old), _shown_value(obj, f, new))
-                    for f, (old, new) in obj.diff.items()
-                ),
-            ),
-        )
+        pairs = ((f, old, new) for f, (old, new) in obj.diff.items())
+        return _field_values_table(obj, (gettext("now"), gettext("imported")), pairs)
 
     @admin.display(description=_("draft"))
     def draft_table(self, obj: ImportItem) -> str:
@@ -540,24 +528,8 @@ class ImportItemAdmin(admin.ModelAdmin):
     def conflict_table(self, obj: ImportItem) -> str:
         if not obj.conflicts:
             return "—"
-        return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            gettext("field"),
-            gettext("kept (a curator's)"),
-            gettext("imported"),
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (
-                        _field_label(obj.kind, f),
-                        _shown_value(obj, f, c.get("current")),
-                        _shown_value(obj, f, c.get("imported")),
-                    )
-                    for f, c in obj.conflicts.items()
-                ),
-            ),
-        )
+        pairs = ((f, c.get("current"), c.get("imported")) for f, c in obj.conflicts.items())
+        return _field_values_table(obj, (gettext("kept (a curator's)"), gettext("imported")), pairs)
 
     @admin.display(description=_("record"))
     def record_link(self, obj: ImportItem) -> str:
@@ -587,6 +559,24 @@ class ImportItemAdmin(admin.ModelAdmin):
     def reject(self, request, queryset) -> None:
         n = import_items_reject(items=queryset.order_by("pk"), user=request.user)
         self.message_user(request, gettext("%d rejected.") % n)
+
+
+def _field_values_table(item: ImportItem, heads: tuple[str, str], pairs) -> str:
+    """A field / one value / the other value table: the changes an import brings, the conflicts
+    it left for a curator."""
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+        gettext("field"),
+        *heads,
+        format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (_field_label(item.kind, f), _shown_value(item, f, a), _shown_value(item, f, b))
+                for f, a, b in pairs
+            ),
+        ),
+    )
 
 
 def _shown_value(item: ImportItem, field: str, value) -> str:
