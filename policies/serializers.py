@@ -1,15 +1,20 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer, record_fields
+from catalogue.api.serializers import (
+    STATUS_HELP,
+    TIMESTAMPS,
+    SourceSerializer,
+    VocabularySerializer,
+    record_fields,
+)
 from catalogue.models import Status
 from institutions.serializers import HeadOfficeRefSerializer, RegionRefSerializer
 from policies.models import Policy, Topic
 
 
-class TopicSerializer(serializers.ModelSerializer):
-    class Meta:
+class TopicSerializer(VocabularySerializer):
+    class Meta(VocabularySerializer.Meta):
         model = Topic
-        fields = ["slug", "name", "name_en"]
         extra_kwargs = {"slug": {"help_text": "Stable identifier of the topic."}}
 
 

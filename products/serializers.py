@@ -6,7 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.api.rows import PlainFields, VersionedMap, sources_by_record
-from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer, record_fields
+from catalogue.api.serializers import (
+    STATUS_HELP,
+    TIMESTAMPS,
+    SourceSerializer,
+    VocabularySerializer,
+    record_fields,
+)
 from catalogue.models import Status
 from catalogue.versioning import catalogue_version
 from institutions.refs import institution_refs, region_refs
@@ -15,16 +21,14 @@ from products.models import Case, Category, Product, Theme
 from products.terms import terms_data
 
 
-class CategoryRefSerializer(serializers.ModelSerializer):
-    class Meta:
+class CategoryRefSerializer(VocabularySerializer):
+    class Meta(VocabularySerializer.Meta):
         model = Category
-        fields = ["slug", "name", "name_en"]
 
 
-class ThemeSerializer(serializers.ModelSerializer):
-    class Meta:
+class ThemeSerializer(VocabularySerializer):
+    class Meta(VocabularySerializer.Meta):
         model = Theme
-        fields = ["slug", "name", "name_en"]
         extra_kwargs = {"slug": {"help_text": "Stable identifier, e.g. green-finance."}}
 
 

@@ -20,6 +20,13 @@ def record_fields(*own: str) -> list[str]:
     return ["id", "key", "status", *own, "sources", "created", "modified"]
 
 
+# A row of one of our vocabularies (catalogue.models.Vocabulary) as every resource shows it; a
+# comment, not a docstring, which drf-spectacular would publish as each subclass's description.
+class VocabularySerializer(serializers.ModelSerializer):
+    class Meta:
+        fields = ["slug", "name", "name_en"]
+
+
 class SourceSerializer(serializers.Serializer):
     """Provenance: where in which document the record is stated, with a verbatim excerpt."""
 
