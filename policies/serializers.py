@@ -42,18 +42,9 @@ class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = Policy
         fields = record_fields(
-            "title",
-            "document_title",
-            "issuer",
-            "level",
-            "province",
-            "city",
-            "issued_date",
-            "summary",
-            "key_measures",
-            "topics",
-            "themes",
-        )
+            "title", "document_title", "issuer", "level", "province", "city", "issued_date", "summary",
+            "key_measures", "topics", "themes",
+        )  # fmt: skip
         extra_kwargs = {
             "document_title": {"help_text": "The document's title inside 《》, without them."},
             "issued_date": {"help_text": "Issue date; null when the document gives none."},

@@ -66,16 +66,9 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = record_fields(
-            "name",
-            "name_is_descriptive",
-            "institution",
-            "category",
-            "themes",
-            "target_clients",
-            "collateral",
-            "description",
-            "terms",
-        )
+            "name", "name_is_descriptive", "institution", "category", "themes", "target_clients",
+            "collateral", "description", "terms",
+        )  # fmt: skip
         extra_kwargs = {
             "key": {"help_text": "Stable natural key (e.g. 003-t1-01; sub-… for partner submissions)."},
             "name": {"help_text": "As the document writes it."},
@@ -117,18 +110,9 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = record_fields(
-            "date",
-            "amount",
-            "currency",
-            "term_months",
-            "client",
-            "institution",
-            "product",
-            "province",
-            "city",
-            "milestone",
-            "summary",
-        )
+            "date", "amount", "currency", "term_months", "client", "institution", "product", "province",
+            "city", "milestone", "summary",
+        )  # fmt: skip
         extra_kwargs = {
             "key": {"help_text": "Stable natural key (e.g. 003-t1-01-c; sub-…-1 for partner submissions)."},
             "date": {"help_text": "Day of the case; null unless the document gives year, month and day."},
