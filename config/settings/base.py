@@ -188,6 +188,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # With late acks a prefetched task would wait behind a long import on the same process.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# An import loads the report readers and the pinyin dictionary (names are written) and leaves its
+# worker process near 170 MB; one past this size (KiB) is replaced once its task is done.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_MEMORY_KB", "150000"))
 # Redis hands an unacknowledged task to another worker after this many seconds (a worker killed
 # outright never says it lost the task). Longer than the longest task and the longest retry
 # countdown (webhooks: 8 minutes), or a task still running would start a second time.
