@@ -101,7 +101,8 @@ class FallbackCache:
 
 # DRF's SimpleRateThrottle as a Redis list, newest first: drop the entries older than the window,
 # refuse when `limit` remain, else push `now` and keep the list as long as the window. Returns
-# {allowed, count, oldest}; numbers go back as strings (Redis truncates Lua numbers to integers).
+# {allowed, count, oldest}; numbers go back as strings (Redis truncates Lua numbers to integers),
+# and an empty window (a rate of 0) gives `now` as its oldest, as DRF's wait() assumes.
 _WINDOW_SCRIPT = """
 local key, now, span, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 while true do
@@ -111,7 +112,7 @@ while true do
 end
 local count = redis.call('LLEN', key)
 if count >= limit then
-  return {0, count, redis.call('LINDEX', key, -1)}
+  return {0, count, redis.call('LINDEX', key, -1) or ARGV[1]}
 end
 redis.call('LPUSH', key, ARGV[1])
 redis.call('PEXPIRE', key, math.ceil(span * 1000))

@@ -88,6 +88,11 @@ def test_the_window_refuses_the_fourth_and_slides(api, shared_redis, monkeypatch
         get(api, "/api/v1/themes/", status=429)
 
 
+def test_a_rate_of_zero_refuses_with_the_whole_window_to_wait(api, shared_redis):
+    with rates(anon="0/min", key="100/min"):
+        assert get(api, "/api/v1/themes/", status=429)["Retry-After"] == "60"
+
+
 def test_an_unreachable_redis_still_limits_in_this_process(api, monkeypatch):
     monkeypatch.setattr(throttle_cache, "down_until", 0.0)
     caches["local"].clear()
