@@ -50,6 +50,7 @@ class FallbackCache:
     def __init__(self, shared: str = "default", local: str = "local") -> None:
         self.shared_alias, self.local_alias = shared, local
         self.down_until = 0.0
+        self._script: Any = None  # the window script, registered on first use
 
     def _shared(self) -> Any:
         cache = caches[self.shared_alias]
@@ -72,6 +73,83 @@ class FallbackCache:
 
     def set(self, key: str, value: Any, timeout: float | None = None) -> Any:
         return self._call("set", key, value, timeout)
+
+    def window(self, key: str, now: float, duration: float, limit: int) -> tuple[bool, int, float] | None:
+        """One request against a sliding window of `limit` per `duration` seconds, in one Redis
+        round trip (a script) where get-then-set took two. Returns (allowed, requests in the
+        window, the oldest one's time), or None when the shared cache is not Redis or cannot be
+        reached: the caller then counts with get/set, which land in this process's memory."""
+        if time.monotonic() < self.down_until:
+            return None
+        client = self._shared()
+        if not hasattr(client, "get_client"):
+            return None
+        try:
+            redis = client.get_client(write=True)
+            if self._script is None:
+                self._script = redis.register_script(_WINDOW_SCRIPT)
+            # Its own key: the get/set path stores a pickled list under `key`.
+            allowed, count, oldest = self._script(
+                keys=[client.make_key(f"{key}:window")], args=[repr(now), repr(duration), limit], client=redis
+            )
+        except _redis_errors() as exc:
+            self.down_until = time.monotonic() + RETRY_SECONDS
+            log.warning("shared cache unreachable, counting in this process: %s", exc)
+            return None
+        return bool(allowed), int(count), float(oldest)
+
+
+# DRF's SimpleRateThrottle as a Redis list, newest first: drop the entries older than the window,
+# refuse when `limit` remain, else push `now` and keep the list as long as the window. Returns
+# {allowed, count, oldest}; numbers go back as strings (Redis truncates Lua numbers to integers),
+# and an empty window (a rate of 0) gives `now` as its oldest, as DRF's wait() assumes.
+_WINDOW_SCRIPT = """
+local key, now, span, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+while true do
+  local last = redis.call('LINDEX', key, -1)
+  if not last or tonumber(last) > now - span then break end
+  redis.call('RPOP', key)
+end
+local count = redis.call('LLEN', key)
+if count >= limit then
+  return {0, count, redis.call('LINDEX', key, -1) or ARGV[1]}
+end
+redis.call('LPUSH', key, ARGV[1])
+redis.call('PEXPIRE', key, math.ceil(span * 1000))
+return {1, count + 1, redis.call('LINDEX', key, -1)}
+"""
+
+
+class OneTripThrottle:
+    """For a DRF SimpleRateThrottle whose `cache` is a FallbackCache: the same sliding window and
+    Retry-After, counted in one Redis round trip instead of a get and a set."""
+
+    cache: FallbackCache
+    _window: tuple[int, float] | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:  # type: ignore[attr-defined]
+            return True
+        key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        if key is None:
+            return True
+        now = self.timer()  # type: ignore[attr-defined]
+        hit = self.cache.window(key, now, self.duration, self.num_requests)  # type: ignore[attr-defined]
+        if hit is None:  # not Redis, or Redis down: DRF's own get/set on the fallback
+            self._window = None
+            return super().allow_request(request, view)  # type: ignore[misc]
+        allowed, count, oldest = hit
+        self.key, self.now, self._window = key, now, (count, oldest)
+        return allowed
+
+    def wait(self) -> float | None:
+        if self._window is None:
+            return super().wait()  # type: ignore[misc]
+        # DRF's formula, from the window's size and oldest entry instead of the whole history.
+        count, oldest = self._window
+        remaining = self.duration - (self.now - oldest)  # type: ignore[attr-defined]
+        available = self.num_requests - count + 1  # type: ignore[attr-defined]
+        return None if available <= 0 else remaining / available
 
 
 throttle_cache = FallbackCache()

@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve
 from rest_framework.throttling import SimpleRateThrottle
 
 from catalogue.client_address import client_address
-from catalogue.resilience import throttle_cache
+from catalogue.resilience import OneTripThrottle, throttle_cache
 
 
 class PermissionsPolicyMiddleware:
@@ -26,7 +26,7 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-class PageThrottle(SimpleRateThrottle):
+class PageThrottle(OneTripThrottle, SimpleRateThrottle):
     """Per client address, like the API's anonymous throttle; counters shared through Redis."""
 
     scope = "pages"

@@ -8,11 +8,11 @@ from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from catalogue.client_address import client_address
-from catalogue.resilience import throttle_cache
+from catalogue.resilience import OneTripThrottle, throttle_cache
 from partners.models import ApiKey
 
 
-class LiveRateMixin:
+class LiveRateMixin(OneTripThrottle):
     """DRF binds THROTTLE_RATES at import time; read the current settings instead."""
 
     scope: str

@@ -46,25 +46,22 @@ def search(q: str | Query, *, per_kind: int = 10) -> Results:
     results = Results(query=query)
     if not query:
         return results
-    connection = _reading()
-    # One planner session for the four kinds (backends.py), not one each.
-    with connection.cursor() as cursor, backend_for(connection).session(cursor):
-        for kind in presentation.ORDER:
-            qs = presentation.public_queryset(kind)
-            page = ranked(qs, query, per_kind)
-            hits = page.objects
-            if not hits:
-                continue
-            results.groups.append(
-                Group(
-                    kind=kind,
-                    label=presentation.LABELS[kind],
-                    hits=[presentation.hit(kind, o, query) for o in hits],
-                    count=page.count,
-                    more=page.more,
-                    list_url=presentation.list_url(kind, query.text),
-                )
+    for kind in presentation.ORDER:
+        qs = presentation.public_queryset(kind)
+        page = ranked(qs, query, per_kind)
+        hits = page.objects
+        if not hits:
+            continue
+        results.groups.append(
+            Group(
+                kind=kind,
+                label=presentation.LABELS[kind],
+                hits=[presentation.hit(kind, o, query) for o in hits],
+                count=page.count,
+                more=page.more,
+                list_url=presentation.list_url(kind, query.text),
             )
+        )
     if not results.groups:
         results.suggestion = suggest(query)
     return results
@@ -89,7 +86,7 @@ def cached_search(q: str | Query, *, per_kind: int = 10) -> Results:
 
 def _reading():
     """The connection this request's reads use (a replica when catalogue.db_routing chose one), so
-    the planner settings and the raw index queries go where the ORM's queries go."""
+    the raw index queries go where the ORM's queries go."""
     return connections[presentation.public_queryset(presentation.ORDER[0]).db]
 
 

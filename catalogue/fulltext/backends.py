@@ -130,11 +130,6 @@ class Backend:
         )
 
     @contextmanager
-    def session(self, cursor):
-        """Around all the queries of one search."""
-        yield
-
-    @contextmanager
     def walk(self, cursor):
         """Around `newest_sql` when a tier is known to have many matches."""
         yield
@@ -232,10 +227,9 @@ class PostgresBackend(Backend):
     @staticmethod
     @contextmanager
     def _settings(cursor, **settings: str):
-        """Planner settings for the queries inside, put back as they were afterwards. Inside the
-        same settings already (a search page asks four kinds in one session) it does nothing, and
-        the values to put back are read once per database connection: two statements a session
-        instead of three per query."""
+        """Planner settings for the queries inside, put back as they were afterwards: one
+        set_config statement for all of them, one to restore. Inside the same settings already it
+        does nothing, and the values to put back are read once per database connection."""
         db = cursor.db
         if getattr(db, "_search_settings", None) == settings:
             yield
@@ -262,13 +256,6 @@ class PostgresBackend(Backend):
                 [x for n, b in zip(names, before, strict=True) for x in (n, b)],
             )
 
-    def session(self, cursor):
-        # Each search query reads a few thousand index entries at most: starting parallel
-        # workers for it costs more (tens of ms on two cores) than it saves.
-        # JIT: the walk's disabled plan types add 1e10 to every alternative's cost, which would
-        # make PostgreSQL spend ~70 ms compiling a query that runs in 2 ms.
-        return self._settings(cursor, max_parallel_workers_per_gather="0", jit="off")
-
     def walk(self, cursor):
         """Walk the (kind, sort_key) index newest first: a tier known to hold more than a
         candidate cap of matches fills a page within a few thousand entries. The planner can't
@@ -285,9 +272,18 @@ class PostgresBackend(Backend):
         while `candidates_sql` reads a tier from GIN and stops at the cap (张家界 in tags):
             Limit (rows=2001) -> Bitmap Heap Scan on catalogue_search_entry
                 -> Bitmap Index Scan on catalogue_search_entry_case_head_doc (rows=6932)
-            Execution Time: 15.6 ms"""
+            Execution Time: 15.6 ms
+        The walk also starts no parallel workers (it reads a few thousand index entries at most:
+        starting workers costs more, tens of ms on two cores) and no JIT (the disabled plan types
+        add 1e10 to every alternative's cost, which would make PostgreSQL spend ~70 ms compiling
+        a query that runs in 2 ms). Only the walk needs these: the other search statements read
+        at most CANDIDATE_CAP + 1 rows from GIN or by primary key, under JIT's and parallelism's
+        cost thresholds, so they run with the connection's defaults and a search pays for one
+        set_config and one restore per walk, none otherwise (it paid two more per search)."""
         return self._settings(
             cursor,
+            max_parallel_workers_per_gather="0",
+            jit="off",
             enable_bitmapscan="off",
             enable_seqscan="off",
             enable_hashjoin="off",

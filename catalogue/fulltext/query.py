@@ -203,7 +203,7 @@ def _ranked_ids(
     backend, kind = _backend(queryset), _kind(queryset)
     ids: list[int] = []
     ranks: dict[int, int] = {}
-    with connections[queryset.db].cursor() as cursor, backend.session(cursor):
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(*backend.candidates_sql(kind, query, cap + 1))
         rows = cursor.fetchall()
         if len(rows) <= cap:
