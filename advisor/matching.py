@@ -736,17 +736,15 @@ def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], lis
         notes["_industry_stated"] = _terms_of(TermField.INDUSTRY)
         notes["_industry_hit"] = _terms_of(TermField.INDUSTRY, value=p.industry)
         parts.append(_pick(Q(_industry_hit=True), WEIGHTS["industry"]))
-    for name, value, evidence in (
-        ("amount", p.amount, "ev_similar_amount"),
-        ("term", p.term_months, "ev_similar_term"),
-    ):
+    # Unstated, a case of similar size might be found: its part is assumed (reading every case for
+    # it costs more than the candidates it would spare).
+    for name, value in (("amount", p.amount), ("term", p.term_months)):
         if value is not None:
             c = BY_NAME[name]
             parts.append(
                 CaseWhen(
                     When(**{f"_{name}_stated": True}, then=_weight(c.weight)),
-                    When(**{evidence: True}, then=_weight(c.part("case"))),
-                    default=_weight(0.0),
+                    default=_weight(c.part("case")),
                     output_field=FloatField(),
                 )
             )
@@ -824,6 +822,12 @@ def _tier_bound() -> CaseWhen:
     return CaseWhen(When(only_sunk, then=Value(1)), default=Value(0))
 
 
+def _place_evidence(p: Profile) -> dict[str, Exists]:
+    """The case evidence the region's bound reads (cases in the client's province and city)."""
+    every = _evidence_annotations(p)
+    return {k: every[k] for k in ("ev_in_province", "ev_in_city") if k in every}
+
+
 def _bounded(p: Profile, need_ids: set[int]) -> tuple[QuerySet, dict[str, Q]]:
     """Published products with the exclusion flags and the optimistic key annotated."""
     ex_notes, excluded = _exclusions(p)
@@ -831,7 +835,7 @@ def _bounded(p: Profile, need_ids: set[int]) -> tuple[QuerySet, dict[str, Q]]:
     fails = _bound_fails(p)
     qs = (
         Product.objects.published()
-        .annotate(**_evidence_annotations(p), **ex_notes, **score_notes)
+        .annotate(**_place_evidence(p), **ex_notes, **score_notes)
         .annotate(
             opt_fails=_sum(fails, IntegerField()),
             opt_tier=_tier_bound(),
@@ -898,21 +902,24 @@ def _prefiltered(p: Profile, need: dict[int, int], limit: int) -> tuple[list[Mat
     counts = _excluded_counts(qs, excluded)
     kept = qs.filter(opt_excluded=False) if excluded else qs
     ordered = kept.order_by("opt_fails", "opt_tier", "-opt_score", "pk")
-    rows = list(_for_scoring(ordered[: CANDIDATES + 1]))
-    scored, _ = _score_all(p, rows[:CANDIDATES], need)
-    if len(rows) > CANDIDATES and not _settled(scored, rows[CANDIDATES], limit):
-        scored, _ = _score_all(p, _for_scoring(kept), need)
+    keys = list(ordered.values_list("pk", "opt_fails", "opt_tier", "opt_score")[: CANDIDATES + 1])
+    # The case evidence of the candidates only: EXISTS over every product's cases would read them all.
+    ids = [k[0] for k in keys[:CANDIDATES]]
+    rows = Product.objects.filter(pk__in=ids).annotate(**_evidence_annotations(p))
+    scored, _ = _score_all(p, _for_scoring(rows), need)
+    if len(keys) > CANDIDATES and not _settled(scored, keys[CANDIDATES][1:], limit):
+        scored, _ = _score_all(p, _products(p), need)
     return scored, counts
 
 
-def _settled(scored: list[Match], first_out: Product, limit: int) -> bool:
+def _settled(scored: list[Match], first_out: tuple[int, int, float], limit: int) -> bool:
     """Whether the `limit`-th result is strictly ahead of every product not scored: of the first of
     them (fails and tier never below, score never above its bound; 0.01 covers the rounding)."""
     if len(scored) < limit:
         return False
-    last = scored[limit - 1]
-    mine, theirs = (last.fails, KIND_TIER.get(last.kind, 0)), (first_out.opt_fails, first_out.opt_tier)
-    return mine < theirs or (mine == theirs and last.score > first_out.opt_score + 0.01)
+    last, (fails, tier, score) = scored[limit - 1], first_out
+    mine = (last.fails, KIND_TIER.get(last.kind, 0))
+    return mine < (fails, tier) or (mine == (fails, tier) and last.score > score + 0.01)
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
