@@ -44,9 +44,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models import (
+    Value as V,
+)
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
@@ -705,7 +710,10 @@ def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], lis
         parts.append(
             CaseWhen(
                 When(_collateral_hit=True, then=_weight(c.weight)),
-                When(_collateral_stated=False, then=_weight(c.part("text"))),
+                When(
+                    Q(_collateral_stated=False) & _says(COLLATERAL_WORDS, p.collateral),
+                    then=_weight(c.part("text")),
+                ),
                 default=_weight(0.0),
                 output_field=FloatField(),
             )
@@ -717,7 +725,7 @@ def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], lis
         parts.append(
             CaseWhen(
                 When(_labels_hit=True, then=_weight(c.weight)),
-                When(_labels_stated=False, then=_weight(c.part("text"))),
+                When(Q(_labels_stated=False) & _says(LABEL_WORDS, p.labels), then=_weight(c.part("text"))),
                 default=_weight(0.0),
                 output_field=FloatField(),
             )
@@ -727,7 +735,7 @@ def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], lis
         parts.append(
             CaseWhen(
                 When(_size_hit=True, then=_weight(c.weight)),
-                When(_size_stated=False, then=_weight(c.part("text"))),
+                When(Q(_size_stated=False) & _says(SIZE_WORDS, [p.size]), then=_weight(c.part("text"))),
                 default=_weight(0.0),
                 output_field=FloatField(),
             )
@@ -822,6 +830,12 @@ def _tier_bound() -> CaseWhen:
     return CaseWhen(When(only_sunk, then=Value(1)), default=Value(0))
 
 
+def _says(words: dict[str, str], slugs: Iterable[str]) -> Q:
+    """The product's text (as `_text` joins it) has one of the words (the scorer's `_found`)."""
+    patterns = [words[s] for s in slugs if s in words]
+    return Q(_text__regex="|".join(patterns)) if patterns else Q(pk__in=[])
+
+
 def _place_evidence(p: Profile) -> dict[str, Exists]:
     """The case evidence the region's bound reads (cases in the client's province and city)."""
     every = _evidence_annotations(p)
@@ -835,6 +849,20 @@ def _bounded(p: Profile, need_ids: set[int]) -> tuple[QuerySet, dict[str, Q]]:
     fails = _bound_fails(p)
     qs = (
         Product.objects.published()
+        .annotate(
+            _text=Concat(
+                "name",
+                V(" "),
+                "target_clients",
+                V(" "),
+                "collateral",
+                V(" "),
+                "description",
+                V(" "),
+                "category__name",
+                output_field=TextField(),
+            )
+        )
         .annotate(**_place_evidence(p), **ex_notes, **score_notes)
         .annotate(
             opt_fails=_sum(fails, IntegerField()),
