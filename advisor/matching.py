@@ -13,19 +13,45 @@ The rules (also written on /match/ in plain words, see RULES):
 * Bank products come first, then government programmes; policy tools and platforms (which are not
   financing a firm applies for) sink.
 
-The catalogue is small (hundreds of products), so every published product is scored in Python
-from a handful of queries rather than by one SQL expression per rule.
+A request scores in Python only the products SQL bounds as possibly best (see "The SQL prefilter"
+below): at a million cases the catalogue holds some 20,000 products.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import (
+    Case as CaseWhen,
+)
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Field,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models import (
+    Value as V,
+)
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
@@ -563,17 +589,17 @@ def case_evidence(product: Product) -> CaseEvidence:
     )
 
 
+def _for_scoring(qs: QuerySet) -> QuerySet:
+    """`qs` with what the scorer reads: institution, category, themes and terms."""
+    return qs.select_related("institution__province", "category").prefetch_related(
+        "themes",
+        Prefetch("terms", queryset=ProductTerm.objects.select_related("document"), to_attr="all_terms"),
+    )
+
+
 def _products(p: Profile | None = None) -> list[Product]:
     """Every published product with what the scorer reads, and its case evidence for `p`."""
-    return list(
-        Product.objects.published()
-        .select_related("institution__province", "category")
-        .prefetch_related(
-            "themes",
-            Prefetch("terms", queryset=ProductTerm.objects.select_related("document"), to_attr="all_terms"),
-        )
-        .annotate(**_evidence_annotations(p or Profile()))
-    )
+    return list(_for_scoring(Product.objects.published().annotate(**_evidence_annotations(p or Profile()))))
 
 
 # At most this many need phrases are searched: one query each, so a request's queries stay bounded.
@@ -598,15 +624,294 @@ def _need_hits(need: list[str]) -> dict[int, int]:
     return dict(hits)
 
 
-def match(p: Profile, limit: int = 10) -> tuple[list[Match], Counter]:
+# ---------------------------------------------------------------------------------------------
+# The SQL prefilter. At a million cases the catalogue holds some 20,000 products: scoring each in
+# Python is too slow for one request. So SQL computes, from the same CRITERIA, for every product:
+# whether its stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails
+# and its tier and an upper bound of its score (text evidence is assumed found; the scorer reads it).
+# The products are ordered by that optimistic key and only the first CANDIDATES are scored in
+# Python. No product beyond them can rank higher than its optimistic key, so when the last result
+# is strictly ahead of the first product left out, the page is the one scoring everything gives;
+# when it is not (ties at the boundary), every product is scored, as before.
+
+CANDIDATES = 200
+Num = ExpressionWrapper
+
+
+def _terms_of(f: str, **lookups: object) -> Exists:
+    """EXISTS a term of the product in field `f` (with `lookups`)."""
+    return Exists(ProductTerm.objects.filter(product=OuterRef("pk"), field=f, **lookups))
+
+
+def _first_term(f: str, column: str) -> Subquery:
+    """The first stated term's `column` in field `f` (the scorer reads `stated[0]` for ranges)."""
+    first = ProductTerm.objects.filter(product=OuterRef("pk"), field=f).order_by("position", "pk")
+    return Subquery(first.values(column)[:1])
+
+
+def _weight(value: float) -> Value:
+    return Value(value, output_field=FloatField())
+
+
+def _pick(condition: Q | Exists, then: float, otherwise: float = 0.0) -> CaseWhen:
+    return CaseWhen(
+        When(condition, then=_weight(then)), default=_weight(otherwise), output_field=FloatField()
+    )
+
+
+def _range_in(f: str, value: Decimal | int) -> tuple[Q, dict[str, Subquery]]:
+    """The first stated limit of field `f` holds `value` (null limits are open)."""
+    low, high = _first_term(f, "low"), _first_term(f, "high")
+    within = (Q(**{f"_{f}_low__isnull": True}) | Q(**{f"_{f}_low__lte": value})) & (
+        Q(**{f"_{f}_high__isnull": True}) | Q(**{f"_{f}_high__gte": value})
+    )
+    return within, {f"_{f}_low": low, f"_{f}_high": high}
+
+
+def _exclusions(p: Profile) -> tuple[dict[str, object], dict[str, Q]]:
+    """Annotations and, per hard criterion, the condition under which the product's stated terms
+    exclude it (the same cases as `Match.excluded_by`)."""
+    notes: dict[str, object] = {}
+    out: dict[str, Q] = {}
+    if p.province:
+        here = Q(province=p.province) & (Q(city__isnull=True) | Q(city=p.city) if p.city else Q())
+        notes["_region_stated"] = _terms_of(TermField.REGION)
+        notes["_region_here"] = Exists(
+            ProductTerm.objects.filter(here, product=OuterRef("pk"), field=TermField.REGION)
+        )
+        out["region"] = Q(_region_stated=True, _region_here=False)
+    for name, f, wanted in (
+        ("collateral", TermField.COLLATERAL, [*p.collateral, "pure-credit"]),
+        ("size", TermField.SIZE, [p.size]),
+    ):
+        if p.collateral if name == "collateral" else p.size:
+            notes[f"_{name}_stated"] = _terms_of(f)
+            notes[f"_{name}_hit"] = _terms_of(f, value__in=wanted)
+            out[name] = Q(**{f"_{name}_stated": True, f"_{name}_hit": False})
+    for name, value in (("amount", p.amount), ("term", p.term_months)):
+        if value is not None:
+            within, columns = _range_in(name, value)
+            notes.update(columns)
+            notes[f"_{name}_stated"] = _terms_of(name)
+            out[name] = Q(**{f"_{name}_stated": True}) & ~within
+    if p.category:
+        out["category"] = ~Q(category_id__in=p.category_ids)
+    return notes, out
+
+
+def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], list]:
+    """Annotations and the summands of the score's upper bound (see the scorers above)."""
+    notes: dict[str, object] = {}
+    parts: list = []
+    if p.province:
+        parts.append(_region_bound(p))
+    if p.collateral:
+        c = BY_NAME["collateral"]
+        parts.append(
+            CaseWhen(
+                When(_collateral_hit=True, then=_weight(c.weight)),
+                When(
+                    Q(_collateral_stated=False) & _says(COLLATERAL_WORDS, p.collateral),
+                    then=_weight(c.part("text")),
+                ),
+                default=_weight(0.0),
+                output_field=FloatField(),
+            )
+        )
+    if p.labels:
+        c = BY_NAME["labels"]
+        notes["_labels_stated"] = _terms_of(TermField.LABEL)
+        notes["_labels_hit"] = _terms_of(TermField.LABEL, value__in=p.labels)
+        parts.append(
+            CaseWhen(
+                When(_labels_hit=True, then=_weight(c.weight)),
+                When(Q(_labels_stated=False) & _says(LABEL_WORDS, p.labels), then=_weight(c.part("text"))),
+                default=_weight(0.0),
+                output_field=FloatField(),
+            )
+        )
+    if p.size:
+        c = BY_NAME["size"]
+        parts.append(
+            CaseWhen(
+                When(_size_hit=True, then=_weight(c.weight)),
+                When(Q(_size_stated=False) & _says(SIZE_WORDS, [p.size]), then=_weight(c.part("text"))),
+                default=_weight(0.0),
+                output_field=FloatField(),
+            )
+        )
+    if p.industry:
+        notes["_industry_stated"] = _terms_of(TermField.INDUSTRY)
+        notes["_industry_hit"] = _terms_of(TermField.INDUSTRY, value=p.industry)
+        parts.append(_pick(Q(_industry_hit=True), WEIGHTS["industry"]))
+    # Unstated, a case of similar size might be found: its part is assumed (reading every case for
+    # it costs more than the candidates it would spare).
+    for name, value in (("amount", p.amount), ("term", p.term_months)):
+        if value is not None:
+            c = BY_NAME[name]
+            parts.append(
+                CaseWhen(
+                    When(**{f"_{name}_stated": True}, then=_weight(c.weight)),
+                    default=_weight(c.part("case")),
+                    output_field=FloatField(),
+                )
+            )
+    if p.themes:
+        shared = Exists(
+            Product.themes.through.objects.filter(product=OuterRef("pk"), theme__slug__in=p.themes)
+        )
+        parts.append(_pick(shared, min(len(set(p.themes)), 2) * WEIGHTS["theme"]))
+    if p.category:
+        parts.append(_weight(WEIGHTS["category"]))
+    if p.need:
+        parts.append(_pick(Q(pk__in=need_ids), WEIGHTS["need"]))
+    parts.append(_programme_bound())
+    return notes, parts
+
+
+def _region_bound(p: Profile) -> CaseWhen:
+    """The region's best: a stated region that is left holds the client; else cases, institution."""
+    region = BY_NAME["region"]
+    city = region.part("city") if p.city else 0.0
+    inst_city = region.part("institution-city") if p.city else 0.0
+    case_city = [When(ev_in_province=True, ev_in_city=True, then=_weight(region.part("case") + city))]
+    return CaseWhen(
+        When(_region_stated=True, then=_weight(region.weight + city)),
+        *(case_city if p.city else []),
+        When(ev_in_province=True, then=_weight(region.part("case"))),
+        When(Q(institution__province=p.province), then=_weight(region.part("institution") + inst_city)),
+        default=_weight(region.part("national")),
+        output_field=FloatField(),
+    )
+
+
+def _programme_bound() -> CaseWhen:
+    """The best of the product's programme kinds (a kind outside the table, or none, scores 0)."""
+    programme = BY_NAME["programme"]
+    negative = [k for k, share in programme.parts.items() if share < 0]
+    other = _terms_of(TermField.PROGRAMME_KIND) & ~Exists(
+        ProductTerm.objects.filter(product=OuterRef("pk"), field=TermField.PROGRAMME_KIND, value__in=negative)
+    )
+    whens = [
+        When(_terms_of(TermField.PROGRAMME_KIND, value=k), then=_weight(programme.part(k)))
+        for k, share in sorted(programme.parts.items(), key=lambda kv: -kv[1])
+        if share > 0
+    ]
+    whens.append(When(~_terms_of(TermField.PROGRAMME_KIND) | other, then=_weight(0.0)))
+    whens += [
+        When(_terms_of(TermField.PROGRAMME_KIND, value=k), then=_weight(programme.part(k)))
+        for k, share in sorted(programme.parts.items(), key=lambda kv: -kv[1])
+        if share <= 0
+    ]
+    return CaseWhen(*whens, default=_weight(0.0), output_field=FloatField())
+
+
+def _bound_fails(p: Profile) -> list:
+    """Fails the stated terms already show (labels, industry); a region "elsewhere" is left to the
+    scorer, so this never overestimates."""
+    fails = []
+    if p.labels:
+        fails.append(CaseWhen(When(_labels_stated=True, _labels_hit=False, then=Value(1)), default=Value(0)))
+    if p.industry:
+        fails.append(
+            CaseWhen(When(_industry_stated=True, _industry_hit=False, then=Value(1)), default=Value(0))
+        )
+    return fails
+
+
+def _tier_bound() -> CaseWhen:
+    """1 when every programme kind of the product is one KIND_TIER sinks, else 0."""
+    sunk = list(KIND_TIER)
+    only_sunk = _terms_of(TermField.PROGRAMME_KIND, value__in=sunk) & ~Exists(
+        ProductTerm.objects.filter(product=OuterRef("pk"), field=TermField.PROGRAMME_KIND).exclude(
+            value__in=sunk
+        )
+    )
+    return CaseWhen(When(only_sunk, then=Value(1)), default=Value(0))
+
+
+def _says(words: dict[str, str], slugs: Iterable[str]) -> Q:
+    """The product's text (as `_text` joins it) has one of the words (the scorer's `_found`)."""
+    patterns = [words[s] for s in slugs if s in words]
+    return Q(_text__regex="|".join(patterns)) if patterns else Q(pk__in=[])
+
+
+def _place_evidence(p: Profile) -> dict[str, Exists]:
+    """The case evidence the region's bound reads (cases in the client's province and city)."""
+    every = _evidence_annotations(p)
+    return {k: every[k] for k in ("ev_in_province", "ev_in_city") if k in every}
+
+
+def _bounded(p: Profile, need_ids: set[int]) -> tuple[QuerySet, dict[str, Q]]:
+    """Published products with the exclusion flags and the optimistic key annotated."""
+    ex_notes, excluded = _exclusions(p)
+    score_notes, parts = _bound_score(p, need_ids)
+    fails = _bound_fails(p)
+    qs = (
+        Product.objects.published()
+        .annotate(
+            _text=Concat(
+                "name",
+                V(" "),
+                "target_clients",
+                V(" "),
+                "collateral",
+                V(" "),
+                "description",
+                V(" "),
+                "category__name",
+                output_field=TextField(),
+            )
+        )
+        .annotate(**_place_evidence(p), **ex_notes, **score_notes)
+        .annotate(
+            opt_fails=_sum(fails, IntegerField()),
+            opt_tier=_tier_bound(),
+            opt_score=_sum(parts, FloatField()),
+        )
+    )
+    if excluded:
+        qs = qs.annotate(
+            opt_excluded=CaseWhen(When(reduce(operator.or_, excluded.values()), then=True), default=False)
+        )
+    return qs, excluded
+
+
+def _sum(terms: list, output: Field) -> Expression:
+    if not terms:
+        return Value(0, output_field=output)
+    return Num(reduce(operator.add, terms), output_field=output)
+
+
+def _excluded_counts(qs: QuerySet, excluded: dict[str, Q]) -> Counter:
+    """Per hard criterion, how many products its stated terms exclude: one aggregate query."""
+    if not excluded:
+        return Counter()
+    counts = qs.aggregate(**{name: Count("pk", filter=cond) for name, cond in excluded.items()})
+    return Counter({k: v for k, v in counts.items() if v})
+
+
+def match(p: Profile, limit: int = 10, *, prefilter: bool = True) -> tuple[list[Match], Counter]:
     """The ranked matches (best first, at most `limit`) and, per hard criterion, how many products
-    it excluded. An empty profile ranks nothing."""
+    it excluded. An empty profile ranks nothing. With `prefilter` (always, but in the test that
+    proves it changes nothing) only the products SQL bounds as possibly best are scored."""
     if p.is_empty():
         return [], Counter()
     if p.category:
         p.category_ids = set(Category.objects.subtree(p.category).values_list("pk", flat=True))
-    products = _products(p)
     need = _need_hits(p.need)
+    if prefilter:
+        top, excluded = _prefiltered(p, need, limit)
+    else:
+        top, excluded = _score_all(p, _products(p), need)
+    top = top[:limit]
+    _attach_cases(p, top)
+    _attach_policies(p, top)
+    return top, excluded
+
+
+def _score_all(p: Profile, products: Iterable[Product], need: dict[int, int]) -> tuple[list[Match], Counter]:
+    """Every product scored in Python, the excluded left out (and counted), the rest in order."""
     scored, excluded = [], Counter()
     for product in products:
         m = score_product(p, product, case_evidence(product), need_hit=product.pk in need)
@@ -615,10 +920,34 @@ def match(p: Profile, limit: int = 10) -> tuple[list[Match], Counter]:
             continue
         scored.append(m)
     scored.sort(key=Match.sort_key)
-    top = scored[:limit]
-    _attach_cases(p, top)
-    _attach_policies(p, top)
-    return top, excluded
+    return scored, excluded
+
+
+def _prefiltered(p: Profile, need: dict[int, int], limit: int) -> tuple[list[Match], Counter]:
+    """The first CANDIDATES products by their optimistic key scored in Python; every product when
+    the boundary cannot be shown to lie below the last result."""
+    qs, excluded = _bounded(p, set(need))
+    counts = _excluded_counts(qs, excluded)
+    kept = qs.filter(opt_excluded=False) if excluded else qs
+    ordered = kept.order_by("opt_fails", "opt_tier", "-opt_score", "pk")
+    keys = list(ordered.values_list("pk", "opt_fails", "opt_tier", "opt_score")[: CANDIDATES + 1])
+    # The case evidence of the candidates only: EXISTS over every product's cases would read them all.
+    ids = [k[0] for k in keys[:CANDIDATES]]
+    rows = Product.objects.filter(pk__in=ids).annotate(**_evidence_annotations(p))
+    scored, _ = _score_all(p, _for_scoring(rows), need)
+    if len(keys) > CANDIDATES and not _settled(scored, keys[CANDIDATES][1:], limit):
+        scored, _ = _score_all(p, _products(p), need)
+    return scored, counts
+
+
+def _settled(scored: list[Match], first_out: tuple[int, int, float], limit: int) -> bool:
+    """Whether the `limit`-th result is strictly ahead of every product not scored: of the first of
+    them (fails and tier never below, score never above its bound; 0.01 covers the rounding)."""
+    if len(scored) < limit:
+        return False
+    last, (fails, tier, score) = scored[limit - 1], first_out
+    mine = (last.fails, KIND_TIER.get(last.kind, 0))
+    return mine < (fails, tier) or (mine == (fails, tier) and last.score > score + 0.01)
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
