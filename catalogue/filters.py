@@ -86,6 +86,8 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
     def filter(self, qs: QuerySet, value):
         if value in ([], (), {}, "", None) or value[0] == RELEVANCE:
             return qs
+        # Relevance after another field orders nothing further (the search's order is not a column).
+        value = [p for p in value if p != RELEVANCE]
         ordering = [self.get_ordering_value(p) for p in value]
         last = F("pk").desc() if value[0].startswith("-") else F("pk").asc()
         return qs.order_by(*ordering, last)

@@ -223,11 +223,16 @@ def problem_response(code: str) -> OpenApiResponse:
 # The v1 extension members of a validation problem (catalogue.api.exceptions): one per failed
 # top-level input, named after it, holding the same messages as its `errors` entries.
 PROBLEM_FIELD_MEMBERS = {
-    "type": "array",
-    "items": {"type": "string"},
+    # A top-level input's messages; a nested body part (a list of sources, the case) keeps DRF's
+    # shape for it: messages by inner field, or one entry per list item.
+    "anyOf": [
+        {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+        {"type": "object"},
+    ],
     "description": "Validation problems only (v1 compatibility): one member per failed top-level "
-    "input, named after it (`page_size`, `province`), with that input's messages as in `errors`. "
-    "Prefer `errors`, which also names inputs inside the body.",
+    "input, named after it (`page_size`, `province`), with that input's messages as in `errors` "
+    "(for a body part, DRF's nested messages). Prefer `errors`, which also names inputs inside the "
+    "body.",
 }
 
 

@@ -90,3 +90,12 @@ def test_a_response_cache_turned_off_is_not_read_either(api, settings, monkeypat
     assert get(api, "/api/v1/cases/?page_size=4").json() == {"forged": True}  # what another stored
     settings.API_RESPONSE_CACHE_SECONDS = 0
     assert get(api, "/api/v1/cases/?page_size=4").json() == real
+
+
+@pytest.mark.parametrize("path", ["/api/v1/institutions/", "/api/v1/cases/", "/api/v1/products/"])
+def test_relevance_after_another_ordering_is_ignored_not_a_server_error(api, path):
+    # Found by schemathesis: `ordering=-name,relevance` reached order_by("relevance") (a 500).
+    plain = get(api, f"{path}?ordering=-modified&page_size=20")
+    mixed = get(api, f"{path}?ordering=-modified,relevance&page_size=20")
+    assert plain.status_code == mixed.status_code == 200
+    assert [r["id"] for r in mixed.json()["results"]] == [r["id"] for r in plain.json()["results"]]
