@@ -14,6 +14,27 @@ def get(api, url, status=200, **headers):
     return response
 
 
+def get_json(api, url, status=200):
+    """A GET's JSON body, after checking its status."""
+    return get(api, url, status).json()
+
+
+def check_institution(ref) -> None:
+    assert isinstance(ref["id"], int) and isinstance(ref["name"], str) and ref["name"]
+    ho = ref["head_office"]
+    assert ho is None or (isinstance(ho["id"], int) and isinstance(ho["name"], str))
+
+
+def check_region(ref) -> None:
+    assert ref is None or (len(ref["code"]) == 6 and isinstance(ref["name"], str))
+
+
+def check_sources(sources) -> None:
+    assert sources, "every record carries its sources"
+    for s in sources:
+        assert s["document"].endswith(".txt") and s["locator"] and 12 <= len(s["excerpt"]) <= 80
+
+
 def problem_fields(response) -> list:
     assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
     body = response.json()

@@ -3,28 +3,9 @@
 import datetime as dt
 
 import pytest
-from rest_framework.test import APIClient
 
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def get(api, url, status=200):
-    response = api.get(url, HTTP_ACCEPT="application/json")
-    assert response.status_code == status, response.content[:500]
-    return response.json()
-
-
-def check_region(ref):
-    assert ref is None or (len(ref["code"]) == 6 and isinstance(ref["name"], str))
-
-
-def check_sources(sources):
-    assert sources, "every record carries its sources"
-    for s in sources:
-        assert s["document"].endswith(".txt") and s["locator"] and 12 <= len(s["excerpt"]) <= 80
+from tests.api_client import check_region, check_sources
+from tests.api_client import get_json as get
 
 
 @pytest.mark.django_db

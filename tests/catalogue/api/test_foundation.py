@@ -4,20 +4,10 @@ whatever the page size."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
+
+from tests.api_client import get_json as get
 
 LISTS = ["products", "cases", "policies", "institutions", "regions", "categories"]
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def get(api, url, status=200):
-    response = api.get(url, HTTP_ACCEPT="application/json")
-    assert response.status_code == status, response.content[:500]
-    return response.json()
 
 
 @pytest.mark.django_db
