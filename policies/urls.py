@@ -1,10 +1,5 @@
-from django.urls import path
-
+from catalogue.paths import record_pages
 from policies import views
 
 app_name = "policies"
-urlpatterns = [
-    path("policies/", views.policy_list, name="policy-list"),
-    path("policies/export.<str:fmt>", views.policy_export, name="policy-export"),
-    path("policies/<int:pk>/", views.policy_detail, name="policy-detail"),
-]
+urlpatterns = record_pages("policies", "policy", views.policy_list, views.policy_export, views.policy_detail)
