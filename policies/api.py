@@ -14,14 +14,9 @@ class PolicyViewSet(HistoryMixin, CatalogueViewSet):
     queryset = Policy.objects.for_listing().order_by("-issued_date", "key")
 
 
-class TopicFilter(VocabularyFilter):
-    class Meta(VocabularyFilter.Meta):
-        model = Topic
-
-
 class TopicViewSet(VocabularyViewSet):
     """Topics policy notices are filed under."""
 
     serializer_class = TopicSerializer
-    filterset_class = TopicFilter
+    filterset_class = VocabularyFilter
     queryset = Topic.objects.order_by("position", "slug")

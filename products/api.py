@@ -213,14 +213,9 @@ class CategoryViewSet(VocabularyViewSet):
     ordering_fields = {"position": "position", "slug": "slug", "name": "name"}
 
 
-class ThemeFilter(VocabularyFilter):
-    class Meta(VocabularyFilter.Meta):
-        model = Theme
-
-
 class ThemeViewSet(VocabularyViewSet):
     """The five themes that cut across categories (科技, 绿色, 普惠, 养老, 数字金融)."""
 
     serializer_class = ThemeSerializer
-    filterset_class = ThemeFilter
+    filterset_class = VocabularyFilter
     queryset = Theme.objects.order_by("position", "slug")
