@@ -93,6 +93,16 @@ class NullsLastOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, last)
 
 
+def record_ordering(date_field: str, name: str, help_text: str) -> NullsLastOrderingFilter:
+    """`ordering` of a record list: by `date` (the record's own `date_field`), by its name under
+    `name` (pinyin order), or by `modified`."""
+    return NullsLastOrderingFilter(
+        fields=((date_field, "date"), ("name_sort", name), ("modified", "modified")),
+        label=_("Sort"),
+        help_text=help_text,
+    )
+
+
 class RangeCheckedForm(forms.Form):
     """Rejects a reversed range (from after to, minimum above maximum), which could only match
     nothing, with a message that names both bounds; `ranges` comes from the FilterSet."""
@@ -127,7 +137,11 @@ _FORM_CLASSES: dict[type, type[forms.Form]] = {}
 
 
 class SearchFilterSet(filters.FilterSet):
-    """Adds `q`: full-text search, most relevant first unless an explicit ordering is asked for."""
+    """Adds `q`: full-text search, most relevant first unless an explicit ordering is asked for.
+    A subclass's Meta extends this one and names the model."""
+
+    class Meta:
+        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     # (lower bound, upper bound) filter names that must not be reversed.
     ranges: tuple[tuple[str, str], ...] = ()

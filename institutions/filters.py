@@ -70,6 +70,5 @@ class InstitutionFilter(SearchFilterSet):
             queryset = queryset.order_by(Lower("name_en").asc(), "pk")
         return queryset
 
-    class Meta:
+    class Meta(SearchFilterSet.Meta):
         model = Institution
-        fields = ["q", "kind", "province", "head_office", "head_offices_only"]

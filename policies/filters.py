@@ -1,7 +1,7 @@
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
+from catalogue.filters import SearchFilterSet, record_ordering
 from institutions.filters import RegionChoice
 from institutions.models import Institution
 from policies.models import Policy, Topic
@@ -45,12 +45,7 @@ class PolicyFilter(SearchFilterSet):
         label=_("To"),
         help_text="issued on or before (YYYY-MM-DD)",
     )
-    ordering = NullsLastOrderingFilter(
-        fields=(("issued_date", "date"), ("name_sort", "title"), ("modified", "modified")),
-        label=_("Sort"),
-        help_text="date, title or modified; prefix - for descending",
-    )
+    ordering = record_ordering("issued_date", "title", "date, title or modified; prefix - for descending")
 
-    class Meta:
+    class Meta(SearchFilterSet.Meta):
         model = Policy
-        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)

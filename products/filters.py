@@ -11,7 +11,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet
+from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet, record_ordering
 from catalogue.models import Status
 from institutions.filters import RegionChoice
 from institutions.models import Institution, family_q
@@ -187,9 +187,8 @@ class CaseFilter(ByCategory, ByInstitution, SearchFilterSet):
         "the chosen currency (CNY when none is chosen) first, other currencies after: never converted",
     )
 
-    class Meta:
+    class Meta(SearchFilterSet.Meta):
         model = Case
-        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     def filter_category(self, qs: QuerySet, name: str, value: Category) -> QuerySet:
         return qs.filter(product__category_id__in=self.category_ids(value)) if value else qs
@@ -277,15 +276,12 @@ class ProductFilter(ByCategory, ByInstitution, SearchFilterSet):
         _("Programme kind"),
         "bank_product, government_programme, policy_tool or platform_service",
     )
-    ordering = NullsLastOrderingFilter(
-        fields=(("latest_case_date", "date"), ("name_sort", "name"), ("modified", "modified")),
-        label=_("Sort"),
-        help_text="date (of the latest case), name or modified; prefix - for descending",
+    ordering = record_ordering(
+        "latest_case_date", "name", "date (of the latest case), name or modified; prefix - for descending"
     )
 
-    class Meta:
+    class Meta(SearchFilterSet.Meta):
         model = Product
-        fields: list[str] = []  # the declared filters are the whole set (django-filter adds them)
 
     def filter_term(self, qs: QuerySet, name: str, value: list[str]) -> QuerySet:
         if not value:
