@@ -40,6 +40,8 @@ from search import index as search_index
 
 log = logging.getLogger(__name__)
 
+Entry = dict[str, Any]  # a record as the fixtures write it
+
 
 def _read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
@@ -407,91 +409,93 @@ def _new_published(model: type[models.Model], rows: list[dict[str, Any]]) -> lis
     return [r if r["key"] in known else {**r, "status": Status.PUBLISHED} for r in rows]
 
 
-def _load_products(recs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> dict[str, Product]:
-    rows = []
-    for r in recs:
-        where = f"product {r['key']}"
-        rows.append(
-            {
-                "key": r["key"],
-                "name": r["name"],
-                "name_is_descriptive": bool(r.get("name_is_descriptive")),
-                "institution": resolver.institution(r.get("institution"), where),
-                "category": resolver.slugs(resolver.categories, [r["category"]], "category", where)[0],
-                "target_clients": r.get("target_clients") or "",
-                "collateral": r.get("collateral") or "",
-                "description": r.get("description") or "",
-            }
-        )
-    products = sync_rows(Product, "key", _new_published(Product, rows), report)
+def _load_records(
+    model: type[models.Model],
+    source_model: type[models.Model],
+    fk: str,
+    recs: list[Entry],
+    resolver: Resolver,
+    report: LoadReport,
+    row: Callable[[Entry, str], Entry],
+    links: Callable[[Any, Entry], list[bool]] = lambda record, rec: [],
+) -> dict[str, Any]:
+    """Write one kind of record from its fixture entries: its fields (`row`, given the entry and
+    where it stands for messages; new records published), its many-to-many `links` (each says
+    whether it changed), its sources. A record whose links or sources changed is stamped modified."""
+    records = sync_rows(
+        model, "key", _new_published(model, [row(r, f"{fk} {r['key']}") for r in recs]), report
+    )
     touched = set()
     for r in recs:
-        if _sync_m2m(
-            products[r["key"]],
-            "themes",
-            resolver.slugs(resolver.themes, r.get("themes", []), "theme", r["key"]),
-        ):
-            touched.add(products[r["key"]].pk)
-    touched |= _sources(
-        ProductSource, "product", products, {r["key"]: r["sources"] for r in recs}, resolver, report
-    )
-    _touch(Product, touched)
-    return products
+        if any(links(records[r["key"]], r)):
+            touched.add(records[r["key"]].pk)
+    touched |= _sources(source_model, fk, records, {r["key"]: r["sources"] for r in recs}, resolver, report)
+    _touch(model, touched)
+    return records
+
+
+def _load_products(recs: list[Entry], resolver: Resolver, report: LoadReport) -> dict[str, Product]:
+    def row(r: Entry, where: str) -> Entry:
+        return {
+            "key": r["key"],
+            "name": r["name"],
+            "name_is_descriptive": bool(r.get("name_is_descriptive")),
+            "institution": resolver.institution(r.get("institution"), where),
+            "category": resolver.slugs(resolver.categories, [r["category"]], "category", where)[0],
+            "target_clients": r.get("target_clients") or "",
+            "collateral": r.get("collateral") or "",
+            "description": r.get("description") or "",
+        }
+
+    def links(product: Product, r: Entry) -> list[bool]:
+        themes = resolver.slugs(resolver.themes, r.get("themes", []), "theme", r["key"])
+        return [_sync_m2m(product, "themes", themes)]
+
+    return _load_records(Product, ProductSource, "product", recs, resolver, report, row, links)
 
 
 def _load_cases(
-    recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport
+    recs: list[Entry], products: dict[str, Product], resolver: Resolver, report: LoadReport
 ) -> None:
-    rows = []
-    for r in recs:
-        where = f"case {r['key']}"
+    def row(r: Entry, where: str) -> Entry:
         if r["product"] not in products:
             raise CatalogueDataError(f"{where}: unknown product {r['product']!r}")
-        rows.append(
-            {
-                "key": r["key"],
-                "product": products[r["product"]],
-                "institution": resolver.institution(r["institution"], where),
-                "date": parse_date(r.get("date")),
-                "amount": Decimal(r["amount"]) if r.get("amount") not in (None, "") else None,
-                "currency": r.get("currency") or "",
-                "term_months": r.get("term_months"),
-                "client": r.get("client") or "",
-                "milestone": r.get("milestone") or "",
-                "summary": r.get("summary") or "",
-                **resolver.places(r, where),
-            }
-        )
-    cases = sync_rows(Case, "key", _new_published(Case, rows), report)
-    _touch(
-        Case, _sources(CaseSource, "case", cases, {r["key"]: r["sources"] for r in recs}, resolver, report)
-    )
+        return {
+            "key": r["key"],
+            "product": products[r["product"]],
+            "institution": resolver.institution(r["institution"], where),
+            "date": parse_date(r.get("date")),
+            "amount": Decimal(r["amount"]) if r.get("amount") not in (None, "") else None,
+            "currency": r.get("currency") or "",
+            "term_months": r.get("term_months"),
+            "client": r.get("client") or "",
+            "milestone": r.get("milestone") or "",
+            "summary": r.get("summary") or "",
+            **resolver.places(r, where),
+        }
+
+    _load_records(Case, CaseSource, "case", recs, resolver, report, row)
 
 
 def _load_policies(
-    recs: list[dict[str, Any]], products: dict[str, Product], resolver: Resolver, report: LoadReport
+    recs: list[Entry], products: dict[str, Product], resolver: Resolver, report: LoadReport
 ) -> None:
-    rows = []
-    for r in recs:
-        where = f"policy {r['key']}"
-        rows.append(
-            {
-                "key": r["key"],
-                "heading": r["heading"],
-                "document_title": r.get("document_title") or "",
-                "issuer": resolver.institution(r.get("issuer"), where),
-                "level": r["level"],
-                "issued_date": parse_date(r.get("issued_date")),
-                "summary": r.get("summary") or "",
-                "key_measures": list(r.get("key_measures") or []),
-                **resolver.places(r, where),
-            }
-        )
-    policies = sync_rows(Policy, "key", _new_published(Policy, rows), report)
-    touched = set()
-    for r in recs:
-        p, where = policies[r["key"]], r["key"]
-        links = [
+    def row(r: Entry, where: str) -> Entry:
+        return {
+            "key": r["key"],
+            "heading": r["heading"],
+            "document_title": r.get("document_title") or "",
+            "issuer": resolver.institution(r.get("issuer"), where),
+            "level": r["level"],
+            "issued_date": parse_date(r.get("issued_date")),
+            "summary": r.get("summary") or "",
+            "key_measures": list(r.get("key_measures") or []),
+            **resolver.places(r, where),
+        }
+
+    def links(p: Policy, r: Entry) -> list[bool]:
+        where = r["key"]
+        return [
             _sync_m2m(p, "themes", resolver.slugs(resolver.themes, r.get("themes", []), "theme", where)),
             _sync_m2m(p, "topics", resolver.slugs(resolver.topics, r.get("topics", []), "topic", where)),
             _sync_m2m(
@@ -502,29 +506,20 @@ def _load_policies(
             _sync_m2m(p, "products", resolver.slugs(products, r.get("products", []), "product", where)),
             _sync_m2m(p, "co_issuers", [resolver.institution(n, where) for n in r.get("co_issuers", [])]),
         ]
-        if any(links):
-            touched.add(p.pk)
-    touched |= _sources(
-        PolicySource, "policy", policies, {r["key"]: r["sources"] for r in recs}, resolver, report
-    )
-    _touch(Policy, touched)
+
+    _load_records(Policy, PolicySource, "policy", recs, resolver, report, row, links)
 
 
-def _load_metrics(recs: list[dict[str, Any]], resolver: Resolver, report: LoadReport) -> None:
-    rows = [
-        {
+def _load_metrics(recs: list[Entry], resolver: Resolver, report: LoadReport) -> None:
+    def row(r: Entry, where: str) -> Entry:
+        return {
             "key": r["key"],
-            "institution": resolver.institution(r["institution"], f"metric {r['key']}"),
+            "institution": resolver.institution(r["institution"], where),
             "indicator": r["indicator"],
             "value": Decimal(r["value"]),
             "unit": r["unit"],
             "as_of": parse_date(r.get("as_of")),
             "period": r.get("period") or "",
         }
-        for r in recs
-    ]
-    metrics = sync_rows(Metric, "key", _new_published(Metric, rows), report)
-    _touch(
-        Metric,
-        _sources(MetricSource, "metric", metrics, {r["key"]: r["sources"] for r in recs}, resolver, report),
-    )
+
+    _load_records(Metric, MetricSource, "metric", recs, resolver, report, row)
