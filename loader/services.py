@@ -570,6 +570,18 @@ class _Importer:
             .first()
         )
 
+    def _created(self, kind: str, row: Any, *, parsed: dict, excerpt: str, record: Any) -> ImportItem:
+        """The item of a row the import has not seen before (`record`: its draft, or None)."""
+        return self._item(
+            kind=kind,
+            action=ImportItem.Action.CREATE,
+            locator=row.locator,
+            line=row.line,
+            parsed=parsed,
+            excerpt=excerpt,
+            record=record,
+        )
+
     def _item(self, **kw: Any) -> ImportItem:
         record = kw.pop("record", None)
         if record is not None:
@@ -646,15 +658,7 @@ class _Importer:
             case, parsed["new_product"] = _case_draft(
                 document=self.document, locator=c.locator, excerpt=excerpt, institution=owner, values=parsed
             )
-        item = self._item(
-            kind="case",
-            action=ImportItem.Action.CREATE,
-            locator=c.locator,
-            line=c.line,
-            parsed=parsed,
-            excerpt=excerpt,
-            record=case,
-        )
+        item = self._created("case", c, parsed=parsed, excerpt=excerpt, record=case)
         _set_flags(item, resolver=self.resolver, category_names=self.category_names, case=case)
         if item.flagged:
             self.counts["flagged"] += 1
@@ -704,15 +708,7 @@ class _Importer:
         policy.sources.create(
             document=self.document, part=p.locator.split()[0], locator=p.locator, excerpt=excerpt
         )
-        self._item(
-            kind="policy",
-            action=ImportItem.Action.CREATE,
-            locator=p.locator,
-            line=p.line,
-            parsed=parsed,
-            excerpt=excerpt,
-            record=policy,
-        )
+        self._created("policy", p, parsed=parsed, excerpt=excerpt, record=policy)
 
 
 def _same(before: dict[str, Any], now: dict[str, Any]) -> bool:
