@@ -131,10 +131,15 @@ def ranked_slice(queryset: QuerySet, q: str | Query, start: int, stop: int) -> l
     if within is None:
         return None
     ids, ranks, _, _ = _ranked_ids(within, query, stop)
-    page = ids[start:stop]
-    found = within.in_bulk(page)
+    return _records(within, ids[start:stop], ranks)
+
+
+def _records(queryset: QuerySet, ids: list[int], ranks: dict[int, int]) -> list:
+    """The records of `ids` in that order, each with its tier as RANK (as the ordered queryset
+    would annotate it)."""
+    found = queryset.in_bulk(ids)
     out = []
-    for pk in page:
+    for pk in ids:
         if pk in found:
             setattr(found[pk], RANK, ranks[pk])
             out.append(found[pk])
@@ -184,13 +189,7 @@ def ranked(queryset: QuerySet, q: str | Query, limit: int = 10, *, cap: int | No
     if not query:
         return Page([], 0, False)
     ids, ranks, total, more = _ranked_ids(queryset, query, limit, cap)
-    found = queryset.in_bulk(ids)
-    out = []
-    for pk in ids:
-        if pk in found:
-            setattr(found[pk], RANK, ranks[pk])
-            out.append(found[pk])
-    return Page(out, total, more)
+    return Page(_records(queryset, ids, ranks), total, more)
 
 
 def _ranked_ids(
