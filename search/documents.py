@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.utils import translation
 
@@ -134,6 +135,19 @@ def _unique(values: Iterable[str], limit: int = MAX_RELATED) -> list[str]:
     return out
 
 
+def _entry(
+    kind: str, object_id: int, sort_key: object, name: list[str], tags: list[str], body: list[str]
+) -> Entry:
+    """One record's index entry; its tags without repeats, at most six times MAX_RELATED."""
+    tags = _unique(tags, limit=6 * MAX_RELATED)
+    return Entry(kind=kind, object_id=object_id, sort_key=sort_key, name=name, tags=tags, body=body)
+
+
+def _names(rows: Iterable[Any]) -> list[str]:
+    """Both names of each vocabulary row (themes, topics)."""
+    return [n for row in rows for n in (row.name, row.name_en)]
+
+
 def product_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
     products = list(Product.objects.filter(pk__in=ids).prefetch_related("themes", "sources"))
     # Where and at which institutions a product was used: a product is "in" Zhangjiajie, or
@@ -160,24 +174,14 @@ def product_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
         tags += _filed_under(p, vocab)
         tags += vocab.region(*places[p.pk])
         tags += [n for i in case_institutions[p.pk] for n in vocab.institution(i)]
-        entries.append(
-            Entry(
-                kind="product",
-                object_id=p.pk,
-                sort_key=p.modified,
-                name=[p.name],
-                tags=_unique(tags, limit=6 * MAX_RELATED),
-                body=[p.description, p.target_clients, p.collateral, *_excerpts(p)],
-            )
-        )
+        body = [p.description, p.target_clients, p.collateral, *_excerpts(p)]
+        entries.append(_entry("product", p.pk, p.modified, [p.name], tags, body))
     return entries
 
 
 def _filed_under(product: Product, vocab: Vocabulary) -> list[str]:
     """The names of a product's category and themes (on its own entry and on its cases')."""
-    return vocab.category(product.category_id) + [
-        n for t in product.themes.all() for n in (t.name, t.name_en)
-    ]
+    return vocab.category(product.category_id) + _names(product.themes.all())
 
 
 def case_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
@@ -194,16 +198,7 @@ def case_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
         tags += vocab.region(c.province_id, c.city_id, c.district_id)
         tags += _filed_under(p, vocab)
         tags += [c.milestone, c.client]
-        entries.append(
-            Entry(
-                kind="case",
-                object_id=c.pk,
-                sort_key=c.date,
-                name=[p.name],
-                tags=_unique(tags, limit=6 * MAX_RELATED),
-                body=[c.summary, *_excerpts(c)],
-            )
-        )
+        entries.append(_entry("case", c.pk, c.date, [p.name], tags, [c.summary, *_excerpts(c)]))
     return entries
 
 
@@ -223,21 +218,13 @@ def policy_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
             tags += vocab.institution(co.pk)
         tags += vocab.region(p.province_id, p.city_id, p.district_id)
         tags += vocab.level_labels.get(p.level, [])
-        tags += [n for t in p.themes.all() for n in (t.name, t.name_en)]
-        tags += [n for t in p.topics.all() for n in (t.name, t.name_en)]
+        tags += _names(p.themes.all())
+        tags += _names(p.topics.all())
         for c in p.categories.all():
             tags += vocab.category(c.pk)
         tags += [pr.name for pr in p.products.all()]
-        entries.append(
-            Entry(
-                kind="policy",
-                object_id=p.pk,
-                sort_key=p.issued_date,
-                name=[p.heading, p.document_title],
-                tags=_unique(tags, limit=6 * MAX_RELATED),
-                body=[p.summary, *[str(m) for m in p.key_measures or []], *_excerpts(p)],
-            )
-        )
+        body = [p.summary, *[str(m) for m in p.key_measures or []], *_excerpts(p)]
+        entries.append(_entry("policy", p.pk, p.issued_date, [p.heading, p.document_title], tags, body))
     return entries
 
 
@@ -253,16 +240,7 @@ def institution_entries(ids: Sequence[int], vocab: Vocabulary) -> list[Entry]:
         tags = [n for n in vocab.institution(inst_id) if n not in own]
         tags += vocab.kind_labels.get(row["kind"], [])
         tags += vocab.region(row["province_id"], row["city_id"])
-        entries.append(
-            Entry(
-                kind="institution",
-                object_id=inst_id,
-                sort_key=modified[inst_id],
-                name=own,
-                tags=_unique(tags, limit=6 * MAX_RELATED),
-                body=[],
-            )
-        )
+        entries.append(_entry("institution", inst_id, modified[inst_id], own, tags, []))
     return entries
 
 
