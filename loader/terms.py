@@ -16,22 +16,10 @@ from typing import Any
 from loader.resolve import CatalogueDataError, Resolver
 from loader.rowsync import sync_rows
 from products.models import TERM_VOCABULARY, Product, ProductTerm, TermField, TermWord
+from products.terms import NAMES, SINGLE
 
-# Fixture field → (term field, list or single value).
-FIELDS = {
-    "programme_kind": (TermField.PROGRAMME_KIND, False),
-    "rates": (TermField.RATE, True),
-    "amount": (TermField.AMOUNT, False),
-    "term": (TermField.TERM, False),
-    "programme_size": (TermField.PROGRAMME_SIZE, False),
-    "collateral": (TermField.COLLATERAL, True),
-    "labels": (TermField.LABEL, True),
-    "sizes": (TermField.SIZE, True),
-    "industries": (TermField.INDUSTRY, True),
-    "regions": (TermField.REGION, True),
-    "channels": (TermField.CHANNEL, True),
-    "support": (TermField.SUPPORT, True),
-}
+# Fixture field → (term field, list or single value): the names the API writes back (products/terms.py).
+FIELDS = {name: (field, field not in SINGLE) for field, name in NAMES.items()}
 COMPARED = ("field", "value", "low", "high", "currency", "province_id", "city_id", "detail", "position")
 
 
