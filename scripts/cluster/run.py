@@ -56,24 +56,18 @@ WSGI = os.environ.get("CLUSTER_WSGI", "config.wsgi")
 CELERY_APP = os.environ.get("CLUSTER_CELERY_APP", "config")
 SUPERUSER, PASSWORD = "cluster", "cluster-rehearsal-only-9f3c1"
 
-MIXES = {
-    # What a manager's browser asks for, and what a partner system or researcher asks for.
-    "pages": [
-        "/",
-        "/products/",
-        "/cases/?province=430000",
-        "/policies/?ordering=-date",
-        "/institutions/",
-        "/search/?q=%E7%BB%BF%E8%89%B2",
-    ],
-    "api": [
-        "/api/v1/products/?page_size=20",
-        "/api/v1/cases/?ordering=-date",
-        "/api/v1/policies/",
-        "/api/v1/themes/",
-        "/api/v1/institutions/?page_size=50",
-    ],
-}
+
+def load_module():
+    """scripts/loadtest/run.py, whose clients and paths the rehearsal's load uses."""
+    spec = importlib.util.spec_from_file_location("loadtest", ROOT / "scripts" / "loadtest" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+LOADTEST = load_module()
+# The load test's pages and API calls; the API mix adds a page of fifty institutions.
+MIXES = {"pages": LOADTEST.PAGES, "api": [*LOADTEST.API, "/api/v1/institutions/?page_size=50"]}
 MIXES["mixed"] = MIXES["pages"] + MIXES["api"]
 
 PROCS: list[subprocess.Popen] = []
@@ -329,13 +323,6 @@ def start_cluster(tmp: Path, logdir: Path) -> tuple[dict[str, subprocess.Popen],
 # ---------------------------------------------------------------- load, faults, the import
 
 
-def load_module():
-    spec = importlib.util.spec_from_file_location("loadtest", ROOT / "scripts" / "loadtest" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 def transactions(url: str) -> int | None:
     """Transactions the server has run in the catalogue database (each autocommit query is one)."""
     import psycopg
@@ -553,14 +540,12 @@ def inject_faults(procs: dict, t0: float, seconds: float, result: dict, before: 
 
 def load_clients(mix: str, clients: int, stop: float, out: list) -> list[threading.Thread]:
     """The load clients (scripts/loadtest) aimed at HAProxy, not started yet."""
-    loadtest = load_module()
-    loadtest.PATHS = MIXES[mix]
     statuses: Counter = Counter()
     lock = threading.Lock()
     return [
         threading.Thread(
-            target=loadtest.client,
-            args=("127.0.0.1", PORTS["haproxy"], stop, out, statuses, lock, n),
+            target=LOADTEST.client,
+            args=("127.0.0.1", PORTS["haproxy"], stop, out, statuses, lock, n, MIXES[mix]),
             daemon=True,
         )
         for n in range(clients)

@@ -17,29 +17,40 @@ import time
 from collections import Counter
 from urllib.parse import urlsplit
 
-PATHS = [
+# What a manager's browser asks for, and what a partner system or researcher asks for
+# (scripts/cluster/run.py mixes these too).
+PAGES = [
     "/",
     "/products/",
     "/cases/?province=430000",
     "/policies/?ordering=-date",
     "/institutions/",
     "/search/?q=%E7%BB%BF%E8%89%B2",
+]
+API = [
     "/api/v1/products/?page_size=20",
     "/api/v1/cases/?ordering=-date",
     "/api/v1/policies/",
     "/api/v1/themes/",
-    "/healthz",
 ]
+PATHS = [*PAGES, *API, "/healthz"]
 MAX_REQUESTS = 2_000_000
 
 
 def client(
-    host: str, port: int, stop: float, out: list, statuses: Counter, lock: threading.Lock, n: int
+    host: str,
+    port: int,
+    stop: float,
+    out: list,
+    statuses: Counter,
+    lock: threading.Lock,
+    n: int,
+    paths: list[str] = PATHS,
 ) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=30)
     i = n
     while time.monotonic() < stop and len(out) < MAX_REQUESTS:
-        path = PATHS[i % len(PATHS)]
+        path = paths[i % len(paths)]
         i += 1
         started = time.monotonic()
         try:
