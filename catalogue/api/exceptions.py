@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -43,43 +43,6 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "tag:sme-finance-catalogue,2025:problem:"
 RESERVED = {"type", "title", "status", "detail", "instance", "errors"}
 
-# exception class → (type slug, title, field the problem is about); titles in the request's language.
-PROBLEMS: list[tuple[type[Exception], str, Any, str | None]] = [
-    (exceptions.ValidationError, "validation-error", gettext_lazy("Invalid request"), None),
-    (exceptions.ParseError, "malformed-request", gettext_lazy("Malformed request body"), "body"),
-    (exceptions.NotAuthenticated, "not-authenticated", gettext_lazy("API key required"), "X-API-Key"),
-    (exceptions.AuthenticationFailed, "authentication-failed", gettext_lazy("Invalid API key"), "X-API-Key"),
-    (
-        exceptions.PermissionDenied,
-        "missing-scope",
-        gettext_lazy("Not allowed with this API key"),
-        "X-API-Key",
-    ),
-    (exceptions.NotFound, "not-found", gettext_lazy("Not found"), None),
-    (exceptions.MethodNotAllowed, "method-not-allowed", gettext_lazy("Method not allowed"), None),
-    (exceptions.NotAcceptable, "not-acceptable", gettext_lazy("Not acceptable"), "Accept"),
-    (
-        exceptions.UnsupportedMediaType,
-        "unsupported-media-type",
-        gettext_lazy("Unsupported media type"),
-        "Content-Type",
-    ),
-    (exceptions.Throttled, "throttled", gettext_lazy("Too many requests"), None),
-]
-# Declared below; classified by these slugs.
-EXTRA_TYPES = {
-    "payload-too-large": gettext_lazy("Request body too large"),
-    "bad-request": gettext_lazy("Bad request"),
-    "service-unavailable": gettext_lazy("Service unavailable"),
-}
-TYPES = (
-    {slug: title for _cls, slug, title, _field in PROBLEMS}
-    | {
-        "precondition-failed": gettext_lazy("Precondition failed"),
-        "server-error": gettext_lazy("Internal server error"),
-    }
-    | EXTRA_TYPES
-)
 # What `detail` calls the parameters no FilterSet declares (pagination, sync, format, the body).
 PARAMETER_LABELS = {
     "page": gettext_lazy("Page"),
@@ -134,6 +97,53 @@ class PageNotFound(exceptions.NotFound):
     """A page number past the end: a 404 about the `page` parameter."""
 
     field = "page"
+
+
+class ProblemType(NamedTuple):
+    """What answers an exception: a problem type's slug and title (in the request's language) and
+    the input the problem is about, unless the exception names its own `field`."""
+
+    exception: type[Exception]
+    slug: str
+    title: Any
+    field: str | None = None
+
+
+# In the order they are tried (a subclass before its base).
+PROBLEMS = [
+    ProblemType(exceptions.ValidationError, "validation-error", gettext_lazy("Invalid request")),
+    ProblemType(exceptions.ParseError, "malformed-request", gettext_lazy("Malformed request body"), "body"),
+    ProblemType(
+        exceptions.NotAuthenticated, "not-authenticated", gettext_lazy("API key required"), "X-API-Key"
+    ),
+    ProblemType(
+        exceptions.AuthenticationFailed, "authentication-failed", gettext_lazy("Invalid API key"), "X-API-Key"
+    ),
+    ProblemType(
+        exceptions.PermissionDenied,
+        "missing-scope",
+        gettext_lazy("Not allowed with this API key"),
+        "X-API-Key",
+    ),
+    ProblemType(exceptions.NotFound, "not-found", gettext_lazy("Not found")),
+    ProblemType(exceptions.MethodNotAllowed, "method-not-allowed", gettext_lazy("Method not allowed")),
+    ProblemType(exceptions.NotAcceptable, "not-acceptable", gettext_lazy("Not acceptable"), "Accept"),
+    ProblemType(
+        exceptions.UnsupportedMediaType,
+        "unsupported-media-type",
+        gettext_lazy("Unsupported media type"),
+        "Content-Type",
+    ),
+    ProblemType(exceptions.Throttled, "throttled", gettext_lazy("Too many requests")),
+    ProblemType(PayloadTooLarge, "payload-too-large", gettext_lazy("Request body too large"), "body"),
+    ProblemType(BadRequest, "bad-request", gettext_lazy("Bad request")),
+    ProblemType(ServiceUnavailable, "service-unavailable", gettext_lazy("Service unavailable")),
+]
+TYPES = {problem.slug: problem.title for problem in PROBLEMS} | {
+    # Answered without an exception (problem_response) and for any exception not above.
+    "precondition-failed": gettext_lazy("Precondition failed"),
+    "server-error": gettext_lazy("Internal server error"),
+}
 
 
 def problem_type(slug: str) -> str:
@@ -231,15 +241,9 @@ def summarise(errors: list[dict[str, str | None]], view: Any) -> str:
 
 
 def _classify(exc: exceptions.APIException) -> tuple[str, str | None]:
-    if isinstance(exc, PayloadTooLarge):
-        return "payload-too-large", "body"
-    if isinstance(exc, BadRequest):
-        return "bad-request", None
-    if isinstance(exc, ServiceUnavailable):
-        return "service-unavailable", None
-    for cls, slug, _title, field in PROBLEMS:
-        if isinstance(exc, cls):
-            return slug, getattr(exc, "field", field)
+    for problem in PROBLEMS:
+        if isinstance(exc, problem.exception):
+            return problem.slug, getattr(exc, "field", problem.field)
     return ("server-error" if exc.status_code >= 500 else "validation-error"), None
 
 
