@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from .layout import Row, Table
 from .places import Gazetteer
@@ -54,8 +55,7 @@ def table_cases(report: Report, table: Table, places: Gazetteer) -> None:
         province, city = case_places(places, institution, squash(description))
         report.cases.append(
             Case(
-                locator=f"表{table.number} row {k}",
-                line=row.line,
+                **_row_source(row, cell, f"表{table.number} row {k}"),
                 institution=institution,
                 product=product,
                 product_descriptive=descriptive,
@@ -66,7 +66,6 @@ def table_cases(report: Report, table: Table, places: Gazetteer) -> None:
                 client=client_name(description),
                 province=province,
                 city=city,
-                excerpt=_row_excerpt(row, cell.get("description", "")),
             )
         )
 
@@ -77,6 +76,11 @@ def _cells_by_role(row: Row, roles: list[str]) -> dict[str, str]:
         if value and role not in out:
             out[role] = value
     return out
+
+
+def _row_source(row: Row, cell: dict[str, str], locator: str) -> dict[str, Any]:
+    """Where a record read from a table row stands: its locator, the row's line and an excerpt."""
+    return {"locator": locator, "line": row.line, "excerpt": _row_excerpt(row, cell.get("description", ""))}
 
 
 def _row_excerpt(row: Row, description: str) -> str:
@@ -261,13 +265,11 @@ def table_metrics(report: Report, table: Table) -> None:
                 k += 1
                 report.metrics.append(
                     Metric(
-                        locator=f"表{table.number} {institution} {k}",
-                        line=row.line,
+                        **_row_source(row, cell, f"表{table.number} {institution} {k}"),
                         institution=institution,
                         indicator=subject,
                         value=value.quantize(Decimal(1)) if value == value.to_integral() else value,
                         unit=unit,
                         period=period,
-                        excerpt=_row_excerpt(row, cell.get("description", "")),
                     )
                 )
