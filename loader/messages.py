@@ -44,7 +44,8 @@ def shown(texts: Texts | str) -> str:
 
 
 # The reader's and parser's errors (loader/report, English), put into words in each language. The
-# static ones are msgids as they are; the parametrised ones are matched by pattern.
+# static ones are msgids as they are; a parametrised one is recognised by its msgid, each
+# %(name)s read back from the message.
 FILE_ERRORS_STATIC = [
     gettext_noop("the file is empty"),
     gettext_noop("the file is neither UTF-8 text nor a PDF"),
@@ -59,42 +60,40 @@ FILE_ERRORS_STATIC = [
         "copy, or upload the extracted text"
     ),
 ]
-FILE_ERRORS_PATTERNS = [
-    (
-        re.compile(r"^the file is (?P<size>[\d.]+) MB, over the upload limit of (?P<limit>\d+) MB$"),
-        gettext_noop("the file is %(size)s MB, over the upload limit of %(limit)s MB"),
+FILE_ERRORS_PARAMETRISED = [
+    gettext_noop("the file is %(size)s MB, over the upload limit of %(limit)s MB"),
+    gettext_noop(
+        "the file ends early: the table of contents lists %(chapters)s but the text never reaches "
+        "it (a truncated file?)"
     ),
-    (
-        re.compile(r"^the file ends early: the table of contents lists (?P<chapters>.+?) but the text"),
-        gettext_noop(
-            "the file ends early: the table of contents lists %(chapters)s but the text never reaches "
-            "it (a truncated file?)"
-        ),
+    gettext_noop(
+        "the PDF has %(pages)s page(s) but no text layer (a scan?): run OCR on it first, or upload "
+        "the extracted text"
     ),
-    (
-        re.compile(r"^the PDF has (?P<pages>\d+) page\(s\) but no text layer"),
-        gettext_noop(
-            "the PDF has %(pages)s page(s) but no text layer (a scan?): run OCR on it first, or upload "
-            "the extracted text"
-        ),
+    gettext_noop(
+        "%(bare)s of the PDF's %(pages)s pages are images with no text layer (a scan?): run OCR on it "
+        "first, or upload the extracted text"
     ),
+    gettext_noop(
+        "%(caption)s on page %(page)s is an image with no text layer (a scan?): its rows cannot be "
+        "read; upload a PDF with the table as text, or the extracted text"
+    ),
+]
+
+
+def _as_pattern(template: str) -> re.Pattern[str]:
+    """The English message `template` makes, with each %(name)s as a group of that name."""
+    parts = re.split(r"%\((\w+)\)s", template)  # literal, name, literal, name, …, literal
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$")
+
+
+FILE_ERRORS_PATTERNS = [(_as_pattern(template), template) for template in FILE_ERRORS_PARAMETRISED] + [
+    # The English says more than these (the PDF library's error, why the text is unreadable), so
+    # they are recognised by their start.
     (
         re.compile(r"^the PDF cannot be (opened|read); it is damaged or truncated"),
         gettext_noop("the PDF cannot be opened; it is damaged or truncated"),
-    ),
-    (
-        re.compile(r"^(?P<bare>\d+) of the PDF's (?P<pages>\d+) pages are images with no text layer"),
-        gettext_noop(
-            "%(bare)s of the PDF's %(pages)s pages are images with no text layer (a scan?): run OCR on it "
-            "first, or upload the extracted text"
-        ),
-    ),
-    (
-        re.compile(r"^(?P<caption>表\s*\d+) on page (?P<page>\d+) is an image with no text layer"),
-        gettext_noop(
-            "%(caption)s on page %(page)s is an image with no text layer (a scan?): its rows cannot be "
-            "read; upload a PDF with the table as text, or the extracted text"
-        ),
     ),
     (
         re.compile(r"^the text layer is not readable \(mojibake\)"),
