@@ -422,9 +422,8 @@ def _load_records(
     """Write one kind of record from its fixture entries: its fields (`row`, given the entry and
     where it stands for messages; new records published), its many-to-many `links` (each says
     whether it changed), its sources. A record whose links or sources changed is stamped modified."""
-    records = sync_rows(
-        model, "key", _new_published(model, [row(r, f"{fk} {r['key']}") for r in recs]), report
-    )
+    rows = [row(r, f"{fk} {r['key']}") for r in recs]
+    records = sync_rows(model, "key", _new_published(model, rows), report)
     touched = set()
     for r in recs:
         if any(links(records[r["key"]], r)):

@@ -109,7 +109,7 @@ class ProblemType(NamedTuple):
     field: str | None = None
 
 
-# In the order they are tried (a subclass before its base).
+# Tried in this order: the first whose exception class matches answers.
 PROBLEMS = [
     ProblemType(exceptions.ValidationError, "validation-error", gettext_lazy("Invalid request")),
     ProblemType(exceptions.ParseError, "malformed-request", gettext_lazy("Malformed request body"), "body"),
