@@ -72,6 +72,31 @@ class Region(models.Model):
         return self.code[:2] + "0000"
 
 
+class Placed(models.Model):
+    """Where a record sits: a province, a city inside it and a district inside that, each optional.
+    Institutions, cases and policy notices share these three fields and the rule that they nest.
+
+    Inherited fields come before a model's own in `_meta`, so forms that show them list their
+    fields explicitly (institutions.admin, products.admin, policies.admin)."""
+
+    province = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    city = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
+    district = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        # The one place rule (a city inside its province) for the admin and every full_clean.
+        check_places(self.province, self.city, self.district)
+
+
 def family_q(institution: Institution | int | models.expressions.Combinable, path: str = "") -> Q:
     """Rows whose institution (at `path`, e.g. "institution") is `institution` or, for a head office,
     any of its branches and sub-branches. The one place that says what "this bank" covers: the
@@ -131,7 +156,7 @@ class EnglishNameMethod(models.TextChoices):
     TRANSLITERATED = "transliterated", _("transliterated")
 
 
-class Institution(PinyinSorted, models.Model):
+class Institution(PinyinSorted, Placed):
     Kind = InstitutionKind
     EnglishMethod = EnglishNameMethod
 
@@ -168,15 +193,6 @@ class Institution(PinyinSorted, models.Model):
         related_name="all_branches",
         verbose_name=_("head office"),
         editable=False,
-    )
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
@@ -215,10 +231,6 @@ class Institution(PinyinSorted, models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
-
-    def clean(self) -> None:
-        # The one place rule (a city inside its province) for the admin and every full_clean.
-        check_places(self.province, self.city, self.district)
 
     @property
     def level(self) -> str:

@@ -9,8 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
 from catalogue.pinyin import PinyinSorted
-from institutions.models import Institution, Region
-from institutions.places import check_places
+from institutions.models import Institution, Placed
 from products.models import Category, Product, Theme
 
 
@@ -29,7 +28,7 @@ class PolicyQuerySet(PublishableQuerySet):
         )
 
 
-class Policy(PinyinSorted, Publishable):
+class Policy(PinyinSorted, Publishable, Placed):
     sort_source = "heading"
 
     class Level(models.TextChoices):
@@ -52,15 +51,6 @@ class Policy(PinyinSorted, Publishable):
     )
     co_issuers = models.ManyToManyField(Institution, blank=True, related_name="co_issued_policies")
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
-    )
     issued_date = models.DateField(_("issue date"), null=True, blank=True, db_index=True)
     summary = models.TextField(_("summary"), blank=True)
     key_measures = models.JSONField(_("key measures"), default=list, blank=True)
@@ -91,10 +81,6 @@ class Policy(PinyinSorted, Publishable):
 
     def __str__(self) -> str:
         return self.heading
-
-    def clean(self) -> None:
-        # The one place rule (a city inside its province) for the admin and every full_clean.
-        check_places(self.province, self.city, self.district)
 
     @property
     def title(self) -> str:

@@ -10,8 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
 from catalogue.pinyin import PinyinSorted
-from institutions.models import Institution, Region
-from institutions.places import check_places
+from institutions.models import Institution, Placed, Region
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -146,7 +145,7 @@ class CaseQuerySet(PublishableQuerySet):
         ).prefetch_related("sources__document")
 
 
-class Case(Publishable):
+class Case(Publishable, Placed):
     """One dated use of a product at an institution (a 落地案例)."""
 
     product = models.ForeignKey(
@@ -160,15 +159,6 @@ class Case(Publishable):
     currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("ISO 4217"))
     term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
     client = models.CharField(_("client as described"), max_length=200, blank=True)
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
-    )
     milestone = models.CharField(
         _("first-of claim"), max_length=60, blank=True, help_text=_("e.g. 湖南省首笔")
     )
@@ -208,10 +198,6 @@ class Case(Publishable):
 
     def __str__(self) -> str:
         return f"{self.product} · {self.institution} · {self.date or '—'}"
-
-    def clean(self) -> None:
-        # The one place rule (a city inside its province) for the admin and every full_clean.
-        check_places(self.province, self.city, self.district)
 
 
 class CaseSource(SourceBase):
