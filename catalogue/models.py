@@ -44,6 +44,11 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
+def sync_index(name: str) -> models.Index:
+    """Partners sync in (modified, id) order without OFFSET (cursor pagination)."""
+    return models.Index(fields=["modified", "id"], name=name)
+
+
 class Publishable(models.Model):
     """A record with a natural key, a review state and timestamps (used for review and sync)."""
 
@@ -58,19 +63,16 @@ class Publishable(models.Model):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def sync_index(cls, name: str) -> models.Index:
-        # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-        return models.Index(fields=["modified", "id"], name=name)
-
-    @classmethod
-    def status_constraint(cls, name: str) -> models.CheckConstraint:
-        return models.CheckConstraint(
-            condition=Q(status__in=Status.values),
-            name=name,
-            violation_error_message=_("The status must be draft, published or withdrawn."),
-        )
+        # "%(class)s" is each model's own name (product_sync, case_status_valid): a model that adds
+        # indexes or constraints extends these lists (Publishable.Meta.constraints).
+        indexes = [sync_index("%(class)s_sync")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="%(class)s_status_valid",
+                violation_error_message=_("The status must be draft, published or withdrawn."),
+            )
+        ]
 
 
 class SourceBase(models.Model):
@@ -86,18 +88,19 @@ class SourceBase(models.Model):
         ordering = ["id"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        constraints = [
+            # LENGTH counts characters on both SQLite and PostgreSQL, so CJK text is measured right.
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThanOrEqual(Length("excerpt"), 12), LessThanOrEqual(Length("excerpt"), 80)
+                ),
+                name="%(class)s_excerpt_length",
+                violation_error_message=_("The excerpt must be 12 to 80 characters long."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.document.file_name} · {self.locator}"
-
-    @classmethod
-    def excerpt_constraint(cls, name: str) -> models.CheckConstraint:
-        # LENGTH counts characters on both SQLite and PostgreSQL, so CJK text is measured right.
-        return models.CheckConstraint(
-            condition=Q(GreaterThanOrEqual(Length("excerpt"), 12), LessThanOrEqual(Length("excerpt"), 80)),
-            name=name,
-            violation_error_message=_("The excerpt must be 12 to 80 characters long."),
-        )
 
 
 class Vocabulary(models.Model):

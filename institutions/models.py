@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase, sync_index
 from catalogue.pinyin import PinyinSorted
 from institutions.places import check_places
 
@@ -201,9 +201,7 @@ class Institution(PinyinSorted, Placed):
 
     class Meta:
         ordering = ["name_sort", "name"]
-        indexes = [
-            Publishable.sync_index("institution_sync"),
-        ]
+        indexes = [sync_index("institution_sync")]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         constraints = [
@@ -286,14 +284,10 @@ class Metric(Publishable):
 
     objects = MetricQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["institution__name", "as_of", "id"]
-        indexes = [
-            Publishable.sync_index("metric_sync"),
-        ]
         verbose_name = _("metric")
         verbose_name_plural = _("metrics")
-        constraints = [Publishable.status_constraint("metric_status_valid")]
 
     def __str__(self) -> str:
         return f"{self.institution} · {self.indicator}: {self.value} {self.unit}"
@@ -301,6 +295,3 @@ class Metric(Publishable):
 
 class MetricSource(SourceBase):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("metricsource_excerpt_length")]

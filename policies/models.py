@@ -63,15 +63,12 @@ class Policy(PinyinSorted, Publishable, Placed):
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
     history = HistoricalRecords(excluded_fields=["modified", "name_sort"])
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-issued_date", "key"]
-        indexes = [
-            Publishable.sync_index("policy_sync"),
-        ]
         verbose_name = _("policy notice")
         verbose_name_plural = _("policy notices")
         constraints = [
-            Publishable.status_constraint("policy_status_valid"),
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(level__in=["central", "provincial", "municipal", "district"]),
                 name="policy_level_valid",
@@ -89,6 +86,3 @@ class Policy(PinyinSorted, Publishable, Placed):
 
 class PolicySource(SourceBase):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("policysource_excerpt_length")]

@@ -112,14 +112,10 @@ class Product(PinyinSorted, Publishable):
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
     history = HistoricalRecords(excluded_fields=["modified", "name_sort"])
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["name_sort", "name", "id"]
-        indexes = [
-            Publishable.sync_index("product_sync"),
-        ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
-        constraints = [Publishable.status_constraint("product_status_valid")]
 
     def __str__(self) -> str:
         return self.name
@@ -127,9 +123,6 @@ class Product(PinyinSorted, Publishable):
 
 class ProductSource(SourceBase):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("productsource_excerpt_length")]
 
 
 class CaseQuerySet(PublishableQuerySet):
@@ -168,12 +161,12 @@ class Case(Publishable, Placed):
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
     history = HistoricalRecords(excluded_fields=["modified"])
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-date", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
-            Publishable.sync_index("case_sync"),
+            *Publishable.Meta.indexes,
             models.Index(fields=["status", "-date"], name="case_status_date"),
             models.Index(fields=["province", "date"], name="case_province_date"),
             models.Index(fields=["amount"], name="case_amount"),
@@ -181,7 +174,7 @@ class Case(Publishable, Placed):
             models.Index(fields=["product", "status", "date"], name="case_product_status_date"),
         ]
         constraints = [
-            Publishable.status_constraint("case_status_valid"),
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="case_amount_non_negative",
@@ -202,9 +195,6 @@ class Case(Publishable, Placed):
 
 class CaseSource(SourceBase):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("casesource_excerpt_length")]
 
 
 class TermField(models.TextChoices):
@@ -253,7 +243,7 @@ class ProductTerm(SourceBase):
         ordering = ["product", "field", "position"]
         indexes = [models.Index(fields=["field", "value"], name="productterm_field_value")]
         constraints = [
-            SourceBase.excerpt_constraint("productterm_excerpt_length"),
+            *SourceBase.Meta.constraints,
             models.CheckConstraint(condition=Q(field__in=TermField.values), name="productterm_field_valid"),
         ]
         verbose_name = _("product term")
