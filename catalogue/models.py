@@ -103,7 +103,32 @@ class SourceBase(models.Model):
         return f"{self.document.file_name} · {self.locator}"
 
 
-class Vocabulary(models.Model):
+def english_active() -> bool:
+    """Whether the page or API response being made is in English (anything else shows Chinese)."""
+    return (get_language() or "").startswith("en")
+
+
+class Bilingual(models.Model):
+    """A record named in Chinese (`name`) and in English (`name_en`): regions and vocabularies,
+    whose names are ours, and institutions. Document text itself stays Chinese. The fields stay
+    on each model: their lengths differ."""
+
+    name: str
+    name_en: str
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The English name on English pages where there is one, else the Chinese name."""
+        return self.name_en if self.name_en and english_active() else self.name
+
+
+class Vocabulary(Bilingual):
     """A row of one of our small vocabularies (categories, themes, topics): named by us, not by the
     documents, so it carries both languages, and placed by `position` in lists."""
 
@@ -117,13 +142,6 @@ class Vocabulary(models.Model):
     class Meta:
         abstract = True
         ordering = ["position", "slug"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase, sync_index
+from catalogue.models import Bilingual, Publishable, PublishableQuerySet, SourceBase, sync_index
 from catalogue.pinyin import PinyinSorted
 from institutions.places import check_places
 
 
-class Region(models.Model):
+class Region(Bilingual):
     class Level(models.TextChoices):
         PROVINCE = "province", _("province")
         CITY = "city", _("prefecture-level city")
@@ -58,14 +57,6 @@ class Region(models.Model):
                 violation_error_message=_("A province has no parent region; every other region has one."),
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        """The name in the active language (document text stays Chinese; region names are ours)."""
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
     @property
     def province_code(self) -> str:
@@ -156,7 +147,7 @@ class EnglishNameMethod(models.TextChoices):
     TRANSLITERATED = "transliterated", _("transliterated")
 
 
-class Institution(PinyinSorted, Placed):
+class Institution(PinyinSorted, Bilingual, Placed):
     Kind = InstitutionKind
     EnglishMethod = EnglishNameMethod
 
@@ -218,13 +209,8 @@ class Institution(PinyinSorted, Placed):
         ]
 
     def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_name(self) -> str:
-        """The English name on English pages when there is one, else the Chinese name."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
+        # The Chinese name everywhere a record is named (admin, history, other records' labels);
+        # pages choose display_name.
         return self.name
 
     def natural_key(self) -> tuple[str]:

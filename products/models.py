@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Count, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
+from catalogue.models import Bilingual, Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
 from catalogue.pinyin import PinyinSorted
 from institutions.models import Institution, Placed, Region
 
@@ -253,7 +252,7 @@ class ProductTerm(SourceBase):
         return f"{self.product_id} · {self.field} · {self.value or self.low or ''}"
 
 
-class TermWord(models.Model):
+class TermWord(Bilingual):
     """A word of the terms vocabularies (collateral types, firm labels, programme kinds…), named in
     both languages by us (fixtures/terms/vocabularies.json), keyed by `ref` = "vocabulary:slug"."""
 
@@ -269,13 +268,6 @@ class TermWord(models.Model):
         ordering = ["vocabulary", "position"]
         verbose_name = _("terms word")
         verbose_name_plural = _("terms words")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 # Which vocabulary names the values of each term field.
