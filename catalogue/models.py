@@ -1,11 +1,20 @@
 """Pieces every domain app shares: the source documents, provenance, and the publishing state."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def optional_foreign_key(to: type[models.Model] | str, **options: Any) -> models.ForeignKey:
+    """A link a record may lack (a head office has no parent, a case no city): empty in the database
+    and in forms. It protects what it points to: records are withdrawn, not deleted, so a region,
+    institution or document still referred to cannot go."""
+    return models.ForeignKey(to, on_delete=models.PROTECT, null=True, blank=True, **options)
 
 
 class Document(models.Model):

@@ -7,7 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Bilingual, Publishable, PublishableQuerySet, SourceBase, sync_index
+from catalogue.models import (
+    Bilingual,
+    Publishable,
+    PublishableQuerySet,
+    SourceBase,
+    optional_foreign_key,
+    sync_index,
+)
 from catalogue.pinyin import PinyinSorted
 from institutions.places import check_places
 
@@ -23,14 +30,7 @@ class Region(Bilingual):
     short_name = models.CharField(_("short name"), max_length=30, db_index=True)
     name_en = models.CharField(_("English name"), max_length=80)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-        verbose_name=_("parent"),
-    )
+    parent = optional_foreign_key("self", related_name="children", verbose_name=_("parent"))
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
@@ -70,15 +70,9 @@ class Placed(models.Model):
     Inherited fields come before a model's own in `_meta`, so forms that show them list their
     fields explicitly (institutions.admin, products.admin, policies.admin)."""
 
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
-    )
+    province = optional_foreign_key(Region, related_name="+", verbose_name=_("province"))
+    city = optional_foreign_key(Region, related_name="+", verbose_name=_("city"))
+    district = optional_foreign_key(Region, related_name="+", verbose_name=_("district"))
 
     class Meta:
         abstract = True
@@ -166,24 +160,11 @@ class Institution(PinyinSorted, Bilingual, Placed):
         blank=True,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="branches",
-        verbose_name=_("parent"),
-    )
+    parent = optional_foreign_key("self", related_name="branches", verbose_name=_("parent"))
     # The root of the hierarchy, stored so "a head office with all its branches" is one indexed
     # filter instead of a recursive walk; null for head offices themselves. Kept by services.
-    head_office = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="all_branches",
-        verbose_name=_("head office"),
-        editable=False,
+    head_office = optional_foreign_key(
+        "self", related_name="all_branches", verbose_name=_("head office"), editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary, optional_foreign_key
 from catalogue.pinyin import PinyinSorted
 from institutions.models import Institution, Placed
 from products.models import Category, Product, Theme
@@ -41,14 +41,7 @@ class Policy(PinyinSorted, Publishable, Placed):
     # Pinyin sort key of the heading, derived on save (catalogue.pinyin): "Name" sorts use it.
     name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     document_title = models.CharField(_("document title"), max_length=300, blank=True, db_index=True)
-    issuer = models.ForeignKey(
-        Institution,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="policies",
-        verbose_name=_("issuer"),
-    )
+    issuer = optional_foreign_key(Institution, related_name="policies", verbose_name=_("issuer"))
     co_issuers = models.ManyToManyField(Institution, blank=True, related_name="co_issued_policies")
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
     issued_date = models.DateField(_("issue date"), null=True, blank=True, db_index=True)

@@ -7,7 +7,15 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import Bilingual, Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
+from catalogue.models import (
+    Bilingual,
+    Publishable,
+    PublishableQuerySet,
+    SourceBase,
+    Status,
+    Vocabulary,
+    optional_foreign_key,
+)
 from catalogue.pinyin import PinyinSorted
 from institutions.models import Institution, Placed, Region
 
@@ -28,9 +36,7 @@ class CategoryQuerySet(models.QuerySet):
 class Category(Vocabulary):
     """A node of the small product-category tree; slugs are stable and used in URLs and the API."""
 
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
+    parent = optional_foreign_key("self", related_name="children")
 
     objects = CategoryQuerySet.as_manager()
 
@@ -91,14 +97,7 @@ class Product(PinyinSorted, Publishable):
         default=False,
         help_text=_("The document gives no name; this one describes it."),
     )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="products",
-        verbose_name=_("institution"),
-    )
+    institution = optional_foreign_key(Institution, related_name="products", verbose_name=_("institution"))
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
     )
@@ -229,12 +228,8 @@ class ProductTerm(SourceBase):
     low = models.DecimalField(_("from"), max_digits=20, decimal_places=4, null=True, blank=True)
     high = models.DecimalField(_("to"), max_digits=20, decimal_places=4, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
+    province = optional_foreign_key(Region, related_name="+", verbose_name=_("province"))
+    city = optional_foreign_key(Region, related_name="+", verbose_name=_("city"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
