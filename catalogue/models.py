@@ -1,4 +1,5 @@
-"""Pieces every domain app shares: the source documents, provenance, and the publishing state."""
+"""Pieces every domain app shares: the source documents, provenance, the publishing state, the
+version stamp the caches read, names in two languages, and optional links."""
 
 from typing import Any
 
