@@ -18,18 +18,7 @@ def optional_foreign_key(to: type[models.Model] | str, **options: Any) -> models
     return models.ForeignKey(to, on_delete=models.PROTECT, null=True, blank=True, **options)
 
 
-class Versioned(models.Model):
-    """A record pages or the API show. Saving it moves `modified`, and with it the catalogue's
-    version (catalogue.versioning counts every model with this stamp), so a cache keyed by the
-    version shows the change at once: a renamed theme, a corrected alias, a new document."""
-
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
-
-    class Meta:
-        abstract = True
-
-
-class Document(Versioned):
+class Document(models.Model):
     """A source document the catalogue's data was extracted from (never shipped itself)."""
 
     file_name = models.CharField(_("file name"), max_length=200, unique=True)
@@ -39,6 +28,7 @@ class Document(Versioned):
     published = models.CharField(_("published"), max_length=40, blank=True)
     # SHA-256 of the file a report import read (empty for curated documents): tells editions apart.
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["file_name"]
@@ -69,7 +59,7 @@ def sync_index(name: str) -> models.Index:
     return models.Index(fields=["modified", "id"], name=name)
 
 
-class Publishable(Versioned):
+class Publishable(models.Model):
     """A record with a natural key, a review state and timestamps (used for review and sync)."""
 
     key = models.SlugField(
@@ -79,6 +69,7 @@ class Publishable(Versioned):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         abstract = True
@@ -147,7 +138,7 @@ class Bilingual(models.Model):
         return self.name_en if self.name_en and english_active() else self.name
 
 
-class Vocabulary(Bilingual, Versioned):
+class Vocabulary(Bilingual):
     """A row of one of our small vocabularies (categories, themes, topics): named by us, not by the
     documents, so it carries both languages, and placed by `position` in lists."""
 
@@ -155,6 +146,8 @@ class Vocabulary(Bilingual, Versioned):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=80)
     position = models.PositiveSmallIntegerField(default=0)
+    # Versions the caches (catalogue.versioning): a renamed theme shows at once.
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         abstract = True

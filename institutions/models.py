@@ -12,7 +12,6 @@ from catalogue.models import (
     Publishable,
     PublishableQuerySet,
     SourceBase,
-    Versioned,
     optional_foreign_key,
     sync_index,
 )
@@ -20,7 +19,7 @@ from catalogue.pinyin import PinyinSorted
 from institutions.places import check_places
 
 
-class Region(Bilingual, Versioned):
+class Region(Bilingual):
     class Level(models.TextChoices):
         PROVINCE = "province", _("province")
         CITY = "city", _("prefecture-level city")
@@ -34,6 +33,7 @@ class Region(Bilingual, Versioned):
     parent = optional_foreign_key("self", related_name="children", verbose_name=_("parent"))
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["code"]
@@ -141,7 +141,7 @@ class EnglishNameMethod(models.TextChoices):
     TRANSLITERATED = "transliterated", _("transliterated")
 
 
-class Institution(PinyinSorted, Bilingual, Placed, Versioned):
+class Institution(PinyinSorted, Bilingual, Placed):
     Kind = InstitutionKind
     EnglishMethod = EnglishNameMethod
 
@@ -167,6 +167,7 @@ class Institution(PinyinSorted, Bilingual, Placed, Versioned):
         "self", related_name="all_branches", verbose_name=_("head office"), editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     objects = InstitutionQuerySet.as_manager()
 
@@ -211,13 +212,14 @@ class Institution(PinyinSorted, Bilingual, Placed, Versioned):
         return node
 
 
-class InstitutionAlias(Versioned):
+class InstitutionAlias(models.Model):
     """Another name the documents use (工行 for 中国工商银行); unique so it resolves to one."""
 
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("institution")
     )
     name = models.CharField(_("alias"), max_length=120, unique=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]

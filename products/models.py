@@ -13,7 +13,6 @@ from catalogue.models import (
     PublishableQuerySet,
     SourceBase,
     Status,
-    Versioned,
     Vocabulary,
     optional_foreign_key,
 )
@@ -248,7 +247,7 @@ class ProductTerm(SourceBase):
         return f"{self.product_id} · {self.field} · {self.value or self.low or ''}"
 
 
-class TermWord(Bilingual, Versioned):
+class TermWord(Bilingual):
     """A word of the terms vocabularies (collateral types, firm labels, programme kinds…), named in
     both languages by us (fixtures/terms/vocabularies.json), keyed by `ref` = "vocabulary:slug"."""
 
@@ -258,6 +257,7 @@ class TermWord(Bilingual, Versioned):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["vocabulary", "position"]
