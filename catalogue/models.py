@@ -1,5 +1,5 @@
-"""Pieces every domain app shares: the source documents, provenance, the publishing state, the
-version stamp the caches read, names in two languages, and optional links."""
+"""Pieces every domain app shares: the source documents, provenance, the publishing state, names
+in two languages, and optional links."""
 
 from typing import Any
 
