@@ -1,4 +1,7 @@
-"""Pieces every domain app shares: the source documents, provenance, and the publishing state."""
+"""Pieces every domain app shares: the source documents, provenance, the publishing state, names
+in two languages, and optional links."""
+
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -6,6 +9,13 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def optional_foreign_key(to: type[models.Model] | str, **options: Any) -> models.ForeignKey:
+    """A link a record may lack (a head office has no parent, a case no city): empty in the database
+    and in forms. It protects what it points to: records are withdrawn, not deleted, so a region,
+    institution or document still referred to cannot go."""
+    return models.ForeignKey(to, on_delete=models.PROTECT, null=True, blank=True, **options)
 
 
 class Document(models.Model):
@@ -44,6 +54,11 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
 
+def sync_index(name: str) -> models.Index:
+    """Partners sync in (modified, id) order without OFFSET (cursor pagination)."""
+    return models.Index(fields=["modified", "id"], name=name)
+
+
 class Publishable(models.Model):
     """A record with a natural key, a review state and timestamps (used for review and sync)."""
 
@@ -58,19 +73,16 @@ class Publishable(models.Model):
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def sync_index(cls, name: str) -> models.Index:
-        # Partners sync in (modified, id) order without OFFSET (cursor pagination).
-        return models.Index(fields=["modified", "id"], name=name)
-
-    @classmethod
-    def status_constraint(cls, name: str) -> models.CheckConstraint:
-        return models.CheckConstraint(
-            condition=Q(status__in=Status.values),
-            name=name,
-            violation_error_message=_("The status must be draft, published or withdrawn."),
-        )
+        # "%(class)s" is each model's own name (product_sync, case_status_valid): a model that adds
+        # indexes or constraints extends these lists (Publishable.Meta.constraints).
+        indexes = [sync_index("%(class)s_sync")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values),
+                name="%(class)s_status_valid",
+                violation_error_message=_("The status must be draft, published or withdrawn."),
+            )
+        ]
 
 
 class SourceBase(models.Model):
@@ -86,21 +98,47 @@ class SourceBase(models.Model):
         ordering = ["id"]
         verbose_name = _("source")
         verbose_name_plural = _("sources")
+        constraints = [
+            # LENGTH counts characters on both SQLite and PostgreSQL, so CJK text is measured right.
+            models.CheckConstraint(
+                condition=Q(
+                    GreaterThanOrEqual(Length("excerpt"), 12), LessThanOrEqual(Length("excerpt"), 80)
+                ),
+                name="%(class)s_excerpt_length",
+                violation_error_message=_("The excerpt must be 12 to 80 characters long."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.document.file_name} · {self.locator}"
 
-    @classmethod
-    def excerpt_constraint(cls, name: str) -> models.CheckConstraint:
-        # LENGTH counts characters on both SQLite and PostgreSQL, so CJK text is measured right.
-        return models.CheckConstraint(
-            condition=Q(GreaterThanOrEqual(Length("excerpt"), 12), LessThanOrEqual(Length("excerpt"), 80)),
-            name=name,
-            violation_error_message=_("The excerpt must be 12 to 80 characters long."),
-        )
+
+def english_active() -> bool:
+    """Whether the page or API response being made is in English (anything else shows Chinese)."""
+    return (get_language() or "").startswith("en")
 
 
-class Vocabulary(models.Model):
+class Bilingual(models.Model):
+    """A record named in Chinese (`name`) and in English (`name_en`): regions and vocabularies,
+    whose names are ours, and institutions. Document text itself stays Chinese. The fields stay
+    on each model: their lengths differ."""
+
+    name: str
+    name_en: str
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The English name on English pages where there is one, else the Chinese name."""
+        return self.name_en if self.name_en and english_active() else self.name
+
+
+class Vocabulary(Bilingual):
     """A row of one of our small vocabularies (categories, themes, topics): named by us, not by the
     documents, so it carries both languages, and placed by `position` in lists."""
 
@@ -114,13 +152,6 @@ class Vocabulary(models.Model):
     class Meta:
         abstract = True
         ordering = ["position", "slug"]
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

@@ -2,10 +2,10 @@
 
 import django_filters as filters
 from django.db.models.functions import Lower
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.filters import NullsLastOrderingFilter, SearchFilterSet, StrictBooleanFilter
+from catalogue.models import english_active
 from institutions.models import Institution, Region
 
 
@@ -25,10 +25,6 @@ class RegionFilter(filters.FilterSet):
     class Meta:
         model = Region
         fields = ["level", "parent"]
-
-
-def english_active() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 class InstitutionNameOrdering(NullsLastOrderingFilter):

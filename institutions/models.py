@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase
+from catalogue.models import (
+    Bilingual,
+    Publishable,
+    PublishableQuerySet,
+    SourceBase,
+    optional_foreign_key,
+    sync_index,
+)
 from catalogue.pinyin import PinyinSorted
 from institutions.places import check_places
 
 
-class Region(models.Model):
+class Region(Bilingual):
     class Level(models.TextChoices):
         PROVINCE = "province", _("province")
         CITY = "city", _("prefecture-level city")
@@ -24,14 +30,7 @@ class Region(models.Model):
     short_name = models.CharField(_("short name"), max_length=30, db_index=True)
     name_en = models.CharField(_("English name"), max_length=80)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="children",
-        verbose_name=_("parent"),
-    )
+    parent = optional_foreign_key("self", related_name="children", verbose_name=_("parent"))
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
@@ -59,17 +58,28 @@ class Region(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        """The name in the active language (document text stays Chinese; region names are ours)."""
-        return self.name_en if (get_language() or "").startswith("en") else self.name
-
     @property
     def province_code(self) -> str:
         return self.code[:2] + "0000"
+
+
+class Placed(models.Model):
+    """Where a record sits: a province, a city inside it and a district inside that, each optional.
+    Institutions, cases and policy notices share these three fields and the rule that they nest.
+
+    Inherited fields come before a model's own in `_meta`, so forms that show them list their
+    fields explicitly (institutions.admin, products.admin, policies.admin)."""
+
+    province = optional_foreign_key(Region, related_name="+", verbose_name=_("province"))
+    city = optional_foreign_key(Region, related_name="+", verbose_name=_("city"))
+    district = optional_foreign_key(Region, related_name="+", verbose_name=_("district"))
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        # The one place rule (a city inside its province) for the admin and every full_clean.
+        check_places(self.province, self.city, self.district)
 
 
 def family_q(institution: Institution | int | models.expressions.Combinable, path: str = "") -> Q:
@@ -131,7 +141,7 @@ class EnglishNameMethod(models.TextChoices):
     TRANSLITERATED = "transliterated", _("transliterated")
 
 
-class Institution(PinyinSorted, models.Model):
+class Institution(PinyinSorted, Bilingual, Placed):
     Kind = InstitutionKind
     EnglishMethod = EnglishNameMethod
 
@@ -150,33 +160,11 @@ class Institution(PinyinSorted, models.Model):
         blank=True,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="branches",
-        verbose_name=_("parent"),
-    )
+    parent = optional_foreign_key("self", related_name="branches", verbose_name=_("parent"))
     # The root of the hierarchy, stored so "a head office with all its branches" is one indexed
     # filter instead of a recursive walk; null for head offices themselves. Kept by services.
-    head_office = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="all_branches",
-        verbose_name=_("head office"),
-        editable=False,
-    )
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
+    head_office = optional_foreign_key(
+        "self", related_name="all_branches", verbose_name=_("head office"), editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
@@ -185,9 +173,7 @@ class Institution(PinyinSorted, models.Model):
 
     class Meta:
         ordering = ["name_sort", "name"]
-        indexes = [
-            Publishable.sync_index("institution_sync"),
-        ]
+        indexes = [sync_index("institution_sync")]
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         constraints = [
@@ -204,21 +190,12 @@ class Institution(PinyinSorted, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_name(self) -> str:
-        """The English name on English pages when there is one, else the Chinese name."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
+        # The Chinese name everywhere a record is named (admin, history, other records' labels);
+        # pages choose display_name.
         return self.name
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
-
-    def clean(self) -> None:
-        # The one place rule (a city inside its province) for the admin and every full_clean.
-        check_places(self.province, self.city, self.district)
 
     @property
     def level(self) -> str:
@@ -274,14 +251,10 @@ class Metric(Publishable):
 
     objects = MetricQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["institution__name", "as_of", "id"]
-        indexes = [
-            Publishable.sync_index("metric_sync"),
-        ]
         verbose_name = _("metric")
         verbose_name_plural = _("metrics")
-        constraints = [Publishable.status_constraint("metric_status_valid")]
 
     def __str__(self) -> str:
         return f"{self.institution} · {self.indicator}: {self.value} {self.unit}"
@@ -289,6 +262,3 @@ class Metric(Publishable):
 
 class MetricSource(SourceBase):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("metricsource_excerpt_length")]

@@ -10,6 +10,8 @@ sends it again then."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -42,6 +44,15 @@ from policies.models import Policy
 from products.admin import AmountField
 
 FINAL = {ReportImport.Status.DONE, ReportImport.Status.ATTENTION, ReportImport.Status.FAILED}
+
+
+def bullet_list(rows: Iterable[tuple], item: str = "<li>{}</li>") -> str:
+    """A read-only field's values as a bulleted list (each row fills `item`, escaped), or a dash
+    when there are none: the imports' reasons, counts, log and conflicts, a draft's flags."""
+    rows = list(rows)
+    if not rows:
+        return "—"
+    return format_html("<ul>{}</ul>", format_html_join("", item, rows))
 
 
 class ReportImportForm(forms.ModelForm):
@@ -210,25 +221,16 @@ class ReportImportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("reasons"))
     def reason_list(self, obj: ReportImport) -> str:
-        if not obj.reasons:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((shown(r),) for r in obj.reasons))
-        )
+        return bullet_list((shown(r),) for r in obj.reasons)
 
     @admin.display(description=_("counts"))
     def count_list(self, obj: ReportImport) -> str:
-        if not obj.counts:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", count_items(obj.counts)))
+        return bullet_list(count_items(obj.counts), "<li>{}: {}</li>")
 
     @admin.display(description=_("log"))
     def log_lines(self, obj: ReportImport) -> str:
         entries = obj.entries or ([line] for line in obj.log.splitlines() if line)
-        lines = [shown(e if isinstance(e, dict) else e[0]) for e in entries]
-        if not lines:
-            return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((line,) for line in lines)))
+        return bullet_list((shown(e if isinstance(e, dict) else e[0]),) for e in entries)
 
     @admin.display(description=_("lines not parsed"))
     def unparsed_lines(self, obj: ReportImport) -> str:
@@ -241,26 +243,17 @@ class ReportImportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("conflicts"))
     def conflict_list(self, obj: ReportImport) -> str:
-        if not obj.conflicts:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                "<li>{}</li>",
-                (
-                    (
-                        gettext("%(record)s · %(field)s: kept %(current)s (imported %(imported)s)")
-                        % {
-                            "record": c["record"],
-                            "field": _field_label(c["record"].split()[0], c["field"]),
-                            "current": c["current"],
-                            "imported": c["imported"],
-                        },
-                    )
-                    for c in obj.conflicts
-                ),
-            ),
+        return bullet_list(
+            (
+                gettext("%(record)s · %(field)s: kept %(current)s (imported %(imported)s)")
+                % {
+                    "record": c["record"],
+                    "field": _field_label(c["record"].split()[0], c["field"]),
+                    "current": c["current"],
+                    "imported": c["imported"],
+                },
+            )
+            for c in obj.conflicts
         )
 
 
@@ -490,12 +483,7 @@ class ImportItemAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("flags"))
     def flag_list(self, obj: ImportItem) -> str:
-        if not obj.flags:
-            return "—"
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join("", "<li>⚠ {}</li>", ((flag.LABELS.get(f, f),) for f in obj.flags)),
-        )
+        return bullet_list(((flag.LABELS.get(f, f),) for f in obj.flags), "<li>⚠ {}</li>")
 
     @admin.display(description=_("changes"))
     def changes(self, obj: ImportItem) -> str:

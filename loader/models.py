@@ -17,7 +17,7 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Document
+from catalogue.models import Document, optional_foreign_key
 
 
 def import_storage() -> Storage:
@@ -40,14 +40,7 @@ class ReportImport(models.Model):
     file_name = models.CharField(_("file name"), max_length=200)
     checksum = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    document = models.ForeignKey(
-        Document,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("document"),
-    )
+    document = optional_foreign_key(Document, related_name="+", verbose_name=_("document"))
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     log = models.TextField(_("log"), blank=True)
     # The log again, each line in every language of the site ({"en": …, "zh-hans": …}), so the
@@ -126,7 +119,7 @@ class ImportItem(models.Model):
     parsed = models.JSONField(_("parsed"), default=dict)
     excerpt = models.CharField(_("excerpt"), max_length=200)
     # The draft this row created, or the existing record it matched.
-    record_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    record_type = optional_foreign_key(ContentType)
     record_id = models.PositiveBigIntegerField(null=True, blank=True)
     record = GenericForeignKey("record_type", "record_id")
     # field → [current value, imported value] for a matched record.

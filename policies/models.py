@@ -7,10 +7,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary
+from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Vocabulary, optional_foreign_key
 from catalogue.pinyin import PinyinSorted
-from institutions.models import Institution, Region
-from institutions.places import check_places
+from institutions.models import Institution, Placed
 from products.models import Category, Product, Theme
 
 
@@ -29,7 +28,7 @@ class PolicyQuerySet(PublishableQuerySet):
         )
 
 
-class Policy(PinyinSorted, Publishable):
+class Policy(PinyinSorted, Publishable, Placed):
     sort_source = "heading"
 
     class Level(models.TextChoices):
@@ -42,25 +41,9 @@ class Policy(PinyinSorted, Publishable):
     # Pinyin sort key of the heading, derived on save (catalogue.pinyin): "Name" sorts use it.
     name_sort = models.CharField(_("sort key"), max_length=255, blank=True, editable=False, db_index=True)
     document_title = models.CharField(_("document title"), max_length=300, blank=True, db_index=True)
-    issuer = models.ForeignKey(
-        Institution,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="policies",
-        verbose_name=_("issuer"),
-    )
+    issuer = optional_foreign_key(Institution, related_name="policies", verbose_name=_("issuer"))
     co_issuers = models.ManyToManyField(Institution, blank=True, related_name="co_issued_policies")
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
-    )
     issued_date = models.DateField(_("issue date"), null=True, blank=True, db_index=True)
     summary = models.TextField(_("summary"), blank=True)
     key_measures = models.JSONField(_("key measures"), default=list, blank=True)
@@ -73,15 +56,12 @@ class Policy(PinyinSorted, Publishable):
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
     history = HistoricalRecords(excluded_fields=["modified", "name_sort"])
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-issued_date", "key"]
-        indexes = [
-            Publishable.sync_index("policy_sync"),
-        ]
         verbose_name = _("policy notice")
         verbose_name_plural = _("policy notices")
         constraints = [
-            Publishable.status_constraint("policy_status_valid"),
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(level__in=["central", "provincial", "municipal", "district"]),
                 name="policy_level_valid",
@@ -92,10 +72,6 @@ class Policy(PinyinSorted, Publishable):
     def __str__(self) -> str:
         return self.heading
 
-    def clean(self) -> None:
-        # The one place rule (a city inside its province) for the admin and every full_clean.
-        check_places(self.province, self.city, self.district)
-
     @property
     def title(self) -> str:
         return self.heading
@@ -103,6 +79,3 @@ class Policy(PinyinSorted, Publishable):
 
 class PolicySource(SourceBase):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("policysource_excerpt_length")]

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Count, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from catalogue.models import Publishable, PublishableQuerySet, SourceBase, Status, Vocabulary
+from catalogue.models import (
+    Bilingual,
+    Publishable,
+    PublishableQuerySet,
+    SourceBase,
+    Status,
+    Vocabulary,
+    optional_foreign_key,
+)
 from catalogue.pinyin import PinyinSorted
-from institutions.models import Institution, Region
-from institutions.places import check_places
+from institutions.models import Institution, Placed, Region
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -30,9 +36,7 @@ class CategoryQuerySet(models.QuerySet):
 class Category(Vocabulary):
     """A node of the small product-category tree; slugs are stable and used in URLs and the API."""
 
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
+    parent = optional_foreign_key("self", related_name="children")
 
     objects = CategoryQuerySet.as_manager()
 
@@ -93,14 +97,7 @@ class Product(PinyinSorted, Publishable):
         default=False,
         help_text=_("The document gives no name; this one describes it."),
     )
-    institution = models.ForeignKey(
-        Institution,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="products",
-        verbose_name=_("institution"),
-    )
+    institution = optional_foreign_key(Institution, related_name="products", verbose_name=_("institution"))
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
     )
@@ -113,14 +110,10 @@ class Product(PinyinSorted, Publishable):
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
     history = HistoricalRecords(excluded_fields=["modified", "name_sort"])
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["name_sort", "name", "id"]
-        indexes = [
-            Publishable.sync_index("product_sync"),
-        ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
-        constraints = [Publishable.status_constraint("product_status_valid")]
 
     def __str__(self) -> str:
         return self.name
@@ -128,9 +121,6 @@ class Product(PinyinSorted, Publishable):
 
 class ProductSource(SourceBase):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("productsource_excerpt_length")]
 
 
 class CaseQuerySet(PublishableQuerySet):
@@ -146,7 +136,7 @@ class CaseQuerySet(PublishableQuerySet):
         ).prefetch_related("sources__document")
 
 
-class Case(Publishable):
+class Case(Publishable, Placed):
     """One dated use of a product at an institution (a 落地案例)."""
 
     product = models.ForeignKey(
@@ -160,15 +150,6 @@ class Case(Publishable):
     currency = models.CharField(_("currency"), max_length=3, blank=True, help_text=_("ISO 4217"))
     term_months = models.PositiveSmallIntegerField(_("term (months)"), null=True, blank=True)
     client = models.CharField(_("client as described"), max_length=200, blank=True)
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
-    district = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district")
-    )
     milestone = models.CharField(
         _("first-of claim"), max_length=60, blank=True, help_text=_("e.g. 湖南省首笔")
     )
@@ -178,12 +159,12 @@ class Case(Publishable):
     # Who changed which field when (admin, record pages, /api/v1/…/{id}/history/).
     history = HistoricalRecords(excluded_fields=["modified"])
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-date", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
-            Publishable.sync_index("case_sync"),
+            *Publishable.Meta.indexes,
             models.Index(fields=["status", "-date"], name="case_status_date"),
             models.Index(fields=["province", "date"], name="case_province_date"),
             models.Index(fields=["amount"], name="case_amount"),
@@ -191,7 +172,7 @@ class Case(Publishable):
             models.Index(fields=["product", "status", "date"], name="case_product_status_date"),
         ]
         constraints = [
-            Publishable.status_constraint("case_status_valid"),
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="case_amount_non_negative",
@@ -209,16 +190,9 @@ class Case(Publishable):
     def __str__(self) -> str:
         return f"{self.product} · {self.institution} · {self.date or '—'}"
 
-    def clean(self) -> None:
-        # The one place rule (a city inside its province) for the admin and every full_clean.
-        check_places(self.province, self.city, self.district)
-
 
 class CaseSource(SourceBase):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sources")
-
-    class Meta(SourceBase.Meta):
-        constraints = [SourceBase.excerpt_constraint("casesource_excerpt_length")]
 
 
 class TermField(models.TextChoices):
@@ -254,12 +228,8 @@ class ProductTerm(SourceBase):
     low = models.DecimalField(_("from"), max_digits=20, decimal_places=4, null=True, blank=True)
     high = models.DecimalField(_("to"), max_digits=20, decimal_places=4, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
-    province = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
-    )
-    city = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
-    )
+    province = optional_foreign_key(Region, related_name="+", verbose_name=_("province"))
+    city = optional_foreign_key(Region, related_name="+", verbose_name=_("city"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -267,7 +237,7 @@ class ProductTerm(SourceBase):
         ordering = ["product", "field", "position"]
         indexes = [models.Index(fields=["field", "value"], name="productterm_field_value")]
         constraints = [
-            SourceBase.excerpt_constraint("productterm_excerpt_length"),
+            *SourceBase.Meta.constraints,
             models.CheckConstraint(condition=Q(field__in=TermField.values), name="productterm_field_valid"),
         ]
         verbose_name = _("product term")
@@ -277,7 +247,7 @@ class ProductTerm(SourceBase):
         return f"{self.product_id} · {self.field} · {self.value or self.low or ''}"
 
 
-class TermWord(models.Model):
+class TermWord(Bilingual):
     """A word of the terms vocabularies (collateral types, firm labels, programme kinds…), named in
     both languages by us (fixtures/terms/vocabularies.json), keyed by `ref` = "vocabulary:slug"."""
 
@@ -293,13 +263,6 @@ class TermWord(models.Model):
         ordering = ["vocabulary", "position"]
         verbose_name = _("terms word")
         verbose_name_plural = _("terms words")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 # Which vocabulary names the values of each term field.
