@@ -150,8 +150,12 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion(
         "collateral",
         3.0,
-        _("Collateral: stated collateral the client can offer; written in the text, 0.6 of it."),
-        {"text": 0.6},
+        _(
+            "Collateral: stated collateral the client can offer; written in the text, 0.6 of it; a "
+            "product that takes none (pure credit) fits any client, half of it when the client offers "
+            "collateral the product does not take."
+        ),
+        {"text": 0.6, "no-collateral": 0.5},
     ),
     Criterion(
         "labels",
@@ -162,8 +166,12 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("category", 2.0, _("Category: the chosen category or one below it (others are left out).")),
     Criterion(
         "need",
-        2.0,
-        _("Need: the words of the client's need found in the product's name, description or cases."),
+        3.0,
+        _(
+            "Need: the share of the client's need phrases found in the product's name, description or "
+            "cases; 0.6 of it unless the product's own name speaks to the need."
+        ),
+        {"text": 0.6},
     ),
     Criterion("theme", 1.5, _("Purpose: each theme shared with the client's, at most two.")),
     Criterion("industry", 1.5, _("Industry: a stated industry section that is the client's.")),
@@ -205,7 +213,8 @@ RULES = [
     _(
         'Order: a product with no "does not fit" ranks above any product with one, fewer of those '
         "above more; among equals, bank products and government programmes come before policy tools "
-        "and platforms (which are not financing a firm applies for); then the score decides."
+        "and platforms (which are not financing a firm applies for); then the score decides, and at "
+        "equal scores a bank product comes before a government programme."
     ),
     _("The score adds, for each criterion, its weight when it fits:"),
 ]
@@ -299,8 +308,17 @@ class Match:
 
     def sort_key(self) -> tuple:
         """Fewer fails first (none before any); at each count bank products and programmes before
-        policy tools and platforms; then the score."""
-        return (self.fails, KIND_TIER.get(self.kind, 0), -self.score, self.product.name, self.product.pk)
+        policy tools and platforms; then the score; at equal scores the kind's part of the table
+        (a bank product before a government programme)."""
+        kind = BY_NAME["programme"].parts.get(self.kind, 0.0)
+        return (
+            self.fails,
+            KIND_TIER.get(self.kind, 0),
+            -self.score,
+            -kind,
+            self.product.name,
+            self.product.pk,
+        )
 
 
 def _text(product: Product) -> str:
@@ -399,9 +417,13 @@ def _set_criterion(
         return None, 0.0
     criterion = BY_NAME[name]
     if stated:
-        hit = [t for t in stated if t.value in wanted or t.value in always_pass]
+        hit = [t for t in stated if t.value in wanted]
         if hit:
             return Reason(name, "pass", hit[0]), criterion.weight
+        # It needs none of what the client offers: it fits, but does not use the client's assets.
+        free = [t for t in stated if t.value in always_pass]
+        if free:
+            return Reason(name, "pass", free[0]), criterion.part("no-collateral")
         return Reason(name, "fail", stated[0]), 0.0
     found = _found(words, wanted, text)
     if found:
@@ -507,13 +529,42 @@ def _score_category(p: Profile, f: _Facts) -> Scored:
     return Reason("category", "pass" if ok else "fail"), WEIGHTS["category"] if ok else 0.0
 
 
+# What a product's name says beyond its kind: "更新贷" is about 更新, "转型金融贷款" about 转型金融.
+NAME_SUFFIX = re.compile(r"(?:贷款|贷|业务|产品|服务|融资|方案|计划)$")
+NAME_PARTS = re.compile(r"[与和及、+·\-\s\"“”()（）]+")
+
+
+def _name_cores(name: str) -> list[str]:
+    """The words of a product's name that carry its subject (at least two characters each)."""
+    cores = (NAME_SUFFIX.sub("", part) for part in NAME_PARTS.split(name))
+    return [c for c in cores if len(c) >= 2]
+
+
+def _names_need(name: str, phrases: list[str]) -> str:
+    """The need phrase the product's name speaks to (a phrase in the name, or the name's subject in a
+    phrase: "更新贷" for "设备更新"), or ""."""
+    for phrase in phrases:
+        if phrase in name or any(core in phrase for core in _name_cores(name)):
+            return phrase
+    return ""
+
+
 def _score_need(p: Profile, f: _Facts) -> Scored:
     if not p.need:
         return None, 0.0
-    # Silence of the text is no evidence against the product: "unknown", never "fail".
-    if f.need_hit:
-        return Reason("need", "pass", note="text"), WEIGHTS["need"]
-    return Reason("need", "unknown"), 0.0
+    # Silence of the text is no evidence against the product: "unknown", never "fail". The search
+    # index decides whether the need is met (the SQL bound counts on it); the share of phrases met
+    # and the product's name decide how well.
+    if not f.need_hit:
+        return Reason("need", "unknown"), 0.0
+    phrases = p.need[:MAX_NEED_PHRASES]
+    found = [ph for ph in phrases if ph in f.text] or phrases[:1]
+    need = BY_NAME["need"]
+    named = _names_need(f.product.name, phrases)
+    share = len(found) / len(phrases)
+    score = need.weight * share * (1.0 if named else need.parts["text"])
+    quote = _quote({"need": "|".join(map(re.escape, [named] if named else found))}, ["need"], f.text)
+    return Reason("need", "pass", note="text", quote=quote), score
 
 
 def _score_programme(p: Profile, f: _Facts) -> Scored:
@@ -1051,16 +1102,18 @@ def most_excluding(excluded: Counter) -> str | None:
 # GB/T 4754-2017 sections by the words a manager uses for a firm's trade; the longest word found
 # wins ("工业软件" is software, not manufacturing).
 INDUSTRY_WORDS = {
-    "A": r"农业|林业|畜牧|养殖|种植|渔业|农场|果园|茶园|合作社",
+    "A": r"农业|林业|畜牧|养殖|养猪|养牛|养鸡|种植|种粮|种菜|果农|渔业|农场|果园|茶园|合作社",
     "B": r"采矿|矿山|煤矿|矿业",
-    "C": r"制造|工厂|加工|零部件|配件|机械|化工|纺织|服装厂|食品厂|铝材|钢材|汽车|电子元|生产",
+    "C": r"制造|工厂|加工|零部件|配件|机械|化工|纺织|印染|服装厂|食品厂|糖厂|制糖|铝材|钢材|钢铁|冶炼|"
+    r"有色金属|模具|装备|材料|制药|造纸|汽车|电子元|生产|厂",
     "D": r"光伏|发电|电力|热力|燃气|供水|新能源电站|储能电站",
     "E": r"建筑|施工|装修|工程公司",
-    "F": r"批发|零售|商贸|贸易|外贸|进出口|超市|门店|电商",
-    "G": r"物流|运输|仓储|快递|货运|航运|港口",
+    "F": r"批发|零售|商贸|贸易|外贸|进出口|超市|门店|电商|卖[^，。,]{1,4}的|商户",
+    "G": r"物流|运输|仓储|快递|货运|航运|航空公司|港口",
     "H": r"餐饮|饭店|餐馆|餐厅|酒店|宾馆|民宿|住宿",
     "I": r"工业软件|软件|信息技术|互联网|数据服务|数据平台|大数据|云计算|人工智能|信息服务",
-    "J": r"金融|保险|小贷",
+    # A firm in finance, not a firm asking for finance ("想做转型金融").
+    "J": r"金融机构|金融公司|保险公司|小贷公司|典当",
     "K": r"房地产|物业",
     "L": r"租赁|商务服务|咨询|广告|人力资源",
     "M": r"科研|研发|技术服务|检测|设计院|实验室",
@@ -1106,8 +1159,9 @@ THEME_READ = {
 # Words that carry no need of their own ("想用…贷500万" says nothing beyond what was read).
 FILLER = re.compile(
     r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|用|借款?|贷款?|融资|申请|需要|"
-    r"希望|左右|大约|大概|手里|手上|可押|可以|能|有|在|是|和|与|及|给|了|把|来|去|一笔|资金|元|期|"
-    r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月"
+    r"希望|左右|大约|大概|手里|手上|可押|可以|能|有|在|是|和|与|及|给|了|把|来|去|一笔|(?<!流动)资金|元|期|"
+    r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月|这类|这种|那种|急需|收到|已经|已|目前|现在|"
+    r"准备|打算|主要|看看|能否|是否|请问|银行|评上|拿到|获得|一下|帮忙"
 )
 NEGATION = re.compile(r"(?:没有|无|不要|不用|免)$")
 NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+"
@@ -1152,10 +1206,12 @@ class _Sentence:
         return "".join(self.free)
 
 
-def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region]]:
-    """Every province and city by full and short name, districts by full name only (a district's
-    short name is too often an ordinary word), and every region by code. One query."""
+def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region], dict[str, list[Region]]]:
+    """Every province and city by full and short name, districts by full name (a district's short
+    name is too often an ordinary word, so those are kept apart and read only where a place is
+    expected, see DISTRICT_SHORT_CONTEXT), and every region by code. One query."""
     names: dict[str, list[Region]] = {}
+    shorts: dict[str, list[Region]] = {}
     by_code: dict[str, Region] = {}
     for r in Region.objects.only("code", "name", "short_name", "level", "parent_id"):
         by_code[r.code] = r
@@ -1163,34 +1219,52 @@ def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region]]:
         for k in keys:
             if k and len(k) >= 2:
                 names.setdefault(k, []).append(r)
-    return names, by_code
+        if r.level == "district" and r.short_name and len(r.short_name) >= 2 and r.short_name != r.name:
+            shorts.setdefault(r.short_name, []).append(r)
+    return names, by_code, shorts
 
 
 LEVELS = ("province", "city", "district")
+# A county's or district's short name (余姚, 邵武, 顺义) is read as a place only where a manager
+# puts one: before "一家/一个/某/的…" or a firm's own word ("余姚一家模具厂", "邵武的企业").
+DISTRICT_SHORT_CONTEXT = re.compile(r"一[家个位户间座]|某|的|这|那|本地|当地|地区|有家|有个")
+
+
+def _place_at(names: dict[str, list[Region]], text: str, i: int, longest: int) -> tuple[int, Region | None]:
+    """The longest place name starting at `i`: (its length, the region) or (0, None); a name shared
+    by several places reads as the highest-level one, or as none when they are of one level."""
+    for n in range(min(longest, len(text) - i), 1, -1):
+        hits = names.get(text[i : i + n])
+        if hits:
+            top = sorted(hits, key=lambda r: LEVELS.index(r.level))
+            return n, top[0] if len(top) == 1 or top[0].level != top[1].level else None
+    return 0, None
 
 
 def _read_places(s: _Sentence, reading: Reading) -> None:
-    """The longest place names first; a city implies its province, a district its city."""
-    names, by_code = _place_names()
+    """The longest place names first; a city implies its province, a district its city (or, in
+    the four municipalities, its province)."""
+    names, by_code, shorts = _place_names()
     longest = max(map(len, names), default=0)
+    longest_short = max(map(len, shorts), default=0)
     text = s.rest()
     i, found = 0, []
     while i < len(text):
-        step = 1
-        for n in range(min(longest, len(text) - i), 1, -1):
-            hits = names.get(text[i : i + n])
-            if hits:
-                # A name shared by several places reads as the highest-level one, or not at all.
-                top = sorted(hits, key=lambda r: LEVELS.index(r.level))
-                if len(top) == 1 or top[0].level != top[1].level:
-                    found.append(top[0])
-                    for j in range(i, i + n):
-                        s.free[j] = " "
-                step = n
-                break
-        i += step
+        n, r = _place_at(names, text, i, longest)
+        if not n:
+            n, r = _place_at(shorts, text, i, longest_short)
+            if n and not DISTRICT_SHORT_CONTEXT.match(text, i + n):
+                n, r = 0, None
+        if r is not None:
+            found.append(r)
+            for j in range(i, i + n):
+                s.free[j] = " "
+        i += max(n, 1)
     for r in found:
-        city = r if r.level == "city" else by_code.get(r.parent_id) if r.level == "district" else None
+        up = by_code.get(r.parent_id) if r.level == "district" else None
+        if up is not None and up.level == "province":
+            r, up = up, None  # a district of Beijing, Tianjin, Shanghai or Chongqing
+        city = r if r.level == "city" else up
         if city is not None and reading.city is None:
             reading.city = city
         elif r.level == "province" and reading.province is None:

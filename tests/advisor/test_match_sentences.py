@@ -70,6 +70,18 @@ def test_reading_the_issue_example():
         ("2024年成立的公司，贷3年", "term_months", 36),
         ("湖州一家印染厂想用排污权抵押", "collateral", ["carbon-rights"]),
         ("滨江区一家企业", "city", "杭州市"),
+        # A county's short name where a manager puts a place; not as a bare word.
+        ("余姚一家做模具的小厂", "city", "宁波市"),
+        ("资金用于余姚", "city", None),
+        # A district of a municipality is in the municipality (a province), not a city.
+        ("顺义一家大数据公司", "province", "北京市"),
+        ("天津滨海新区一家企业", "province", "天津市"),
+        ("顺义一家大数据公司", "city", None),
+        # The trade of the firm, not of what it asks for.
+        ("上海一家航空公司想做转型金融", "industry", "G"),
+        ("湖州一家印染厂", "industry", "C"),
+        ("想贷1000万流动资金", "need", ["流动资金"]),
+        ("有三维地理信息模型这类数据资产", "need", ["三维地理信息模型"]),
     ],
 )
 def test_reader_details(text, field, value):
@@ -84,7 +96,7 @@ def test_reader_details(text, field, value):
     }
     r = read_client(text, labels=set(), collateral=all_slugs, themes=set())
     got = getattr(r, field)
-    assert (got.name if field == "city" else got) == value
+    assert (got.name if field in ("city", "province") and got else got) == value
 
 
 def test_fields_override_the_sentence(client):
