@@ -169,7 +169,9 @@ CRITERIA: tuple[Criterion, ...] = (
         3.0,
         _(
             "Need: the share of the client's need phrases found in the product's name, description or "
-            "cases; 0.6 of it unless the product's own name speaks to the need."
+            "cases; 0.6 of it unless the product's own name speaks to the need. A client asking for "
+            "financing is not served by a service that is none (accounts, payments, settlement, "
+            "platforms): it does not fit."
         ),
         {"text": 0.6},
     ),
@@ -246,6 +248,8 @@ class ClientFields:
     themes: list[str] = field(default_factory=list)
     # Phrases of the client's need as written (what a sentence said beyond the vocabularies).
     need: list[str] = field(default_factory=list)
+    # The client asks for money (a loan, discounting, factoring...), not a service.
+    financing: bool = False
 
 
 @dataclass
@@ -549,7 +553,23 @@ def _names_need(name: str, phrases: list[str]) -> str:
     return ""
 
 
+# Categories of services that lend nothing: a client who asks for a loan is not served by them.
+NOT_FINANCING = {
+    "cross-border-settlement",
+    "fx-risk-management",
+    "accounts",
+    "payments",
+    "digital-rmb",
+    "pension-services",
+    "advisory",
+    "fintech-platform",
+    "bank-tech-partnership",
+}
+
+
 def _score_need(p: Profile, f: _Facts) -> Scored:
+    if p.financing and f.product.category.slug in NOT_FINANCING:
+        return Reason("need", "fail", note="not-financing"), 0.0
     if not p.need:
         return None, 0.0
     # Silence of the text is no evidence against the product: "unknown", never "fail". The search
@@ -1104,8 +1124,9 @@ def most_excluding(excluded: Counter) -> str | None:
 INDUSTRY_WORDS = {
     "A": r"农业|林业|畜牧|养殖|养猪|养牛|养鸡|种植|种粮|种菜|果农|渔业|农场|果园|茶园|合作社",
     "B": r"采矿|矿山|煤矿|矿业",
-    "C": r"制造|工厂|加工|零部件|配件|机械|化工|纺织|印染|服装厂|食品厂|糖厂|制糖|铝材|钢材|钢铁|冶炼|"
-    r"有色金属|模具|装备|材料|制药|造纸|汽车|电子元|生产|厂",
+    "C": r"制造|工厂|加工|代工|零部件|配件|机械|化工|纺织|印染|服装|制鞋|鞋厂|家具|陶瓷|五金|塑料|橡胶|"
+    r"玻璃|食品厂|糖厂|制糖|铝材|钢材|钢铁|冶炼|有色金属|模具|装备|材料|制药|生物医药|造纸|汽车|"
+    r"电子元器件|元器件|芯片|半导体|电池|生产|厂",
     "D": r"光伏|发电|电力|热力|燃气|供水|新能源电站|储能电站",
     "E": r"建筑|施工|装修|工程公司",
     "F": r"批发|零售|商贸|贸易|外贸|进出口|超市|门店|电商|卖[^，。,]{1,4}的|商户",
@@ -1127,7 +1148,7 @@ INDUSTRY_WORDS = {
 }
 SIZE_READ = {
     "micro": r"微型|微企|小微|个体",
-    "small": r"小型|小企业|中小企业|小公司",
+    "small": r"小型|小企业|中小企业|小公司|小厂|小作坊",
     "medium": r"中型|中等规模",
 }
 # Stricter than COLLATERAL_WORDS (which reads products' texts): a client's sentence says "没有抵押"
@@ -1158,12 +1179,16 @@ THEME_READ = {
 }
 # Words that carry no need of their own ("想用…贷500万" says nothing beyond what was read).
 FILLER = re.compile(
-    r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|用|借款?|贷款?|融资|申请|需要|"
+    r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|(?<![利使应运采])用(?![途户])|借款?|贷款?|融资|申请|需要|"
     r"希望|左右|大约|大概|手里|手上|可押|可以|能|有|在|是|和|与|及|给|了|把|来|去|一笔|(?<!流动)资金|元|期|"
     r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月|这类|这种|那种|急需|收到|已经|已|目前|现在|"
-    r"准备|打算|主要|看看|能否|是否|请问|银行|评上|拿到|获得|一下|帮忙"
+    r"准备|打算|主要|看看|能否|是否|请问|银行|评上|拿到|获得|一下|帮忙|大量|很多|较多|一些|开通|开立|"
+    # Where the firm sits is the place, already read: a development zone is no need.
+    r"(?:工业|产业|科技)?园区|高新区|经开区|开发区|新区"
 )
 NEGATION = re.compile(r"(?:没有|无|不要|不用|免)$")
+# Words of a client asking for money (not for an account, a payment or a platform).
+FINANCING_READ = re.compile(r"贷|借|融资|贴现|保理|授信|押")
 NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+"
 AMOUNT_RE = re.compile(rf"({NUMBER})\s*(亿|千万|百万|万)元?|(\d{{5,}})\s*元")
 TERM_RE = re.compile(rf"(半|{NUMBER})\s*(个月|年)期?")
@@ -1215,7 +1240,7 @@ def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region], dict[str
     by_code: dict[str, Region] = {}
     for r in Region.objects.only("code", "name", "short_name", "level", "parent_id"):
         by_code[r.code] = r
-        keys = {r.name} if r.level == "district" else {r.name, r.short_name}
+        keys = {r.name} if r.level == "district" else {r.name, r.short_name, AUTONOMOUS.sub("", r.name)}
         for k in keys:
             if k and len(k) >= 2:
                 names.setdefault(k, []).append(r)
@@ -1225,8 +1250,14 @@ def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region], dict[str
 
 
 LEVELS = ("province", "city", "district")
+# An autonomous prefecture is called by its name without the peoples (黔东南, 西双版纳, 伊犁), which
+# the stored short name does not always give.
+AUTONOMOUS = re.compile(
+    r"(?:(?:苗|侗|布依|土家|藏|羌|彝|哈尼|壮|傣|景颇|傈僳|白|回|朝鲜|蒙古|哈萨克|柯尔克孜)族?)+自治州$"
+)
 # A county's or district's short name (余姚, 邵武, 顺义) is read as a place only where a manager
 # puts one: before "一家/一个/某/的…" or a firm's own word ("余姚一家模具厂", "邵武的企业").
+PLACE_LEVEL_WORDS = set("省市州县区盟旗")
 DISTRICT_SHORT_CONTEXT = re.compile(r"一[家个位户间座]|某|的|这|那|本地|当地|地区|有家|有个")
 
 
@@ -1257,6 +1288,8 @@ def _read_places(s: _Sentence, reading: Reading) -> None:
                 n, r = 0, None
         if r is not None:
             found.append(r)
+            # "黔东南州", "鄂尔多斯市": the short name read, its level word goes with it.
+            n += 1 if text[i + n : i + n + 1] in PLACE_LEVEL_WORDS else 0
             for j in range(i, i + n):
                 s.free[j] = " "
         i += max(n, 1)
@@ -1359,4 +1392,5 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     pieces = [p for p in re.split(r"[\s\W\d]+", rest) if len(p) >= 2]
     reading.unread = list(dict.fromkeys(pieces))
     reading.need = reading.unread[:MAX_NEED_PHRASES]
+    reading.financing = bool(FINANCING_READ.search(text))
     return reading

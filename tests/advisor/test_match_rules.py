@@ -158,3 +158,16 @@ def test_need_named_by_the_product_counts_whole():
     assert others and all(
         m.score == pytest.approx(results[0].score - need.weight * (1 - need.parts["text"])) for m in others
     )
+
+
+def test_a_client_asking_for_financing_is_not_served_by_a_service():
+    """A remittance, an account or a platform does not meet a request for a loan: the need does not
+    fit, so it ranks after the financing that fits as well; asked for the service, it fits."""
+    loan = ranked("q=厦门一家外贸公司，想申请出口退税融资，200万")
+    remit = next(m for m in loan if m.product.key == "003-ch2-p11")  # 小币种跨境汇款业务
+    need = _reason(remit, "need")
+    assert (need.outcome, need.note) == ("fail", "not-financing")
+    assert [m.product.key for m in loan].index("003-ch3a-p01") < loan.index(remit)  # 预付款保函
+    service = ranked("q=南宁一家外贸公司要给泰国供应商汇泰铢")
+    assert service[0].product.key == "003-ch2-p11"
+    assert all(r.outcome != "fail" for r in service[0].reasons)

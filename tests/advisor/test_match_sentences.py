@@ -82,6 +82,12 @@ def test_reading_the_issue_example():
         ("湖州一家印染厂", "industry", "C"),
         ("想贷1000万流动资金", "need", ["流动资金"]),
         ("有三维地理信息模型这类数据资产", "need", ["三维地理信息模型"]),
+        # An autonomous prefecture by its usual name; the level word goes with the place.
+        ("黔东南州一家合作社", "city", "黔东南苗族侗族自治州"),
+        ("黔东南州一家合作社", "need", []),
+        ("鄂尔多斯一家煤矿想做煤炭清洁高效利用", "need", ["煤炭清洁高效利用"]),
+        ("想开通数字人民币收款", "financing", False),
+        ("出口退税融资", "financing", True),
     ],
 )
 def test_reader_details(text, field, value):
