@@ -2,7 +2,12 @@
 "Measured, not assumed"): firm profiles whose need is only text beside place, size and industry
 (heldout_profiles.json), and clients described in a manager's words (heldout_sentences.json), both
 run through /api/v1/match/. Gold = the products a relationship manager would pick from the
-catalogue, each with its reason in the file. MRR and top-10 hits are printed in every run."""
+catalogue, each with its reason in the file. MRR and top-10 hits are printed in every run.
+
+Measured when written, before any change: profiles MRR 0.927 (20/20 in the top 10), sentences 0.844
+(19/19). After the reading and need changes of issue 19: profiles 0.963, sentences 0.961 (the one gold
+still below first in each: 碳效贷 for an emission-rights pledge in Huzhou, under Zhejiang's pure-credit
+loans; no product of the catalogue names 排污权)."""
 
 from __future__ import annotations
 
@@ -50,7 +55,7 @@ def test_heldout_profiles(client, capsys):
     with capsys.disabled():
         print(f"\nmatch heldout_profiles.json: {len(rows)}; MRR = {mrr:.3f}; in top 10 = {hits}/{len(rows)}")
         print("\n".join(misses))
-    assert hits == len(rows) and mrr >= 0.0, "\n".join(misses)
+    assert hits == len(rows) and mrr >= 0.95, "\n".join(misses)
 
 
 def test_heldout_sentences(client, capsys):
@@ -61,4 +66,4 @@ def test_heldout_sentences(client, capsys):
             f"\nmatch heldout_sentences.json (q alone): {len(rows)}; MRR = {mrr:.3f}; in top 10 = {hits}/{len(rows)}"
         )
         print("\n".join(misses))
-    assert hits == len(rows) and mrr >= 0.0, "\n".join(misses)
+    assert hits == len(rows) and mrr >= 0.95, "\n".join(misses)

@@ -1,6 +1,8 @@
 """Clients described in one sentence (`q` alone on /api/v1/match/): each sentence's gold products,
 chosen from the catalogue's own data (tests/advisor/sentences.json), are in the top 10. MRR and hits
-are printed in every run. Measured when written: MRR 0.952, top-10 hits 18 of 18."""
+are printed in every run. Measured when written: MRR 0.952, top-10 hits 18 of 18; with the need
+scored by share and name and services not taken for financing, MRR 0.964 (held-out sentences in
+test_match_heldout.py)."""
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ def test_sentences_through_q_alone(client, capsys):
     with capsys.disabled():
         print(f"\nmatch sentences (q alone): {len(SENTENCES)}; MRR = {mrr:.3f}; top-10 hits = {hits}/{total}")
     assert not misses, "\n".join(misses)
+    assert mrr >= 0.95
 
 
 def test_reading_the_issue_example():
