@@ -166,7 +166,7 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("category", 2.0, _("Category: the chosen category or one below it (others are left out).")),
     Criterion(
         "need",
-        3.0,
+        4.0,
         _(
             "Need: the share of the client's need phrases found in the product's name, description or "
             "cases; 0.6 of it unless the product's own name speaks to the need. A client asking for "
@@ -1177,6 +1177,15 @@ THEME_READ = {
     "digital-finance": r"数据|数字",
     "pension-finance": r"养老",
 }
+# Stricter than LABEL_WORDS (which reads products' texts): in a client's sentence "跨境融资", "出口退税"
+# or "绿色贷款" is what the client asks for, not what the firm is; a label the firm does not have
+# would rule out products stating other labels.
+LABEL_READ = {
+    **LABEL_WORDS,
+    # Only an exporter asks about 出口 (退税, 信用证, 信保); 跨境 or 进口 alone may be any firm's need.
+    "foreign-trade": r"外贸|进出口|出口|外向型|进口(?:企业|公司|商|型|业务)|做进口|从\w{1,6}进口",
+    "green-enterprise": r"绿色(?:企业|工厂|园区|产业|制造)|(?:环保|节能|低碳|新能源)(?:转型)?(?:企业|公司|科技|工厂)",
+}
 # Words that carry no need of their own ("想用…贷500万" says nothing beyond what was read).
 FILLER = re.compile(
     r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|(?<![利使应运采])用(?![途户])|借款?|贷款?|融资|申请|需要|"
@@ -1384,7 +1393,7 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     _read_amount(s, reading)
     _read_term(s, reading)
     _read_collateral(s, reading, collateral)
-    reading.labels = _read_words(s, LABEL_WORDS, labels)
+    reading.labels = _read_words(s, LABEL_READ, labels)
     _read_size(s, reading)
     _read_industry(s, reading)
     reading.themes = [slug for slug, p in THEME_READ.items() if slug in themes and re.search(p, text)]

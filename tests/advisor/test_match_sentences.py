@@ -121,7 +121,27 @@ def test_fields_override_the_sentence(client):
 
 def test_unread_words_are_the_need(client):
     body = client.get("/api/v1/match/", {"q": "威海一家企业想做日元进口预付款融资"}).json()
-    assert "预付款" in body["read"]["need"]
+    # "进口预付款" is what the client asks for (not a label of the firm): one phrase of the need.
+    assert "进口预付款" in body["read"]["need"] and body["read"]["labels"] == []
     assert body["read"]["unread"]
     first = body["results"][0]
     assert any(r["criterion"] == "need" and r["outcome"] == "pass" for r in first["reasons"])
+
+
+@pytest.mark.parametrize(
+    "text, labels",
+    [
+        # What the client asks for is not what the firm is: no label, the words stay the need.
+        ("益阳一家企业想做跨境融资", []),
+        ("想要和碳足迹挂钩的绿色贷款", []),
+        # What the firm is.
+        ("福州一家绿色工厂", ["green-enterprise"]),
+        ("厦门一家外贸公司", ["foreign-trade"]),
+        ("想申请出口退税融资", ["foreign-trade"]),
+    ],
+)
+def test_labels_describe_the_firm_not_its_request(text, labels):
+    r = read_client(text, labels={"foreign-trade", "green-enterprise"}, collateral=set(), themes=set())
+    assert r.labels == labels
+    if not labels:
+        assert r.need
