@@ -123,5 +123,6 @@ class MatchForm(forms.Form):
             term_months=d.get("term_months"),
             themes=d.get("themes") or [],
             need=self.reading.need if self.reading else [],
+            financing=self.reading.financing if self.reading else False,
             category=Category.objects.get(slug=d["category"]) if d.get("category") else None,
         )

@@ -150,8 +150,12 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion(
         "collateral",
         3.0,
-        _("Collateral: stated collateral the client can offer; written in the text, 0.6 of it."),
-        {"text": 0.6},
+        _(
+            "Collateral: stated collateral the client can offer; written in the text, 0.6 of it; a "
+            "product that takes none (pure credit) fits any client, half of it when the client offers "
+            "collateral the product does not take."
+        ),
+        {"text": 0.6, "no-collateral": 0.5},
     ),
     Criterion(
         "labels",
@@ -162,8 +166,14 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("category", 2.0, _("Category: the chosen category or one below it (others are left out).")),
     Criterion(
         "need",
-        2.0,
-        _("Need: the words of the client's need found in the product's name, description or cases."),
+        4.0,
+        _(
+            "Need: the share of the client's need phrases found in the product's name, description or "
+            "cases; 0.6 of it unless the product's own name speaks to the need. A client asking for "
+            "financing is not served by a service that is none (accounts, payments, settlement, "
+            "platforms): it does not fit."
+        ),
+        {"text": 0.6},
     ),
     Criterion("theme", 1.5, _("Purpose: each theme shared with the client's, at most two.")),
     Criterion("industry", 1.5, _("Industry: a stated industry section that is the client's.")),
@@ -205,7 +215,8 @@ RULES = [
     _(
         'Order: a product with no "does not fit" ranks above any product with one, fewer of those '
         "above more; among equals, bank products and government programmes come before policy tools "
-        "and platforms (which are not financing a firm applies for); then the score decides."
+        "and platforms (which are not financing a firm applies for); then the score decides, and at "
+        "equal scores a bank product comes before a government programme."
     ),
     _("The score adds, for each criterion, its weight when it fits:"),
 ]
@@ -237,6 +248,8 @@ class ClientFields:
     themes: list[str] = field(default_factory=list)
     # Phrases of the client's need as written (what a sentence said beyond the vocabularies).
     need: list[str] = field(default_factory=list)
+    # The client asks for money (a loan, discounting, factoring...), not a service.
+    financing: bool = False
 
 
 @dataclass
@@ -299,8 +312,17 @@ class Match:
 
     def sort_key(self) -> tuple:
         """Fewer fails first (none before any); at each count bank products and programmes before
-        policy tools and platforms; then the score."""
-        return (self.fails, KIND_TIER.get(self.kind, 0), -self.score, self.product.name, self.product.pk)
+        policy tools and platforms; then the score; at equal scores the kind's part of the table
+        (a bank product before a government programme)."""
+        kind = BY_NAME["programme"].parts.get(self.kind, 0.0)
+        return (
+            self.fails,
+            KIND_TIER.get(self.kind, 0),
+            -self.score,
+            -kind,
+            self.product.name,
+            self.product.pk,
+        )
 
 
 def _text(product: Product) -> str:
@@ -399,9 +421,13 @@ def _set_criterion(
         return None, 0.0
     criterion = BY_NAME[name]
     if stated:
-        hit = [t for t in stated if t.value in wanted or t.value in always_pass]
+        hit = [t for t in stated if t.value in wanted]
         if hit:
             return Reason(name, "pass", hit[0]), criterion.weight
+        # It needs none of what the client offers: it fits, but does not use the client's assets.
+        free = [t for t in stated if t.value in always_pass]
+        if free:
+            return Reason(name, "pass", free[0]), criterion.part("no-collateral")
         return Reason(name, "fail", stated[0]), 0.0
     found = _found(words, wanted, text)
     if found:
@@ -507,13 +533,58 @@ def _score_category(p: Profile, f: _Facts) -> Scored:
     return Reason("category", "pass" if ok else "fail"), WEIGHTS["category"] if ok else 0.0
 
 
+# What a product's name says beyond its kind: "更新贷" is about 更新, "转型金融贷款" about 转型金融.
+NAME_SUFFIX = re.compile(r"(?:贷款|贷|业务|产品|服务|融资|方案|计划)$")
+NAME_PARTS = re.compile(r"[与和及、+·\-\s\"“”()（）]+")
+
+
+def _name_cores(name: str) -> list[str]:
+    """The words of a product's name that carry its subject (at least two characters each)."""
+    cores = (NAME_SUFFIX.sub("", part) for part in NAME_PARTS.split(name))
+    return [c for c in cores if len(c) >= 2]
+
+
+def _names_need(name: str, phrases: list[str]) -> str:
+    """The need phrase the product's name speaks to (a phrase in the name, or the name's subject in a
+    phrase: "更新贷" for "设备更新"), or ""."""
+    for phrase in phrases:
+        if phrase in name or any(core in phrase for core in _name_cores(name)):
+            return phrase
+    return ""
+
+
+# Categories of services that lend nothing: a client who asks for a loan is not served by them.
+NOT_FINANCING = {
+    "cross-border-settlement",
+    "fx-risk-management",
+    "accounts",
+    "payments",
+    "digital-rmb",
+    "pension-services",
+    "advisory",
+    "fintech-platform",
+    "bank-tech-partnership",
+}
+
+
 def _score_need(p: Profile, f: _Facts) -> Scored:
+    if p.financing and f.product.category.slug in NOT_FINANCING:
+        return Reason("need", "fail", note="not-financing"), 0.0
     if not p.need:
         return None, 0.0
-    # Silence of the text is no evidence against the product: "unknown", never "fail".
-    if f.need_hit:
-        return Reason("need", "pass", note="text"), WEIGHTS["need"]
-    return Reason("need", "unknown"), 0.0
+    # Silence of the text is no evidence against the product: "unknown", never "fail". The search
+    # index decides whether the need is met (the SQL bound counts on it); the share of phrases met
+    # and the product's name decide how well.
+    if not f.need_hit:
+        return Reason("need", "unknown"), 0.0
+    phrases = p.need[:MAX_NEED_PHRASES]
+    found = [ph for ph in phrases if ph in f.text] or phrases[:1]
+    need = BY_NAME["need"]
+    named = _names_need(f.product.name, phrases)
+    share = len(found) / len(phrases)
+    score = need.weight * share * (1.0 if named else need.parts["text"])
+    quote = _quote({"need": "|".join(map(re.escape, [named] if named else found))}, ["need"], f.text)
+    return Reason("need", "pass", note="text", quote=quote), score
 
 
 def _score_programme(p: Profile, f: _Facts) -> Scored:
@@ -1051,16 +1122,19 @@ def most_excluding(excluded: Counter) -> str | None:
 # GB/T 4754-2017 sections by the words a manager uses for a firm's trade; the longest word found
 # wins ("工业软件" is software, not manufacturing).
 INDUSTRY_WORDS = {
-    "A": r"农业|林业|畜牧|养殖|种植|渔业|农场|果园|茶园|合作社",
+    "A": r"农业|林业|畜牧|养殖|养猪|养牛|养鸡|种植|种粮|种菜|果农|渔业|农场|果园|茶园|合作社",
     "B": r"采矿|矿山|煤矿|矿业",
-    "C": r"制造|工厂|加工|零部件|配件|机械|化工|纺织|服装厂|食品厂|铝材|钢材|汽车|电子元|生产",
+    "C": r"制造|工厂|加工|代工|零部件|配件|机械|化工|纺织|印染|服装|制鞋|鞋厂|家具|陶瓷|五金|塑料|橡胶|"
+    r"玻璃|食品厂|糖厂|制糖|铝材|钢材|钢铁|冶炼|有色金属|模具|装备|材料|制药|生物医药|造纸|汽车|"
+    r"电子元器件|元器件|芯片|半导体|电池|生产|厂",
     "D": r"光伏|发电|电力|热力|燃气|供水|新能源电站|储能电站",
     "E": r"建筑|施工|装修|工程公司",
-    "F": r"批发|零售|商贸|贸易|外贸|进出口|超市|门店|电商",
-    "G": r"物流|运输|仓储|快递|货运|航运|港口",
+    "F": r"批发|零售|商贸|贸易|外贸|进出口|超市|门店|电商|卖[^，。,]{1,4}的|商户",
+    "G": r"物流|运输|仓储|快递|货运|航运|航空公司|港口",
     "H": r"餐饮|饭店|餐馆|餐厅|酒店|宾馆|民宿|住宿",
     "I": r"工业软件|软件|信息技术|互联网|数据服务|数据平台|大数据|云计算|人工智能|信息服务",
-    "J": r"金融|保险|小贷",
+    # A firm in finance, not a firm asking for finance ("想做转型金融").
+    "J": r"金融机构|金融公司|保险公司|小贷公司|典当",
     "K": r"房地产|物业",
     "L": r"租赁|商务服务|咨询|广告|人力资源",
     "M": r"科研|研发|技术服务|检测|设计院|实验室",
@@ -1074,7 +1148,7 @@ INDUSTRY_WORDS = {
 }
 SIZE_READ = {
     "micro": r"微型|微企|小微|个体",
-    "small": r"小型|小企业|中小企业|小公司",
+    "small": r"小型|小企业|中小企业|小公司|小厂|小作坊",
     "medium": r"中型|中等规模",
 }
 # Stricter than COLLATERAL_WORDS (which reads products' texts): a client's sentence says "没有抵押"
@@ -1103,13 +1177,27 @@ THEME_READ = {
     "digital-finance": r"数据|数字",
     "pension-finance": r"养老",
 }
+# Stricter than LABEL_WORDS (which reads products' texts): in a client's sentence "跨境融资", "出口退税"
+# or "绿色贷款" is what the client asks for, not what the firm is; a label the firm does not have
+# would rule out products stating other labels.
+LABEL_READ = {
+    **LABEL_WORDS,
+    # Only an exporter asks about 出口 (退税, 信用证, 信保); 跨境 or 进口 alone may be any firm's need.
+    "foreign-trade": r"外贸|进出口|出口|外向型|进口(?:企业|公司|商|型|业务)|做进口|从\w{1,6}进口",
+    "green-enterprise": r"绿色(?:企业|工厂|园区|产业|制造)|(?:环保|节能|低碳|新能源)(?:转型)?(?:企业|公司|科技|工厂)",
+}
 # Words that carry no need of their own ("想用…贷500万" says nothing beyond what was read).
 FILLER = re.compile(
-    r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|用|借款?|贷款?|融资|申请|需要|"
-    r"希望|左右|大约|大概|手里|手上|可押|可以|能|有|在|是|和|与|及|给|了|把|来|去|一笔|资金|元|期|"
-    r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月"
+    r"一家|一位|一个|一户|我们|客户|公司|企业|主体|做|的|想要|想|要|(?<![利使应运采])用(?![途户])|借款?|贷款?|融资|申请|需要|"
+    r"希望|左右|大约|大概|手里|手上|可押|可以|能|有|在|是|和|与|及|给|了|把|来|去|一笔|(?<!流动)资金|元|期|"
+    r"质押|抵押|办理?|找|尽快|经营|业主|家|位|个|万|年|月|这类|这种|那种|急需|收到|已经|已|目前|现在|"
+    r"准备|打算|主要|看看|能否|是否|请问|银行|评上|拿到|获得|一下|帮忙|大量|很多|较多|一些|开通|开立|"
+    # Where the firm sits is the place, already read: a development zone is no need.
+    r"(?:工业|产业|科技)?园区|高新区|经开区|开发区|新区"
 )
 NEGATION = re.compile(r"(?:没有|无|不要|不用|免)$")
+# Words of a client asking for money (not for an account, a payment or a platform).
+FINANCING_READ = re.compile(r"贷|借|融资|贴现|保理|授信|押")
 NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+"
 AMOUNT_RE = re.compile(rf"({NUMBER})\s*(亿|千万|百万|万)元?|(\d{{5,}})\s*元")
 TERM_RE = re.compile(rf"(半|{NUMBER})\s*(个月|年)期?")
@@ -1152,45 +1240,73 @@ class _Sentence:
         return "".join(self.free)
 
 
-def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region]]:
-    """Every province and city by full and short name, districts by full name only (a district's
-    short name is too often an ordinary word), and every region by code. One query."""
+def _place_names() -> tuple[dict[str, list[Region]], dict[str, Region], dict[str, list[Region]]]:
+    """Every province and city by full and short name, districts by full name (a district's short
+    name is too often an ordinary word, so those are kept apart and read only where a place is
+    expected, see DISTRICT_SHORT_CONTEXT), and every region by code. One query."""
     names: dict[str, list[Region]] = {}
+    shorts: dict[str, list[Region]] = {}
     by_code: dict[str, Region] = {}
     for r in Region.objects.only("code", "name", "short_name", "level", "parent_id"):
         by_code[r.code] = r
-        keys = {r.name} if r.level == "district" else {r.name, r.short_name}
+        keys = {r.name} if r.level == "district" else {r.name, r.short_name, AUTONOMOUS.sub("", r.name)}
         for k in keys:
             if k and len(k) >= 2:
                 names.setdefault(k, []).append(r)
-    return names, by_code
+        if r.level == "district" and r.short_name and len(r.short_name) >= 2 and r.short_name != r.name:
+            shorts.setdefault(r.short_name, []).append(r)
+    return names, by_code, shorts
 
 
 LEVELS = ("province", "city", "district")
+# An autonomous prefecture is called by its name without the peoples (黔东南, 西双版纳, 伊犁), which
+# the stored short name does not always give.
+AUTONOMOUS = re.compile(
+    r"(?:(?:苗|侗|布依|土家|藏|羌|彝|哈尼|壮|傣|景颇|傈僳|白|回|朝鲜|蒙古|哈萨克|柯尔克孜)族?)+自治州$"
+)
+# A county's or district's short name (余姚, 邵武, 顺义) is read as a place only where a manager
+# puts one: before "一家/一个/某/的…" or a firm's own word ("余姚一家模具厂", "邵武的企业").
+PLACE_LEVEL_WORDS = set("省市州县区盟旗")
+DISTRICT_SHORT_CONTEXT = re.compile(r"一[家个位户间座]|某|的|这|那|本地|当地|地区|有家|有个")
+
+
+def _place_at(names: dict[str, list[Region]], text: str, i: int, longest: int) -> tuple[int, Region | None]:
+    """The longest place name starting at `i`: (its length, the region) or (0, None); a name shared
+    by several places reads as the highest-level one, or as none when they are of one level."""
+    for n in range(min(longest, len(text) - i), 1, -1):
+        hits = names.get(text[i : i + n])
+        if hits:
+            top = sorted(hits, key=lambda r: LEVELS.index(r.level))
+            return n, top[0] if len(top) == 1 or top[0].level != top[1].level else None
+    return 0, None
 
 
 def _read_places(s: _Sentence, reading: Reading) -> None:
-    """The longest place names first; a city implies its province, a district its city."""
-    names, by_code = _place_names()
+    """The longest place names first; a city implies its province, a district its city (or, in
+    the four municipalities, its province)."""
+    names, by_code, shorts = _place_names()
     longest = max(map(len, names), default=0)
+    longest_short = max(map(len, shorts), default=0)
     text = s.rest()
     i, found = 0, []
     while i < len(text):
-        step = 1
-        for n in range(min(longest, len(text) - i), 1, -1):
-            hits = names.get(text[i : i + n])
-            if hits:
-                # A name shared by several places reads as the highest-level one, or not at all.
-                top = sorted(hits, key=lambda r: LEVELS.index(r.level))
-                if len(top) == 1 or top[0].level != top[1].level:
-                    found.append(top[0])
-                    for j in range(i, i + n):
-                        s.free[j] = " "
-                step = n
-                break
-        i += step
+        n, r = _place_at(names, text, i, longest)
+        if not n:
+            n, r = _place_at(shorts, text, i, longest_short)
+            if n and not DISTRICT_SHORT_CONTEXT.match(text, i + n):
+                n, r = 0, None
+        if r is not None:
+            found.append(r)
+            # "黔东南州", "鄂尔多斯市": the short name read, its level word goes with it.
+            n += 1 if text[i + n : i + n + 1] in PLACE_LEVEL_WORDS else 0
+            for j in range(i, i + n):
+                s.free[j] = " "
+        i += max(n, 1)
     for r in found:
-        city = r if r.level == "city" else by_code.get(r.parent_id) if r.level == "district" else None
+        up = by_code.get(r.parent_id) if r.level == "district" else None
+        if up is not None and up.level == "province":
+            r, up = up, None  # a district of Beijing, Tianjin, Shanghai or Chongqing
+        city = r if r.level == "city" else up
         if city is not None and reading.city is None:
             reading.city = city
         elif r.level == "province" and reading.province is None:
@@ -1277,7 +1393,7 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     _read_amount(s, reading)
     _read_term(s, reading)
     _read_collateral(s, reading, collateral)
-    reading.labels = _read_words(s, LABEL_WORDS, labels)
+    reading.labels = _read_words(s, LABEL_READ, labels)
     _read_size(s, reading)
     _read_industry(s, reading)
     reading.themes = [slug for slug, p in THEME_READ.items() if slug in themes and re.search(p, text)]
@@ -1285,4 +1401,5 @@ def read_client(text: str, *, labels: set[str], collateral: set[str], themes: se
     pieces = [p for p in re.split(r"[\s\W\d]+", rest) if len(p) >= 2]
     reading.unread = list(dict.fromkeys(pieces))
     reading.need = reading.unread[:MAX_NEED_PHRASES]
+    reading.financing = bool(FINANCING_READ.search(text))
     return reading

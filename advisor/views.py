@@ -40,6 +40,7 @@ NOTES = {
     "national": _("no region stated"),
     "text": _("named in the product's description"),
     "other-themes": _("filed under other themes"),
+    "not-financing": _("a service, not financing"),
 }
 
 

@@ -3,7 +3,9 @@ run so a change to the rules shows what it did to them.
 
 Measured (the curated catalogue; SQLite and PostgreSQL agree): before issue 19's ranking MRR 0.885, top-10
 hits 38/38; after it MRR 0.801, 34/38 (the four missed are policy tools and platforms, now ranked after
-the bank products that fit as well)."""
+the bank products that fit as well); with pure credit at half for a client offering collateral and
+bank products before programmes at equal scores, MRR 0.840, 34/38. The held-out sets are in
+test_match_heldout.py."""
 
 from __future__ import annotations
 
@@ -49,4 +51,4 @@ def test_profiles_mrr_and_top10(capsys):
     # The four gold products missed are policy tools and platforms, which the rules rank after the
     # bank products that fit as well (test_matching.test_profiles_recall_at_10 names them).
     assert hits >= total - 4, "\n".join(misses)
-    assert mrr >= 0.75
+    assert mrr >= 0.83

@@ -1,6 +1,8 @@
 """Clients described in one sentence (`q` alone on /api/v1/match/): each sentence's gold products,
 chosen from the catalogue's own data (tests/advisor/sentences.json), are in the top 10. MRR and hits
-are printed in every run. Measured when written: MRR 0.952, top-10 hits 18 of 18."""
+are printed in every run. Measured when written: MRR 0.952, top-10 hits 18 of 18; with the need
+scored by share and name and services not taken for financing, MRR 0.964 (held-out sentences in
+test_match_heldout.py)."""
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ def test_sentences_through_q_alone(client, capsys):
     with capsys.disabled():
         print(f"\nmatch sentences (q alone): {len(SENTENCES)}; MRR = {mrr:.3f}; top-10 hits = {hits}/{total}")
     assert not misses, "\n".join(misses)
+    assert mrr >= 0.95
 
 
 def test_reading_the_issue_example():
@@ -70,6 +73,24 @@ def test_reading_the_issue_example():
         ("2024年成立的公司，贷3年", "term_months", 36),
         ("湖州一家印染厂想用排污权抵押", "collateral", ["carbon-rights"]),
         ("滨江区一家企业", "city", "杭州市"),
+        # A county's short name where a manager puts a place; not as a bare word.
+        ("余姚一家做模具的小厂", "city", "宁波市"),
+        ("资金用于余姚", "city", None),
+        # A district of a municipality is in the municipality (a province), not a city.
+        ("顺义一家大数据公司", "province", "北京市"),
+        ("天津滨海新区一家企业", "province", "天津市"),
+        ("顺义一家大数据公司", "city", None),
+        # The trade of the firm, not of what it asks for.
+        ("上海一家航空公司想做转型金融", "industry", "G"),
+        ("湖州一家印染厂", "industry", "C"),
+        ("想贷1000万流动资金", "need", ["流动资金"]),
+        ("有三维地理信息模型这类数据资产", "need", ["三维地理信息模型"]),
+        # An autonomous prefecture by its usual name; the level word goes with the place.
+        ("黔东南州一家合作社", "city", "黔东南苗族侗族自治州"),
+        ("黔东南州一家合作社", "need", []),
+        ("鄂尔多斯一家煤矿想做煤炭清洁高效利用", "need", ["煤炭清洁高效利用"]),
+        ("想开通数字人民币收款", "financing", False),
+        ("出口退税融资", "financing", True),
     ],
 )
 def test_reader_details(text, field, value):
@@ -84,7 +105,7 @@ def test_reader_details(text, field, value):
     }
     r = read_client(text, labels=set(), collateral=all_slugs, themes=set())
     got = getattr(r, field)
-    assert (got.name if field == "city" else got) == value
+    assert (got.name if field in ("city", "province") and got else got) == value
 
 
 def test_fields_override_the_sentence(client):
@@ -100,7 +121,27 @@ def test_fields_override_the_sentence(client):
 
 def test_unread_words_are_the_need(client):
     body = client.get("/api/v1/match/", {"q": "威海一家企业想做日元进口预付款融资"}).json()
-    assert "预付款" in body["read"]["need"]
+    # "进口预付款" is what the client asks for (not a label of the firm): one phrase of the need.
+    assert "进口预付款" in body["read"]["need"] and body["read"]["labels"] == []
     assert body["read"]["unread"]
     first = body["results"][0]
     assert any(r["criterion"] == "need" and r["outcome"] == "pass" for r in first["reasons"])
+
+
+@pytest.mark.parametrize(
+    "text, labels",
+    [
+        # What the client asks for is not what the firm is: no label, the words stay the need.
+        ("益阳一家企业想做跨境融资", []),
+        ("想要和碳足迹挂钩的绿色贷款", []),
+        # What the firm is.
+        ("福州一家绿色工厂", ["green-enterprise"]),
+        ("厦门一家外贸公司", ["foreign-trade"]),
+        ("想申请出口退税融资", ["foreign-trade"]),
+    ],
+)
+def test_labels_describe_the_firm_not_its_request(text, labels):
+    r = read_client(text, labels={"foreign-trade", "green-enterprise"}, collateral=set(), themes=set())
+    assert r.labels == labels
+    if not labels:
+        assert r.need
