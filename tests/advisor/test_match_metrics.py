@@ -4,7 +4,9 @@ run so a change to the rules shows what it did to them.
 Measured (the curated catalogue; SQLite and PostgreSQL agree): before issue 19's ranking MRR 0.885, top-10
 hits 38/38; after it MRR 0.801, 34/38 (the four missed are policy tools and platforms, now ranked after
 the bank products that fit as well); with pure credit at half for a client offering collateral and
-bank products before programmes at equal scores, MRR 0.840, 34/38. The held-out sets are in
+bank products before programmes at equal scores, MRR 0.840, 34/38; with 昆易贷 filed as the
+fiscally subsidised scheme its document describes and 数易贷 as the banks' credit product it is,
+MRR 0.917, 36/38 (the two missed are PBoC rediscount tools). The held-out sets are in
 test_match_heldout.py."""
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def test_profiles_mrr_and_top10(capsys):
     mrr, hits, total, misses = measure(rows)
     with capsys.disabled():
         print(f"\nmatch profiles.json: {len(rows)} profiles; MRR = {mrr:.3f}; top-10 hits = {hits}/{total}")
-    # The four gold products missed are policy tools and platforms, which the rules rank after the
+    # The two gold products missed are PBoC rediscount tools, which the rules rank after the
     # bank products that fit as well (test_matching.test_profiles_recall_at_10 names them).
-    assert hits >= total - 4, "\n".join(misses)
-    assert mrr >= 0.83
+    assert hits >= total - 2, "\n".join(misses)
+    assert mrr >= 0.9
