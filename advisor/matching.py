@@ -19,6 +19,7 @@ below): at a million cases the catalogue holds some 20,000 products.
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import re
 from collections import Counter
@@ -26,7 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
+from itertools import islice
 
+from django.core.cache import cache
 from django.db.models import (
     Case as CaseWhen,
 )
@@ -47,6 +50,7 @@ from django.db.models import (
     TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models import (
     Value as V,
@@ -56,6 +60,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
 from catalogue.numerals import cn_number
+from catalogue.versioning import catalogue_version
 from institutions.models import Region
 from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
@@ -606,22 +611,40 @@ def _products(p: Profile | None = None) -> list[Product]:
 MAX_NEED_PHRASES = 4
 
 
-def _need_hits(need: list[str]) -> dict[int, int]:
+def _need_hits(need: list[str], version: str | None = None) -> dict[int, int]:
     """Per product id, how many of the need's phrases its name, description or cases contain, read
-    through the search index (the same search every `q` filter runs)."""
+    through the search index (the same search every `q` filter runs). With the catalogue's
+    `version`, each phrase's products are kept per version (see `_phrase_hits`)."""
     if not need:
         return {}
     hits: Counter = Counter()
     for phrase in need[:MAX_NEED_PHRASES]:
+        hits.update(_phrase_hits(phrase, version))
+    return dict(hits)
+
+
+# A word of a need common in cases (物流) matches tens of thousands of them at a million cases:
+# reading which products they belong to takes about a second, and clients' needs repeat words. So
+# a phrase's products are kept per catalogue version (a publish is a new version, so a new key).
+NEED_CACHE_SECONDS = 3600
+
+
+def _phrase_hits(phrase: str, version: str | None) -> list[int]:
+    """The published products whose own text or a published case contains `phrase`."""
+    key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
+    found = cache.get(key) if key else None
+    if found is None:
         products = search(Product.objects.published(), phrase).values("pk")
         cases = search(Case.objects.published(), phrase).values("product_id")
-        ids = (
+        found = list(
             Product.objects.published()
             .filter(Q(pk__in=products) | Q(pk__in=cases))
+            .order_by()
             .values_list("pk", flat=True)
         )
-        hits.update(set(ids))
-    return dict(hits)
+        if key:
+            cache.set(key, found, NEED_CACHE_SECONDS)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,12 +652,14 @@ def _need_hits(need: list[str]) -> dict[int, int]:
 # Python is too slow for one request. So SQL computes, from the same CRITERIA, for every product:
 # whether its stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails
 # and its tier and an upper bound of its score (text evidence is assumed found; the scorer reads it).
-# The products are ordered by that optimistic key and only the first CANDIDATES are scored in
-# Python. No product beyond them can rank higher than its optimistic key, so when the last result
-# is strictly ahead of the first product left out, the page is the one scoring everything gives;
-# when it is not (ties at the boundary), every product is scored, as before.
+# The products are ordered by that optimistic key (then name, as results are) and scored in Python
+# a batch at a time: first CANDIDATES, then every product whose best key is still ahead of the
+# last result. No product can rank higher than its optimistic key, so once none left unscored is
+# ahead, the page is the one scoring everything gives, with ties decided by name as there.
 
-CANDIDATES = 200
+CANDIDATES = 50
+# How many products' keys (id, name, bounds: light rows) the ranking query reads at first.
+KEYS = 1000
 Num = ExpressionWrapper
 
 
@@ -883,23 +908,18 @@ def _sum(terms: list, output: Field) -> Expression:
     return Num(reduce(operator.add, terms), output_field=output)
 
 
-def _excluded_counts(qs: QuerySet, excluded: dict[str, Q]) -> Counter:
-    """Per hard criterion, how many products its stated terms exclude: one aggregate query."""
-    if not excluded:
-        return Counter()
-    counts = qs.aggregate(**{name: Count("pk", filter=cond) for name, cond in excluded.items()})
-    return Counter({k: v for k, v in counts.items() if v})
-
-
-def match(p: Profile, limit: int = 10, *, prefilter: bool = True) -> tuple[list[Match], Counter]:
+def match(
+    p: Profile, limit: int = 10, *, prefilter: bool = True, version: str | None = None
+) -> tuple[list[Match], Counter]:
     """The ranked matches (best first, at most `limit`) and, per hard criterion, how many products
     it excluded. An empty profile ranks nothing. With `prefilter` (always, but in the test that
-    proves it changes nothing) only the products SQL bounds as possibly best are scored."""
+    proves it changes nothing) only the products SQL bounds as possibly best are scored.
+    `version`: the catalogue's (catalogue.versioning), when the caller has read it already."""
     if p.is_empty():
         return [], Counter()
     if p.category:
         p.category_ids = set(Category.objects.subtree(p.category).values_list("pk", flat=True))
-    need = _need_hits(p.need)
+    need = _need_hits(p.need, (version or catalogue_version()) if p.need else None)
     if prefilter:
         top, excluded = _prefiltered(p, need, limit)
     else:
@@ -924,30 +944,76 @@ def _score_all(p: Profile, products: Iterable[Product], need: dict[int, int]) ->
 
 
 def _prefiltered(p: Profile, need: dict[int, int], limit: int) -> tuple[list[Match], Counter]:
-    """The first CANDIDATES products by their optimistic key scored in Python; every product when
-    the boundary cannot be shown to lie below the last result."""
+    """The products SQL orders first by their optimistic key, scored in Python a batch at a time
+    until no product left unscored can enter the first `limit`: the page scoring everything gives."""
     qs, excluded = _bounded(p, set(need))
-    counts = _excluded_counts(qs, excluded)
-    kept = qs.filter(opt_excluded=False) if excluded else qs
-    ordered = kept.order_by("opt_fails", "opt_tier", "-opt_score", "pk")
-    keys = list(ordered.values_list("pk", "opt_fails", "opt_tier", "opt_score")[: CANDIDATES + 1])
-    # The case evidence of the candidates only: EXISTS over every product's cases would read them all.
-    ids = [k[0] for k in keys[:CANDIDATES]]
-    rows = Product.objects.filter(pk__in=ids).annotate(**_evidence_annotations(p))
-    scored, _ = _score_all(p, _for_scoring(rows), need)
-    if len(keys) > CANDIDATES and not _settled(scored, keys[CANDIDATES][1:], limit):
-        scored, _ = _score_all(p, _products(p), need)
-    return scored, counts
+    keys, counts, complete = _ranked_keys(qs, excluded, KEYS)
+    scored: dict[int, Match] = {}
+    while True:
+        ranked = sorted(scored.values(), key=Match.sort_key)
+        todo = _to_score(keys, scored, ranked, limit)
+        if not todo and not complete and not _settled(ranked, keys[-1], limit):
+            # Ties reach past the keys read: read every product's key (light rows), score as needed.
+            keys, _, complete = _ranked_keys(qs, excluded, None)
+            continue
+        if not todo:
+            return ranked, counts
+        rows = Product.objects.filter(pk__in=[k.pk for k in todo]).annotate(**_evidence_annotations(p))
+        batch, _ = _score_all(p, _for_scoring(rows), need)
+        scored.update((m.product.pk, m) for m in batch)
 
 
-def _settled(scored: list[Match], first_out: tuple[int, int, float], limit: int) -> bool:
-    """Whether the `limit`-th result is strictly ahead of every product not scored: of the first of
-    them (fails and tier never below, score never above its bound; 0.01 covers the rounding)."""
-    if len(scored) < limit:
+@dataclass(frozen=True)
+class _Key:
+    """A product's optimistic bounds as SQL ordered them."""
+
+    pk: int
+    name: str
+    fails: int
+    tier: int
+    score: float
+
+    def best(self) -> tuple:
+        """The best `Match.sort_key` the product can have (its bound rounded as scores are)."""
+        return (self.fails, self.tier, -round(self.score, 2), self.name, self.pk)
+
+
+def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tuple[list[_Key], Counter, bool]:
+    """The products not excluded in their optimistic order (the first `limit` rows), per hard
+    criterion how many products its stated terms exclude (window counts over every product, so one
+    query), and whether the rows read are all the products not excluded."""
+    counts = {f"n_{name}": Window(Count("pk", filter=cond)) for name, cond in excluded.items()}
+    order = ["opt_excluded"] if excluded else []
+    cols = ["pk", "name", "opt_fails", "opt_tier", "opt_score", *order, *counts]
+    rows = qs.annotate(**counts).order_by(*order, "opt_fails", "opt_tier", "-opt_score", "name", "pk")
+    values = list(rows.values_list(*cols)[:limit] if limit else rows.values_list(*cols))
+    first = values[0][len(cols) - len(counts) :] if values else [0] * len(counts)
+    n = Counter({name: v for name, v in zip(excluded, first, strict=True) if v})
+    keys = [_Key(*v[:5]) for v in values if not (excluded and v[5])]
+    # The excluded sort last: one excluded row read means every product not excluded was read.
+    complete = limit is None or len(values) < limit or len(keys) < len(values)
+    return keys, n, complete
+
+
+def _to_score(keys: list[_Key], scored: dict[int, Match], ranked: list[Match], limit: int) -> list[_Key]:
+    """The next products to score: the next batch while fewer than `limit` are scored, then every
+    product whose best key is ahead of the `limit`-th result (it might take its place)."""
+    unscored = (k for k in keys if k.pk not in scored)
+    if len(ranked) < limit:
+        return list(islice(unscored, max(CANDIDATES, limit)))
+    last = ranked[limit - 1].sort_key()
+    return [k for k in unscored if k.best() < last]
+
+
+def _settled(ranked: list[Match], last_read: _Key, limit: int) -> bool:
+    """Whether the `limit`-th result is strictly ahead of every product whose key was not read:
+    those are never ahead of the last key read (fails and tier never below, score never above;
+    0.01 covers the rounding, since their names are unknown)."""
+    if len(ranked) < limit:
         return False
-    last, (fails, tier, score) = scored[limit - 1], first_out
-    mine = (last.fails, KIND_TIER.get(last.kind, 0))
-    return mine < (fails, tier) or (mine == (fails, tier) and last.score > score + 0.01)
+    last = ranked[limit - 1]
+    mine, theirs = (last.fails, KIND_TIER.get(last.kind, 0)), (last_read.fails, last_read.tier)
+    return mine < theirs or (mine == theirs and last.score > last_read.score + 0.01)
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
@@ -1014,16 +1080,47 @@ def _candidate_policies(p: Profile, matches: list[Match]) -> list[Policy]:
     )
 
 
-def _applies(policy: Policy, product: Product) -> bool:
+@dataclass(frozen=True)
+class _Reach:
+    """What a notice or a product is filed under, as the sets `_applies` meets."""
+
+    keys: frozenset
+    products: frozenset
+    themes: frozenset
+    topics: frozenset
+    categories: frozenset
+
+
+def _policy_reach(policy: Policy) -> _Reach:
+    return _Reach(
+        frozenset({policy.key}),
+        frozenset(x.pk for x in policy.products.all()),
+        frozenset(t.slug for t in policy.themes.all()),
+        frozenset(t.slug for t in policy.topics.all()),
+        frozenset(c.pk for c in policy.categories.all()),
+    )
+
+
+def _product_reach(product: Product) -> _Reach:
+    themes = frozenset(t.slug for t in product.themes.all())
+    return _Reach(
+        frozenset(_policy_keys(product)),
+        frozenset({product.pk}),
+        themes,
+        frozenset(_topics_of(themes)),
+        frozenset({product.category_id}),
+    )
+
+
+def _applies(policy: _Reach, product: _Reach) -> bool:
     """A notice applies to a product that it is linked to or that names it, or that shares a theme,
     a topic of its themes or its category."""
-    themes = {t.slug for t in product.themes.all()}
     return bool(
-        policy.key in _policy_keys(product)
-        or product.pk in {x.pk for x in policy.products.all()}
-        or themes & {t.slug for t in policy.themes.all()}
-        or _topics_of(themes) & {t.slug for t in policy.topics.all()}
-        or product.category_id in {c.pk for c in policy.categories.all()}
+        policy.keys & product.keys
+        or policy.products & product.products
+        or policy.themes & product.themes
+        or policy.topics & product.topics
+        or policy.categories & product.categories
     )
 
 
@@ -1031,12 +1128,13 @@ def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
     """The published notices that apply to each result, newest first: notices whose region covers
     the client's place (national, or the client's province, or its city) and that are linked to the
     product, name it in its support terms, share a theme or its category, or file under a topic of
-    its themes. One query for all results (plus the prefetches)."""
+    its themes. One query for all results (plus the prefetches); each notice's sets read once."""
     if not matches:
         return
-    pols = _candidate_policies(p, matches)
+    pols = [(pol, _policy_reach(pol)) for pol in _candidate_policies(p, matches)]
     for m in matches:
-        m.policies = [pol for pol in pols if _applies(pol, m.product)][:per]
+        mine = _product_reach(m.product)
+        m.policies = [pol for pol, reach in pols if _applies(reach, mine)][:per]
 
 
 def most_excluding(excluded: Counter) -> str | None:

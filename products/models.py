@@ -189,6 +189,16 @@ class Case(Publishable):
             models.Index(fields=["amount"], name="case_amount"),
             # A product's latest case and its case count (product lists, sync) without a scan.
             models.Index(fields=["product", "status", "date"], name="case_product_status_date"),
+            # Which products have published cases in a province or a city (the match ranking's case
+            # evidence), read from the index alone, not from the cases.
+            models.Index(
+                fields=["province", "product"],
+                condition=Q(status="published"),
+                name="case_pub_province_product",
+            ),
+            models.Index(
+                fields=["city", "product"], condition=Q(status="published"), name="case_pub_city_product"
+            ),
         ]
         constraints = [
             Publishable.status_constraint("case_status_valid"),
