@@ -199,6 +199,7 @@ class Case(Publishable):
             models.Index(
                 fields=["city", "product"], condition=Q(status="published"), name="case_pub_city_product"
             ),
+            # (And on PostgreSQL four more for the match ranking and peer cases: migration 0010.)
         ]
         constraints = [
             Publishable.status_constraint("case_status_valid"),
