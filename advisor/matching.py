@@ -771,16 +771,16 @@ def _bound_score(
     for name, value in (("amount", p.amount), ("term", p.term_months)):
         if value is not None:
             c = BY_NAME[name]
-            spans = _ids_q(_spanning(spans_by[name], value), among)
+            spanning = _spanning(spans_by[name], value)
             parts.append(
                 CaseWhen(
                     When(**{f"_{name}_stated": True}, then=_weight(c.weight)),
-                    When(spans, then=_weight(c.part("case"))),
+                    When(_ids_q(spanning, among), then=_weight(c.part("case"))),
                     default=_weight(0.0),
                     output_field=FloatField(),
                 )
             )
-            plain.append(_pick(_ids_q(_spanning(spans_by[name], value), among), c.part("case")))
+            plain.append(_pick(_ids_q(spanning, among), c.part("case")))
     if p.themes:
         shared = Exists(
             Product.themes.through.objects.filter(product=OuterRef("pk"), theme__slug__in=p.themes)
