@@ -1130,7 +1130,11 @@ def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
     """Each result's peer cases (products.selectors.peer_cases): the client's province first, the
     product's own bank included, since a manager wants the deals done nearest the client."""
     peers = peer_cases(
-        [m.product for m in matches], prefer_province=p.province, include_own_bank=True, per=per
+        [m.product for m in matches],
+        prefer_province=p.province,
+        include_own_bank=True,
+        per=per,
+        with_sources=False,
     )
     for m in matches:
         m.cases = peers.get(m.product.pk, [])

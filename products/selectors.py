@@ -53,15 +53,18 @@ def peer_cases(
     prefer_province: Region | None = None,
     include_own_bank: bool = False,
     per: int = 30,
+    with_sources: bool = True,
 ) -> dict[int, list[Case]]:
     """Per product id, its peer cases (what the report's 同业对比 tables compare): published cases
     of its category, its own among them. Without `include_own_bank`, cases at the product's own
     bank (head office and branches) are left out. Order: cases in `prefer_province` first when one
-    is given, then the product's own cases, then newest. One query for all the products."""
+    is given, then the product's own cases, then newest. One query for all the products (and two
+    for the cases' sources, unless `with_sources` is False: the match results do not show them)."""
     if not products:
         return {}
     groups = [g for p in products for g in _candidates(p, prefer_province, include_own_bank, per)]
-    pool = list(Case.objects.for_listing().filter(_any_of(groups)).order_by(*NEWEST))
+    rows = Case.objects.for_listing() if with_sources else Case.objects.for_listing().prefetch_related(None)
+    pool = list(rows.filter(_any_of(groups)).order_by(*NEWEST))
     return {p.pk: _peers_of(p, pool, prefer_province, include_own_bank)[:per] for p in products}
 
 
