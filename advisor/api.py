@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.functional import lazy
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -239,9 +240,6 @@ class MatchView(APIView):
         responses={200: MatchResponseSerializer, 304: OpenApiResponse(description="Not modified.")},
     )
     def get(self, request: Request) -> Response:
-        form = MatchForm(request.query_params)
-        if not form.is_valid():
-            raise exceptions.ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         # The answer changes only when the catalogue does: one query of indexed MAX(modified) gives
         # the version, so a repeated request costs that query and a 304.
         stamps = catalogue_stamps()
@@ -257,17 +255,28 @@ class MatchView(APIView):
             ]
         )
         etag = f'W/"{hashlib.sha256(key.encode()).hexdigest()[:40]}"'
+        # The answer per request and catalogue version, as the API's lists keep theirs: a manager
+        # pages back, switches language or shares the link (API_RESPONSE_CACHE_SECONDS=0: off).
+        # Only a valid request's answer is kept, so a hit needs no validation.
+        seconds = settings.API_RESPONSE_CACHE_SECONDS
+        data = cache.get(f"match:{etag}") if seconds else None
+        if data is None:
+            form = MatchForm(request.query_params)
+            if not form.is_valid():
+                raise exceptions.ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         early = cond.not_modified(request, etag=etag, last_modified=last)
         if early is not None:
             return early
-        results, excluded = match(form.profile())
-        response = Response(
-            {
+        if data is None:
+            results, excluded = match(form.profile(), version=digest(stamps))
+            data = {
                 "results": [match_data(m) for m in results],
                 "excluded": dict(excluded),
                 "excluded_most": most_excluding(excluded),
                 "read": reading_data(form.reading),
             }
-        )
+            if seconds:
+                cache.set(f"match:{etag}", data, seconds)
+        response = Response(data)
         cond.set_validators(response, etag=etag, last_modified=last)
         return response

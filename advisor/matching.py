@@ -19,6 +19,7 @@ below): at a million cases the catalogue holds some 20,000 products.
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import re
 from collections import Counter
@@ -26,11 +27,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
+from itertools import islice
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
-    Case as CaseWhen,
-)
-from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     Expression,
@@ -39,24 +41,27 @@ from django.db.models import (
     Field,
     FloatField,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
     When,
+    Window,
 )
 from django.db.models import (
-    Value as V,
+    Case as CaseWhen,
 )
-from django.db.models.functions import Concat
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
 from catalogue.numerals import cn_number
-from institutions.models import Region
+from catalogue.versioning import catalogue_version
+from institutions.models import Institution, Region
 from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
 from products.selectors import peer_cases
@@ -677,22 +682,40 @@ def _products(p: Profile | None = None) -> list[Product]:
 MAX_NEED_PHRASES = 4
 
 
-def _need_hits(need: list[str]) -> dict[int, int]:
+def _need_hits(need: list[str], version: str | None = None) -> dict[int, int]:
     """Per product id, how many of the need's phrases its name, description or cases contain, read
-    through the search index (the same search every `q` filter runs)."""
+    through the search index (the same search every `q` filter runs). With the catalogue's
+    `version`, each phrase's products are kept per version (see `_phrase_hits`)."""
     if not need:
         return {}
     hits: Counter = Counter()
     for phrase in need[:MAX_NEED_PHRASES]:
+        hits.update(_phrase_hits(phrase, version))
+    return dict(hits)
+
+
+# A word of a need common in cases (物流) matches tens of thousands of them at a million cases:
+# reading which products they belong to takes about a second, and clients' needs repeat words. So
+# a phrase's products are kept per catalogue version (a publish is a new version, so a new key).
+NEED_CACHE_SECONDS = 3600
+
+
+def _phrase_hits(phrase: str, version: str | None) -> list[int]:
+    """The published products whose own text or a published case contains `phrase`."""
+    key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
+    found = cache.get(key) if key else None
+    if found is None:
         products = search(Product.objects.published(), phrase).values("pk")
         cases = search(Case.objects.published(), phrase).values("product_id")
-        ids = (
+        found = list(
             Product.objects.published()
             .filter(Q(pk__in=products) | Q(pk__in=cases))
+            .order_by()
             .values_list("pk", flat=True)
         )
-        hits.update(set(ids))
-    return dict(hits)
+        if key:
+            cache.set(key, found, NEED_CACHE_SECONDS)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -700,12 +723,14 @@ def _need_hits(need: list[str]) -> dict[int, int]:
 # Python is too slow for one request. So SQL computes, from the same CRITERIA, for every product:
 # whether its stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails
 # and its tier and an upper bound of its score (text evidence is assumed found; the scorer reads it).
-# The products are ordered by that optimistic key and only the first CANDIDATES are scored in
-# Python. No product beyond them can rank higher than its optimistic key, so when the last result
-# is strictly ahead of the first product left out, the page is the one scoring everything gives;
-# when it is not (ties at the boundary), every product is scored, as before.
+# The products are ordered by that optimistic key (then name, as results are) and scored in Python
+# a batch at a time: first CANDIDATES, then every product whose best key is still ahead of the
+# last result. No product can rank higher than its optimistic key, so once none left unscored is
+# ahead, the page is the one scoring everything gives, with ties decided by name as there.
 
-CANDIDATES = 200
+CANDIDATES = 20
+# How many products' keys (id, name, bounds: light rows) the ranking query reads at first.
+KEYS = 300
 Num = ExpressionWrapper
 
 
@@ -770,63 +795,63 @@ def _exclusions(p: Profile) -> tuple[dict[str, object], dict[str, Q]]:
     return notes, out
 
 
-def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], list]:
-    """Annotations and the summands of the score's upper bound (see the scorers above)."""
+def _bound_score(
+    p: Profile,
+    need_ids: set[int],
+    said: dict[str, dict[str, list[int]]],
+    spans_by: dict[str, list[tuple[int, float, float]]],
+) -> tuple[dict[str, object], list, list]:
+    among = frozenset(said[""][""])
+    """Annotations, the summands of the score's upper bound (see the scorers above), and the same
+    summands for a plain product (no terms, no themes: see `_plain`), where no stated term can
+    speak; `said`: the products whose text has each word (`_text_words`)."""
     notes: dict[str, object] = {}
     parts: list = []
+    plain: list = []
     if p.province:
         parts.append(_region_bound(p))
-    if p.collateral:
-        c = BY_NAME["collateral"]
+        plain.append(_region_bound(p, stated=False))
+    for name, field_, wanted in (
+        ("collateral", TermField.COLLATERAL, p.collateral),
+        ("labels", TermField.LABEL, p.labels),
+        ("size", TermField.SIZE, [p.size] if p.size else []),
+    ):
+        if not wanted:
+            continue
+        c = BY_NAME[name]
+        if name == "labels":
+            notes["_labels_stated"] = _terms_of(field_)
+            notes["_labels_hit"] = _terms_of(field_, value__in=wanted)
         parts.append(
             CaseWhen(
-                When(_collateral_hit=True, then=_weight(c.weight)),
+                When(**{f"_{name}_hit": True}, then=_weight(c.weight)),
                 When(
-                    Q(_collateral_stated=False) & _says(COLLATERAL_WORDS, p.collateral),
+                    Q(**{f"_{name}_stated": False}) & _says(said[name], wanted, among),
                     then=_weight(c.part("text")),
                 ),
                 default=_weight(0.0),
                 output_field=FloatField(),
             )
         )
-    if p.labels:
-        c = BY_NAME["labels"]
-        notes["_labels_stated"] = _terms_of(TermField.LABEL)
-        notes["_labels_hit"] = _terms_of(TermField.LABEL, value__in=p.labels)
-        parts.append(
-            CaseWhen(
-                When(_labels_hit=True, then=_weight(c.weight)),
-                When(Q(_labels_stated=False) & _says(LABEL_WORDS, p.labels), then=_weight(c.part("text"))),
-                default=_weight(0.0),
-                output_field=FloatField(),
-            )
-        )
-    if p.size:
-        c = BY_NAME["size"]
-        parts.append(
-            CaseWhen(
-                When(_size_hit=True, then=_weight(c.weight)),
-                When(Q(_size_stated=False) & _says(SIZE_WORDS, [p.size]), then=_weight(c.part("text"))),
-                default=_weight(0.0),
-                output_field=FloatField(),
-            )
-        )
+        plain.append(_pick(_says(said[name], wanted, among), c.part("text")))
     if p.industry:
         notes["_industry_stated"] = _terms_of(TermField.INDUSTRY)
         notes["_industry_hit"] = _terms_of(TermField.INDUSTRY, value=p.industry)
         parts.append(_pick(Q(_industry_hit=True), WEIGHTS["industry"]))
-    # Unstated, a case of similar size might be found: its part is assumed (reading every case for
-    # it costs more than the candidates it would spare).
+    # Unstated, a case of similar size may be found where the product's cases span the range.
     for name, value in (("amount", p.amount), ("term", p.term_months)):
         if value is not None:
             c = BY_NAME[name]
+            spanning = _spanning(spans_by[name], value)
             parts.append(
                 CaseWhen(
                     When(**{f"_{name}_stated": True}, then=_weight(c.weight)),
-                    default=_weight(c.part("case")),
+                    When(_ids_q(spanning, among), then=_weight(c.part("case"))),
+                    default=_weight(0.0),
                     output_field=FloatField(),
                 )
             )
+            plain.append(_pick(_ids_q(spanning, among), c.part("case")))
     if p.themes:
         shared = Exists(
             Product.themes.through.objects.filter(product=OuterRef("pk"), theme__slug__in=p.themes)
@@ -834,23 +859,83 @@ def _bound_score(p: Profile, need_ids: set[int]) -> tuple[dict[str, object], lis
         parts.append(_pick(shared, min(len(set(p.themes)), 2) * WEIGHTS["theme"]))
     if p.category:
         parts.append(_weight(WEIGHTS["category"]))
+        plain.append(_weight(WEIGHTS["category"]))
     if p.need:
-        parts.append(_pick(Q(pk__in=need_ids), WEIGHTS["need"]))
+        parts.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
+        plain.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
     parts.append(_programme_bound())
-    return notes, parts
+    return notes, parts, plain
 
 
-def _region_bound(p: Profile) -> CaseWhen:
-    """The region's best: a stated region that is left holds the client; else cases, institution."""
+# Per product, the smallest and largest amount and term of its published cases, per catalogue
+# version: one grouped query over the cases (about half a second at a million), then a bound of
+# "a case of similar amount / term" that is false where the product's cases cannot hold one (no
+# synthetic case of the benchmark states a term, so the term's part is never theirs).
+CASE_SPANS_SECONDS = 3600
+
+
+def _case_spans(version: str | None) -> dict[str, list[tuple[int, float, float]]]:
+    """{"amount" | "term": [(product id, smallest, largest)]} over published cases with a value
+    above 0 (as `_evidence_annotations` reads them), kept per catalogue version."""
+    key = f"match-case-spans:{version}" if version else ""
+    found = cache.get(key) if key else None
+    if found is not None:
+        return found
+    rows = (
+        Case.objects.published()
+        .order_by()
+        .values("product_id")
+        .annotate(
+            amount_low=Min("amount", filter=Q(amount__gt=0)),
+            amount_high=Max("amount", filter=Q(amount__gt=0)),
+            term_low=Min("term_months", filter=Q(term_months__gt=0)),
+            term_high=Max("term_months", filter=Q(term_months__gt=0)),
+        )
+        .values_list("product_id", "amount_low", "amount_high", "term_low", "term_high")
+    )
+    found = {"amount": [], "term": []}
+    for pk, a_low, a_high, t_low, t_high in rows.iterator(chunk_size=5000):
+        if a_low is not None:
+            found["amount"].append((pk, float(a_low), float(a_high)))
+        if t_low is not None:
+            found["term"].append((pk, float(t_low), float(t_high)))
+    if key:
+        cache.set(key, found, CASE_SPANS_SECONDS)
+    return found
+
+
+def _spanning(spans: list[tuple[int, float, float]], value: Decimal | int) -> list[int]:
+    """The products whose cases' span meets [value / 5, value × 5] (a similar case is possible);
+    a little wider, so a rounding of the bounds never leaves out one that has such a case."""
+    low, high = float(value) / 5 * 0.999, float(value) * 5 * 1.001
+    return [pk for pk, lo, hi in spans if hi >= low and lo <= high]
+
+
+def _plain() -> Q:
+    """A product with no stated term and no theme: most of a large catalogue (the synthetic ones
+    of the benchmark, products read from a table without terms). Its bound needs no term lookups,
+    so SQL works out the full bound for the few others only (CASE evaluates one branch)."""
+    return ~Q(pk__in=ProductTerm.objects.values("product_id")) & ~Q(
+        pk__in=Product.themes.through.objects.values("product_id")
+    )
+
+
+def _region_bound(p: Profile, *, stated: bool = True) -> CaseWhen:
+    """The region's best: a stated region that is left holds the client; else cases, institution
+    (`stated` False: a product with no terms)."""
     region = BY_NAME["region"]
     city = region.part("city") if p.city else 0.0
     inst_city = region.part("institution-city") if p.city else 0.0
     case_city = [When(ev_in_province=True, ev_in_city=True, then=_weight(region.part("case") + city))]
     return CaseWhen(
-        When(_region_stated=True, then=_weight(region.weight + city)),
+        *([When(_region_stated=True, then=_weight(region.weight + city))] if stated else []),
         *(case_city if p.city else []),
         When(ev_in_province=True, then=_weight(region.part("case"))),
-        When(Q(institution__province=p.province), then=_weight(region.part("institution") + inst_city)),
+        # A subquery, not a join: the planner joined every product to every institution.
+        When(
+            Q(institution_id__in=Institution.objects.filter(province=p.province).values("pk")),
+            then=_weight(region.part("institution") + inst_city),
+        ),
         default=_weight(region.part("national")),
         output_field=FloatField(),
     )
@@ -901,10 +986,52 @@ def _tier_bound() -> CaseWhen:
     return CaseWhen(When(only_sunk, then=Value(1)), default=Value(0))
 
 
-def _says(words: dict[str, str], slugs: Iterable[str]) -> Q:
-    """The product's text (as `_text` joins it) has one of the words (the scorer's `_found`)."""
-    patterns = [words[s] for s in slugs if s in words]
-    return Q(_text__regex="|".join(patterns)) if patterns else Q(pk__in=[])
+def _says(said: dict[str, list[int]], slugs: Iterable[str], among: frozenset[int]) -> Q:
+    """The product's text has one of the words of `slugs` (`said`: see `_text_words`)."""
+    return _ids_q(sorted({pk for s in slugs for pk in said.get(s, ())}), among)
+
+
+def _ids_q(ids: list[int], among: frozenset[int] = frozenset()) -> Q:
+    """The product is one of `ids`: on PostgreSQL one array (a hashed lookup), elsewhere an IN
+    list. Where `ids` are most of `among` (the published products), the shorter list of the others
+    is sent instead: a product outside `among` (published since) then counts as one of `ids`,
+    which only loosens a bound."""
+    if among and len(ids) > len(among) // 2:
+        return ~_ids_q(sorted(among.difference(ids)))
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    column = f'"{Product._meta.db_table}"."{Product._meta.pk.column}"'
+    return Q(RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField()))
+
+
+# Which products' texts say which words, per catalogue version and vocabularies: a regular
+# expression per product and request costs about 0.1 s per vocabulary at 20,000 products (a
+# million cases); read once, it is a set lookup.
+TEXT_WORDS_SECONDS = 3600
+
+
+def _text_words(version: str | None) -> dict[str, dict[str, list[int]]]:
+    """Per vocabulary (collateral, labels, size) and word, the published products whose text (as
+    the scorer reads it, `_text`) has it: the scorer's `_found`, run once per catalogue version;
+    under "" every published product."""
+    vocabularies = {"collateral": COLLATERAL_WORDS, "labels": LABEL_WORDS, "size": SIZE_WORDS}
+    words = hashlib.sha256(repr(sorted((k, sorted(v.items())) for k, v in vocabularies.items())).encode())
+    key = f"match-text-words:{version}:{words.hexdigest()[:32]}" if version else ""
+    found = cache.get(key) if key else None
+    if found is not None:
+        return found
+    found = {name: {} for name in vocabularies}
+    columns = ("pk", "name", "target_clients", "collateral", "description", "category__name")
+    found[""] = {"": []}  # every published product: see `_ids_q`
+    for pk, *parts in Product.objects.published().order_by().values_list(*columns).iterator(chunk_size=5000):
+        found[""][""].append(pk)
+        text = " ".join(parts)
+        for name, table in vocabularies.items():
+            for slug in _found(table, table, text):
+                found[name].setdefault(slug, []).append(pk)
+    if key:
+        cache.set(key, found, TEXT_WORDS_SECONDS)
+    return found
 
 
 def _place_evidence(p: Profile) -> dict[str, Exists]:
@@ -913,39 +1040,38 @@ def _place_evidence(p: Profile) -> dict[str, Exists]:
     return {k: every[k] for k in ("ev_in_province", "ev_in_city") if k in every}
 
 
-def _bounded(p: Profile, need_ids: set[int]) -> tuple[QuerySet, dict[str, Q]]:
-    """Published products with the exclusion flags and the optimistic key annotated."""
+def _bounded(p: Profile, need_ids: set[int], version: str | None = None) -> tuple[QuerySet, dict[str, Q]]:
+    """Published products with the exclusion flags and the optimistic key annotated (`version`:
+    the catalogue's, under which the words of products' texts are kept)."""
     ex_notes, excluded = _exclusions(p)
-    score_notes, parts = _bound_score(p, need_ids)
+    said = _text_words(version)
+    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, _case_spans(version))
     fails = _bound_fails(p)
     qs = (
         Product.objects.published()
-        .annotate(
-            _text=Concat(
-                "name",
-                V(" "),
-                "target_clients",
-                V(" "),
-                "collateral",
-                V(" "),
-                "description",
-                V(" "),
-                "category__name",
-                output_field=TextField(),
-            )
-        )
         .annotate(**_place_evidence(p), **ex_notes, **score_notes)
         .annotate(
-            opt_fails=_sum(fails, IntegerField()),
-            opt_tier=_tier_bound(),
-            opt_score=_sum(parts, FloatField()),
+            opt_fails=_unless_plain(Value(0), _sum(fails, IntegerField()), IntegerField()),
+            opt_tier=_unless_plain(Value(0), _tier_bound(), IntegerField()),
+            opt_score=_unless_plain(_sum(plain_parts, FloatField()), _sum(parts, FloatField()), FloatField()),
         )
     )
     if excluded:
-        qs = qs.annotate(
-            opt_excluded=CaseWhen(When(reduce(operator.or_, excluded.values()), then=True), default=False)
-        )
+        # A plain product states nothing, so no stated term excludes it (a category still does).
+        stated = [cond for name, cond in excluded.items() if name != "category"]
+        whens = [When(excluded["category"], then=True)] if "category" in excluded else []
+        whens += [When(_plain(), then=False), When(reduce(operator.or_, stated), then=True)] if stated else []
+        qs = qs.annotate(opt_excluded=CaseWhen(*whens, default=False))
     return qs, excluded
+
+
+def _unless_plain_when(criterion: str) -> list[When]:
+    """A plain product is excluded by no stated term (a category is no term: it excludes any)."""
+    return [] if criterion == "category" else [When(_plain(), then=None)]
+
+
+def _unless_plain(plain: Expression, other: Expression, output: Field) -> CaseWhen:
+    return CaseWhen(When(_plain(), then=plain), default=other, output_field=output)
 
 
 def _sum(terms: list, output: Field) -> Expression:
@@ -954,25 +1080,22 @@ def _sum(terms: list, output: Field) -> Expression:
     return Num(reduce(operator.add, terms), output_field=output)
 
 
-def _excluded_counts(qs: QuerySet, excluded: dict[str, Q]) -> Counter:
-    """Per hard criterion, how many products its stated terms exclude: one aggregate query."""
-    if not excluded:
-        return Counter()
-    counts = qs.aggregate(**{name: Count("pk", filter=cond) for name, cond in excluded.items()})
-    return Counter({k: v for k, v in counts.items() if v})
-
-
-def match(p: Profile, limit: int = 10, *, prefilter: bool = True) -> tuple[list[Match], Counter]:
+def match(
+    p: Profile, limit: int = 10, *, prefilter: bool = True, version: str | None = None
+) -> tuple[list[Match], Counter]:
     """The ranked matches (best first, at most `limit`) and, per hard criterion, how many products
     it excluded. An empty profile ranks nothing. With `prefilter` (always, but in the test that
-    proves it changes nothing) only the products SQL bounds as possibly best are scored."""
+    proves it changes nothing) only the products SQL bounds as possibly best are scored.
+    `version`: the catalogue's (catalogue.versioning), when the caller has read it already."""
     if p.is_empty():
         return [], Counter()
     if p.category:
         p.category_ids = set(Category.objects.subtree(p.category).values_list("pk", flat=True))
-    need = _need_hits(p.need)
     if prefilter:
-        top, excluded = _prefiltered(p, need, limit)
+        version = version or catalogue_version()
+    need = _need_hits(p.need, (version or catalogue_version()) if p.need else None)
+    if prefilter:
+        top, excluded = _prefiltered(p, need, limit, version)
     else:
         top, excluded = _score_all(p, _products(p), need)
     top = top[:limit]
@@ -994,38 +1117,95 @@ def _score_all(p: Profile, products: Iterable[Product], need: dict[int, int]) ->
     return scored, excluded
 
 
-def _prefiltered(p: Profile, need: dict[int, int], limit: int) -> tuple[list[Match], Counter]:
-    """The first CANDIDATES products by their optimistic key scored in Python; every product when
-    the boundary cannot be shown to lie below the last result."""
-    qs, excluded = _bounded(p, set(need))
-    counts = _excluded_counts(qs, excluded)
-    kept = qs.filter(opt_excluded=False) if excluded else qs
-    ordered = kept.order_by("opt_fails", "opt_tier", "-opt_score", "pk")
-    keys = list(ordered.values_list("pk", "opt_fails", "opt_tier", "opt_score")[: CANDIDATES + 1])
-    # The case evidence of the candidates only: EXISTS over every product's cases would read them all.
-    ids = [k[0] for k in keys[:CANDIDATES]]
-    rows = Product.objects.filter(pk__in=ids).annotate(**_evidence_annotations(p))
-    scored, _ = _score_all(p, _for_scoring(rows), need)
-    if len(keys) > CANDIDATES and not _settled(scored, keys[CANDIDATES][1:], limit):
-        scored, _ = _score_all(p, _products(p), need)
-    return scored, counts
+def _prefiltered(
+    p: Profile, need: dict[int, int], limit: int, version: str | None
+) -> tuple[list[Match], Counter]:
+    """The products SQL orders first by their optimistic key, scored in Python a batch at a time
+    until no product left unscored can enter the first `limit`: the page scoring everything gives."""
+    qs, excluded = _bounded(p, set(need), version)
+    keys, counts, complete = _ranked_keys(qs, excluded, KEYS)
+    scored: dict[int, Match | None] = {}  # None: excluded after all (never: test_match_prefilter)
+    while True:
+        ranked = sorted((m for m in scored.values() if m), key=Match.sort_key)
+        todo = _to_score(keys, scored, ranked, limit)
+        if not todo and not complete and not _settled(ranked, keys[-1], limit):
+            # Ties reach past the keys read: read every product's key (light rows), score as needed.
+            keys, _, complete = _ranked_keys(qs, excluded, None)
+            continue
+        if not todo:
+            return ranked, counts
+        rows = Product.objects.filter(pk__in=[k.pk for k in todo]).annotate(**_evidence_annotations(p))
+        batch, _ = _score_all(p, _for_scoring(rows), need)
+        scored.update({k.pk: None for k in todo} | {m.product.pk: m for m in batch})
 
 
-def _settled(scored: list[Match], first_out: tuple[int, int, float], limit: int) -> bool:
-    """Whether the `limit`-th result is strictly ahead of every product not scored: of the first of
-    them (fails and tier never below, score never above its bound; 0.01 covers the rounding)."""
-    if len(scored) < limit:
+@dataclass(frozen=True)
+class _Key:
+    """A product's optimistic bounds as SQL ordered them."""
+
+    pk: int
+    name: str
+    fails: int
+    tier: int
+    score: float
+
+    def best(self) -> tuple:
+        """The best `Match.sort_key` the product can have (its bound rounded as scores are)."""
+        return (self.fails, self.tier, -round(self.score, 2), self.name, self.pk)
+
+
+def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tuple[list[_Key], Counter, bool]:
+    """The products not excluded in their optimistic order (the first `limit` rows), per hard
+    criterion how many products its stated terms exclude (window counts over every product, so one
+    query), and whether the rows read are all the products not excluded."""
+    counts = {
+        f"n_{name}": Window(Count(CaseWhen(*_unless_plain_when(name), When(cond, then=1), default=None)))
+        for name, cond in excluded.items()
+    }
+    order = ["opt_excluded"] if excluded else []
+    cols = ["pk", "name", "opt_fails", "opt_tier", "opt_score", *order, *counts]
+    rows = qs.annotate(**counts).order_by(*order, "opt_fails", "opt_tier", "-opt_score", "name", "pk")
+    values = list(rows.values_list(*cols)[:limit] if limit else rows.values_list(*cols))
+    first = values[0][len(cols) - len(counts) :] if values else [0] * len(counts)
+    n = Counter({name: v for name, v in zip(excluded, first, strict=True) if v})
+    keys = [_Key(*v[:5]) for v in values if not (excluded and v[5])]
+    # The excluded sort last: one excluded row read means every product not excluded was read.
+    complete = limit is None or len(values) < limit or len(keys) < len(values)
+    return keys, n, complete
+
+
+def _to_score(
+    keys: list[_Key], scored: dict[int, Match | None], ranked: list[Match], limit: int
+) -> list[_Key]:
+    """The next products to score: the next batch while fewer than `limit` are scored, then every
+    product whose best key is ahead of the `limit`-th result (it might take its place)."""
+    unscored = (k for k in keys if k.pk not in scored)
+    if len(ranked) < limit:
+        return list(islice(unscored, max(CANDIDATES, limit)))
+    last = ranked[limit - 1].sort_key()
+    return [k for k in unscored if k.best() < last]
+
+
+def _settled(ranked: list[Match], last_read: _Key, limit: int) -> bool:
+    """Whether the `limit`-th result is strictly ahead of every product whose key was not read:
+    those are never ahead of the last key read (fails and tier never below, score never above;
+    0.01 covers the rounding, since their names are unknown)."""
+    if len(ranked) < limit:
         return False
-    last, (fails, tier, score) = scored[limit - 1], first_out
-    mine = (last.fails, KIND_TIER.get(last.kind, 0))
-    return mine < (fails, tier) or (mine == (fails, tier) and last.score > score + 0.01)
+    last = ranked[limit - 1]
+    mine, theirs = (last.fails, KIND_TIER.get(last.kind, 0)), (last_read.fails, last_read.tier)
+    return mine < theirs or (mine == theirs and last.score > last_read.score + 0.01)
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
     """Each result's peer cases (products.selectors.peer_cases): the client's province first, the
     product's own bank included, since a manager wants the deals done nearest the client."""
     peers = peer_cases(
-        [m.product for m in matches], prefer_province=p.province, include_own_bank=True, per=per
+        [m.product for m in matches],
+        prefer_province=p.province,
+        include_own_bank=True,
+        per=per,
+        with_sources=False,
     )
     for m in matches:
         m.cases = peers.get(m.product.pk, [])
@@ -1085,16 +1265,47 @@ def _candidate_policies(p: Profile, matches: list[Match]) -> list[Policy]:
     )
 
 
-def _applies(policy: Policy, product: Product) -> bool:
+@dataclass(frozen=True)
+class _Reach:
+    """What a notice or a product is filed under, as the sets `_applies` meets."""
+
+    keys: frozenset
+    products: frozenset
+    themes: frozenset
+    topics: frozenset
+    categories: frozenset
+
+
+def _policy_reach(policy: Policy) -> _Reach:
+    return _Reach(
+        frozenset({policy.key}),
+        frozenset(x.pk for x in policy.products.all()),
+        frozenset(t.slug for t in policy.themes.all()),
+        frozenset(t.slug for t in policy.topics.all()),
+        frozenset(c.pk for c in policy.categories.all()),
+    )
+
+
+def _product_reach(product: Product) -> _Reach:
+    themes = frozenset(t.slug for t in product.themes.all())
+    return _Reach(
+        frozenset(_policy_keys(product)),
+        frozenset({product.pk}),
+        themes,
+        frozenset(_topics_of(themes)),
+        frozenset({product.category_id}),
+    )
+
+
+def _applies(policy: _Reach, product: _Reach) -> bool:
     """A notice applies to a product that it is linked to or that names it, or that shares a theme,
     a topic of its themes or its category."""
-    themes = {t.slug for t in product.themes.all()}
     return bool(
-        policy.key in _policy_keys(product)
-        or product.pk in {x.pk for x in policy.products.all()}
-        or themes & {t.slug for t in policy.themes.all()}
-        or _topics_of(themes) & {t.slug for t in policy.topics.all()}
-        or product.category_id in {c.pk for c in policy.categories.all()}
+        policy.keys & product.keys
+        or policy.products & product.products
+        or policy.themes & product.themes
+        or policy.topics & product.topics
+        or policy.categories & product.categories
     )
 
 
@@ -1102,12 +1313,13 @@ def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
     """The published notices that apply to each result, newest first: notices whose region covers
     the client's place (national, or the client's province, or its city) and that are linked to the
     product, name it in its support terms, share a theme or its category, or file under a topic of
-    its themes. One query for all results (plus the prefetches)."""
+    its themes. One query for all results (plus the prefetches); each notice's sets read once."""
     if not matches:
         return
-    pols = _candidate_policies(p, matches)
+    pols = [(pol, _policy_reach(pol)) for pol in _candidate_policies(p, matches)]
     for m in matches:
-        m.policies = [pol for pol in pols if _applies(pol, m.product)][:per]
+        mine = _product_reach(m.product)
+        m.policies = [pol for pol, reach in pols if _applies(reach, mine)][:per]
 
 
 def most_excluding(excluded: Counter) -> str | None:

@@ -170,6 +170,17 @@ class Case(Publishable, Placed):
             models.Index(fields=["amount"], name="case_amount"),
             # A product's latest case and its case count (product lists, sync) without a scan.
             models.Index(fields=["product", "status", "date"], name="case_product_status_date"),
+            # Which products have published cases in a province or a city (the match ranking's case
+            # evidence), read from the index alone, not from the cases.
+            models.Index(
+                fields=["province", "product"],
+                condition=Q(status="published"),
+                name="case_pub_province_product",
+            ),
+            models.Index(
+                fields=["city", "product"], condition=Q(status="published"), name="case_pub_city_product"
+            ),
+            # (And on PostgreSQL four more for the match ranking and peer cases: migration 0010.)
         ]
         constraints = [
             *Publishable.Meta.constraints,

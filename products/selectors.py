@@ -22,17 +22,22 @@ def _bank(institution: Institution | None) -> int | None:
 
 def _candidates(
     product: Product, province: Region | None, include_own_bank: bool, per: int
-) -> list[QuerySet]:
+) -> dict[tuple, QuerySet]:
     """The cases that can be among the product's first `per` peers, as id querysets: the newest
     `per` of its own cases and of its category's, each also within the preferred province. Each is
-    a LIMIT an index answers, so the peers of a product never sort its whole category."""
+    a LIMIT an index answers, so the peers of a product never sort its whole category. Keyed by
+    what they select, so products of one category (and bank, when it is left out) share theirs."""
+    bank = None if include_own_bank or product.institution is None else _bank(product.institution)
     peers = Case.objects.published().filter(product__category_id=product.category_id)
-    if not include_own_bank and product.institution is not None:
-        peers = peers.exclude(institution__in=Institution.objects.family_of(_bank(product.institution)))
-    groups = [peers.filter(product=product), peers]
+    if bank is not None:
+        peers = peers.exclude(institution__in=Institution.objects.family_of(bank))
+    groups = {
+        ("own", product.pk): peers.filter(product=product),
+        ("category", product.category_id, bank): peers,
+    }
     if province is not None:
-        groups += [g.filter(province=province) for g in groups]
-    return [g.order_by(*NEWEST).values("pk")[:per] for g in groups]
+        groups |= {(*key, "here"): g.filter(province=province) for key, g in groups.items()}
+    return {key: g.order_by(*NEWEST).values("pk")[:per] for key, g in groups.items()}
 
 
 def _any_of(groups: list[QuerySet]) -> Q:
@@ -53,15 +58,20 @@ def peer_cases(
     prefer_province: Region | None = None,
     include_own_bank: bool = False,
     per: int = 30,
+    with_sources: bool = True,
 ) -> dict[int, list[Case]]:
     """Per product id, its peer cases (what the report's 同业对比 tables compare): published cases
     of its category, its own among them. Without `include_own_bank`, cases at the product's own
     bank (head office and branches) are left out. Order: cases in `prefer_province` first when one
-    is given, then the product's own cases, then newest. One query for all the products."""
+    is given, then the product's own cases, then newest. One query for all the products (and two
+    for the cases' sources, unless `with_sources` is False: the match results do not show them)."""
     if not products:
         return {}
-    groups = [g for p in products for g in _candidates(p, prefer_province, include_own_bank, per)]
-    pool = list(Case.objects.for_listing().filter(_any_of(groups)).order_by(*NEWEST))
+    groups: dict[tuple, QuerySet] = {}
+    for p in products:
+        groups |= _candidates(p, prefer_province, include_own_bank, per)
+    rows = Case.objects.for_listing() if with_sources else Case.objects.for_listing().prefetch_related(None)
+    pool = list(rows.filter(_any_of(list(groups.values()))).order_by(*NEWEST))
     return {p.pk: _peers_of(p, pool, prefer_province, include_own_bank)[:per] for p in products}
 
 

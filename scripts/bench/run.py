@@ -586,6 +586,9 @@ def main() -> None:
         # The same rounds with several clients at once (BENCH_LATENCY_CLIENTS, default 4).
         crowd = {c: latency(plist, params["case_pool"], c) for c in LATENCY_CLIENTS if c > 1}
         mixes = throughput_mixes(plist)
+        from bench import match as match_bench  # /api/v1/match/ on the same server (match.py)
+
+        matched = match_bench.report(match_bench.measure(OUR_PORT))
         workers = [rss_mb(pid) for pid in children(ours.pid)]
         ds_rss = rss_mb(theirs.pid)
         # Every published case as CSV, streamed (the "< 200 MB" target), from the server
@@ -605,6 +608,7 @@ def main() -> None:
     )
     report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports)
     report_crowd(plist, crowd)
+    print(matched)
 
 
 def throughput_mixes(plist: list[Pair]) -> dict[tuple[str, str, int], tuple]:

@@ -56,13 +56,16 @@ def _queries(client, params) -> int:
     return len(ctx.captured_queries)
 
 
-def test_queries_do_not_grow_with_the_results(client):
+def test_queries_do_not_grow_with_the_results(client, settings):
     """Form vocabularies, the version, products with terms and themes, the case evidence (grouped
     in SQL), peer cases, policies and their prefetches; a sentence adds the places and one search
-    per need phrase (at most four)."""
+    per need phrase (at most four). Counted on a miss: the answer itself is not kept. Candidates
+    are scored in rounds of three queries (products with their evidence, themes, terms) until none
+    left can enter the page: a third round here."""
+    settings.API_RESPONSE_CACHE_SECONDS = 0
     small = _queries(client, {"province": "西藏自治区", "category": "green-bill-discounting"})
     large = _queries(client, GUIYANG_PV)
-    assert large <= 24 and small <= large + 1  # a category costs its subtree
+    assert large <= 27 and small <= large + 1  # a category costs its subtree
     worded = _queries(client, {"q": "威海一家从日本进口原材料的外贸企业，想做日元进口预付款融资"})
     assert worded <= large + 1 + 4
 
