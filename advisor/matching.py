@@ -203,6 +203,8 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
 )
 BY_NAME = {c.name: c for c in CRITERIA}
+# The best tie-break a kind can give in `Match.sort_key`: what a candidate whose kind is unknown may have.
+BEST_KIND_PART = max(BY_NAME["programme"].parts.values(), default=0.0)
 WEIGHTS = {c.name: c.weight for c in CRITERIA}
 
 RULES = [
@@ -1150,8 +1152,9 @@ class _Key:
     score: float
 
     def best(self) -> tuple:
-        """The best `Match.sort_key` the product can have (its bound rounded as scores are)."""
-        return (self.fails, self.tier, -round(self.score, 2), self.name, self.pk)
+        """The best `Match.sort_key` the product can have (its bound rounded as scores are; the
+        kind's tie-break taken at its best, since the key does not carry the kind)."""
+        return (self.fails, self.tier, -round(self.score, 2), -BEST_KIND_PART, self.name, self.pk)
 
 
 def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tuple[list[_Key], Counter, bool]:
