@@ -24,7 +24,7 @@ from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, ExportRenderer, X
 from catalogue.api.pagination import CURSOR, CataloguePagination
 from catalogue.api.sync import has_timestamps, modified_since
 from catalogue.filters import SearchFilterSet
-from catalogue.listing import Selection, select
+from catalogue.listing import Selection, count_key, select
 from catalogue.models import Publishable, Status
 
 
@@ -87,6 +87,18 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_detail_queryset(self) -> QuerySet:
         return self.get_queryset()
+
+    cache_read: dict[str, Any] | None = None  # set by the throttle (cache_reads)
+
+    def cache_reads(self, request: Request) -> list[str]:
+        """The cache keys this request will read, for the throttle to read in its own round trip
+        to Redis (catalogue.resilience.OneTripThrottle): a numbered list's kept count."""
+        params = request.query_params
+        if getattr(self, "action", None) != "list" or not has_timestamps(self.queryset.model):
+            return []
+        if params.get("pagination") == CURSOR or params.get("cursor") or params.get("format"):
+            return []
+        return [count_key(request.path, cond.filter_state(request))]
 
     def get_object(self) -> Model:
         # Details ignore list filters (DRF would apply them): a record's URL always finds it.
@@ -187,6 +199,7 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             state=cond.filter_state(request),
             version=state.version.catalogue,
             queryset=queryset,
+            read=self.cache_read,
         )
         page = paginator.paginate_queryset(selection.rows(queryset), request, view=self, count=count)
         response = paginator.get_paginated_response(self.write_page(page))
