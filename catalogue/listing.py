@@ -183,13 +183,22 @@ class Selection:
         records the state does not say. `read`: cache entries already read ({key: value or None},
         the throttle's round trip: catalogue.resilience), so the count costs no trip of its own."""
         queryset = self.queryset if queryset is None else queryset
-        key = count_key(scope, state)
-        kept = read[key] if read is not None and key in read else cache.get(key)
-        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == version:
+        kept = kept_count(scope, state, read)
+        if kept is not None and kept[0] == version:
             return kept[1]
         count = queryset.count()
-        cache.set(key, (version, count), COUNT_SECONDS)
+        cache.set(count_key(scope, state), (version, count), COUNT_SECONDS)
         return count
+
+
+def kept_count(
+    scope: str, state: Iterable[tuple[str, str]], read: dict[str, Any] | None = None
+) -> tuple[str, int] | None:
+    """(catalogue version, count) as a list's count was last kept, whatever the version now;
+    from `read` when the entry was read already (Selection.count)."""
+    key = count_key(scope, state)
+    kept = read[key] if read is not None and key in read else cache.get(key)
+    return kept if isinstance(kept, tuple) and len(kept) == 2 else None
 
 
 def count_key(scope: str, state: Iterable[tuple[str, str]]) -> str:
