@@ -121,8 +121,8 @@ def group_count(expression: Any) -> Callable[[QuerySet, SearchFilterSet], dict[A
 
 # Parameters that choose a page, an order, a format or a language, not which records match.
 NOT_FILTERS = frozenset({"page", "page_size", "ordering", "format", "lang", "pagination", "cursor"})
-# How long a count keyed by the catalogue version is kept: the key changes with any change the
-# count could show, so this bounds memory only (as the facet counts' FACET_SECONDS).
+# How long a count is kept: it is stamped with the catalogue version it was counted at, and any
+# change the count could show moves the version, so this bounds memory only (as FACET_SECONDS).
 COUNT_SECONDS = 3600
 
 
@@ -170,19 +170,43 @@ class Selection:
         return RankedRows(queryset, lambda qs, start, stop: ranked_slice(qs, self.words, start, stop))
 
     def count(
-        self, *, scope: str, state: Iterable[tuple[str, str]], version: str, queryset: QuerySet | None = None
+        self,
+        *,
+        scope: str,
+        state: Iterable[tuple[str, str]],
+        version: str,
+        queryset: QuerySet | None = None,
+        read: dict[str, Any] | None = None,
     ) -> int:
-        """The number of records, kept per (list, filter state, catalogue version): `scope` names
-        the list (its path), whose base records the state does not say."""
+        """The number of records, kept per (list, filter state) with the catalogue version it was
+        counted at (another version counts again): `scope` names the list (its path), whose base
+        records the state does not say. `read`: cache entries already read ({key: value or None},
+        the throttle's round trip: catalogue.resilience), so the count costs no trip of its own."""
         queryset = self.queryset if queryset is None else queryset
-        filters = sorted((k, v) for k, v in state if k not in NOT_FILTERS and v != "")
-        raw = f"{scope}|{version}|{filters}"
-        key = "list-count:" + hashlib.sha256(raw.encode()).hexdigest()
-        count = cache.get(key)
-        if count is None:
-            count = queryset.count()
-            cache.set(key, count, COUNT_SECONDS)
+        kept = kept_count(scope, state, read)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        count = queryset.count()
+        cache.set(count_key(scope, state), (version, count), COUNT_SECONDS)
         return count
+
+
+def kept_count(
+    scope: str, state: Iterable[tuple[str, str]], read: dict[str, Any] | None = None
+) -> tuple[str, int] | None:
+    """(catalogue version, count) as a list's count was last kept, whatever the version now;
+    from `read` when the entry was read already (Selection.count)."""
+    key = count_key(scope, state)
+    kept = read[key] if read is not None and key in read else cache.get(key)
+    return kept if isinstance(kept, tuple) and len(kept) == 2 else None
+
+
+def count_key(scope: str, state: Iterable[tuple[str, str]]) -> str:
+    """The cache key of a list's kept count: the list and its filters, not the page, order or
+    format. The version is in the value, so the key is known from the request alone (and read
+    in the same round trip as the throttle's window)."""
+    filters = sorted((k, v) for k, v in state if k not in NOT_FILTERS and v != "")
+    return "list-count:" + hashlib.sha256(f"{scope}|{filters}".encode()).hexdigest()
 
 
 def select(fs: SearchFilterSet) -> Selection:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.cache import caches
@@ -74,11 +74,15 @@ class FallbackCache:
     def set(self, key: str, value: Any, timeout: float | None = None) -> Any:
         return self._call("set", key, value, timeout)
 
-    def window(self, key: str, now: float, duration: float, limit: int) -> tuple[bool, int, float] | None:
+    def window(
+        self, key: str, now: float, duration: float, limit: int, reads: Sequence[str] = ()
+    ) -> tuple[bool, int, float, dict[str, Any]] | None:
         """One request against a sliding window of `limit` per `duration` seconds, in one Redis
-        round trip (a script) where get-then-set took two. Returns (allowed, requests in the
-        window, the oldest one's time), or None when the shared cache is not Redis or cannot be
-        reached: the caller then counts with get/set, which land in this process's memory."""
+        round trip (a script) where get-then-set took two; the same trip reads the cache keys
+        `reads` (a list's kept count), so a request pays one round trip to Redis, not two.
+        Returns (allowed, requests in the window, the oldest one's time, {read key: value or
+        None}), or None when the shared cache is not Redis or cannot be reached: the caller then
+        counts with get/set, which land in this process's memory."""
         if time.monotonic() < self.down_until:
             return None
         client = self._shared()
@@ -89,20 +93,23 @@ class FallbackCache:
             if self._script is None:
                 self._script = redis.register_script(_WINDOW_SCRIPT)
             # Its own key: the get/set path stores a pickled list under `key`.
-            allowed, count, oldest = self._script(
-                keys=[client.make_key(f"{key}:window")], args=[repr(now), repr(duration), limit], client=redis
+            keys = [client.make_key(f"{key}:window"), *(client.make_key(k) for k in reads)]
+            allowed, count, oldest, *values = self._script(
+                keys=keys, args=[repr(now), repr(duration), limit], client=redis
             )
+            found = {k: None if v is None else client.decode(v) for k, v in zip(reads, values, strict=True)}
         except _redis_errors() as exc:
             self.down_until = time.monotonic() + RETRY_SECONDS
             log.warning("shared cache unreachable, counting in this process: %s", exc)
             return None
-        return bool(allowed), int(count), float(oldest)
+        return bool(allowed), int(count), float(oldest), found
 
 
 # DRF's SimpleRateThrottle as a Redis list, newest first: drop the entries older than the window,
 # refuse when `limit` remain, else push `now` and keep the list as long as the window. Returns
 # {allowed, count, oldest}; numbers go back as strings (Redis truncates Lua numbers to integers),
-# and an empty window (a rate of 0) gives `now` as its oldest, as DRF's wait() assumes.
+# and an empty window (a rate of 0) gives `now` as its oldest, as DRF's wait() assumes. The other
+# KEYS are read as they are (a missing one is a nil, which keeps its place in the reply).
 _WINDOW_SCRIPT = """
 local key, now, span, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 while true do
@@ -111,18 +118,26 @@ while true do
   redis.call('RPOP', key)
 end
 local count = redis.call('LLEN', key)
+local out
 if count >= limit then
-  return {0, count, redis.call('LINDEX', key, -1) or ARGV[1]}
+  out = {0, count, redis.call('LINDEX', key, -1) or ARGV[1]}
+else
+  redis.call('LPUSH', key, ARGV[1])
+  redis.call('PEXPIRE', key, math.ceil(span * 1000))
+  out = {1, count + 1, redis.call('LINDEX', key, -1)}
 end
-redis.call('LPUSH', key, ARGV[1])
-redis.call('PEXPIRE', key, math.ceil(span * 1000))
-return {1, count + 1, redis.call('LINDEX', key, -1)}
+for i = 2, #KEYS do
+  out[#out + 1] = redis.call('GET', KEYS[i])
+end
+return out
 """
 
 
 class OneTripThrottle:
     """For a DRF SimpleRateThrottle whose `cache` is a FallbackCache: the same sliding window and
-    Retry-After, counted in one Redis round trip instead of a get and a set."""
+    Retry-After, counted in one Redis round trip instead of a get and a set. A view with
+    `cache_reads(request)` (cache keys it will read) gets their values in the same trip, as
+    `view.cache_read` ({key: value or None})."""
 
     cache: FallbackCache
     _window: tuple[int, float] | None = None
@@ -134,11 +149,16 @@ class OneTripThrottle:
         if key is None:
             return True
         now = self.timer()  # type: ignore[attr-defined]
-        hit = self.cache.window(key, now, self.duration, self.num_requests)  # type: ignore[attr-defined]
+        # What the view will read from the cache anyway (a list's kept count), read in this trip.
+        reads = getattr(view, "cache_reads", None)
+        wanted = reads(request) if reads is not None else ()
+        hit = self.cache.window(key, now, self.duration, self.num_requests, wanted)  # type: ignore[attr-defined]
         if hit is None:  # not Redis, or Redis down: DRF's own get/set on the fallback
             self._window = None
             return super().allow_request(request, view)  # type: ignore[misc]
-        allowed, count, oldest = hit
+        allowed, count, oldest, found = hit
+        if found:
+            view.cache_read = found
         self.key, self.now, self._window = key, now, (count, oldest)
         return allowed
 

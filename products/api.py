@@ -125,6 +125,48 @@ def case_json_sql() -> str:
     )
 
 
+def product_json_sql() -> str:
+    """SQL of a product as ProductSerializer writes it, but for its terms (null here: their
+    values are written in Python, `write_product_rows`), one json_build_object per row."""
+    qn = connection.ops.quote_name
+    p = qn(Product._meta.db_table)
+    category = qn(Category._meta.db_table)
+    through, theme = Product.themes.through._meta, Theme._meta
+    plain = lambda names: ", ".join(f"'{name}', {p}.{qn(name)}" for name in names)  # noqa: E731
+    return (
+        f"json_build_object({plain(('id', 'key', 'status', 'name', 'name_is_descriptive'))}, "
+        f"'institution', {institution_ref_sql(f'{p}.institution_id')}, "
+        "'category', (SELECT json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en) "
+        f"FROM {category} k WHERE k.id = {p}.category_id), "
+        "'themes', (SELECT COALESCE(json_agg(t.slug ORDER BY t.position, t.slug), '[]'::json) "
+        f"FROM {qn(through.db_table)} pt JOIN {qn(theme.db_table)} t ON t.id = pt.theme_id "
+        f"WHERE pt.product_id = {p}.id), "
+        f"{plain(('target_clients', 'collateral', 'description'))}, 'terms', NULL, "
+        f"'sources', {sql_sources(Product, p)}, "
+        f"'created', {sql_datetime(f'{p}.created')}, 'modified', {sql_datetime(f'{p}.modified')})::text"
+    )
+
+
+def product_terms(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """{product id: its terms as the API writes them}, in one query."""
+    terms: dict[int, list[ProductTerm]] = {}
+    for term in ProductTerm.objects.filter(product_id__in=ids).select_related("document", "province", "city"):
+        terms.setdefault(term.product_id, []).append(term)
+    return {pk: terms_data(terms.get(pk, [])) for pk in ids}
+
+
+def write_product_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    """Products whose rows carry their JSON from PostgreSQL (`product_json_sql`), their terms
+    filled in: the JSON parsed (orjson keeps its key order), no model field written in Python."""
+    terms = product_terms([row.pk for row in rows])
+    out = []
+    for row in rows:
+        product = orjson.loads(getattr(row, ROW_JSON))
+        product["terms"] = terms[row.pk]
+        out.append(product)
+    return out
+
+
 class RowWriterMixin:
     """List and detail written by `writer` from the records' own rows (no joins, no nested
     serializers); exports and the schema keep the serializer. See catalogue/api/rows.py.
@@ -176,6 +218,24 @@ class ProductViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
         return queryset.annotate(
             **{PRODUCT_REFS_JSON: RawSQL(product_refs_sql(), (), output_field=TextField())}
         )
+
+    def page_queryset(self, queryset: QuerySet) -> QuerySet:
+        if connection.vendor != "postgresql":
+            return super().page_queryset(queryset)
+        # A page or record is its JSON from PostgreSQL plus one query for the terms
+        # (write_product_rows); rows_queryset's themes and sources are for exports.
+        queryset = queryset.select_related(None).prefetch_related(None).only("pk", "modified")
+        return queryset.annotate(**{ROW_JSON: RawSQL(product_json_sql(), ())})
+
+    def write_page(self, page: list) -> Any:
+        if page and all(hasattr(row, ROW_JSON) for row in page):
+            return write_product_rows(page)
+        return super().write_page(page)
+
+    def write_object(self, instance: Any) -> Any:
+        if hasattr(instance, ROW_JSON):
+            return write_product_rows([instance])[0]
+        return super().write_object(instance)
 
 
 class CaseViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):

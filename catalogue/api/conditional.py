@@ -24,8 +24,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Max, Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, set_response_etag
@@ -36,7 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalogue.api.exceptions import problem_response
-from catalogue.versioning import catalogue_stamps, digest
+from catalogue.versioning import catalogue_stamps, digest, versioned_models
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,43 @@ def model_version(model: type[Model]) -> ResourceVersion:
         last = model._default_manager.order_by().aggregate(last=Max("modified"))["last"]
     api = settings.SPECTACULAR_SETTINGS["VERSION"]
     return ResourceVersion(digest(stamps), api, model._meta.label, last)
+
+
+# On PostgreSQL a page's statement can carry the catalogue's stamps (each MAX() an InitPlan, run
+# once per statement, not per row): the version a list's ETag and kept count need, without a
+# statement of its own (CatalogueViewSet.page_response).
+STAMPS = "catalogue_stamps_json"
+
+
+def versioned(model: type[Model]) -> bool:
+    """Whether the catalogue's version moves with `model`'s records (catalogue.versioning): only
+    then can a count be kept per version, or the version be read from the page's stamps."""
+    return model in versioned_models()
+
+
+def stamps_sql() -> str:
+    """SQL of the stamps `catalogue_stamps` reads, as one JSON array (text), in its order."""
+    qn = connection.ops.quote_name
+    parts = [
+        f"(SELECT MAX({qn(m._meta.get_field('modified').column)}) FROM {qn(m._meta.db_table)})"
+        for m in versioned_models()
+    ]
+    return f"(SELECT json_build_array({', '.join(parts)})::text)"
+
+
+def version_of_row(row: Any, model: type[Model]) -> ResourceVersion | None:
+    """The resource version from a row that carries the stamps (`STAMPS`), as model_version
+    reads it: the same datetimes (ISO 8601 from PostgreSQL, in the connection's UTC), so the
+    same digest."""
+    text = getattr(row, STAMPS, None)
+    if text is None:
+        return None
+    values = [None if v is None else dt.datetime.fromisoformat(v) for v in orjson.loads(text)]
+    stamps = {m._meta.label: v for m, v in zip(versioned_models(), values, strict=True)}
+    if model._meta.label not in stamps or any(v is not None and v.tzinfo is None for v in values):
+        return None
+    api = settings.SPECTACULAR_SETTINGS["VERSION"]
+    return ResourceVersion(digest(stamps), api, model._meta.label, stamps[model._meta.label])
 
 
 def list_state(request: HttpRequest, media_type: str, version: ResourceVersion) -> ListState:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpResponseBase
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,12 +22,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.api import conditional as cond
+from catalogue.api.exceptions import PageNotFound
 from catalogue.api.exports import EXPORT_FORMATS, CSVRenderer, ExportRenderer, XLSXRenderer
 from catalogue.api.pagination import CURSOR, CataloguePagination
 from catalogue.api.sync import has_timestamps, modified_since
 from catalogue.filters import SearchFilterSet
-from catalogue.listing import Selection, select
+from catalogue.listing import Selection, count_key, kept_count, select
 from catalogue.models import Publishable, Status
+
+# Request headers that make a list's ETag needed before its page is read (a 304 or 412 skips it).
+PRECONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 
 
 def is_publishable(model: type[Model]) -> bool:
@@ -87,6 +93,18 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_detail_queryset(self) -> QuerySet:
         return self.get_queryset()
+
+    cache_read: dict[str, Any] | None = None  # set by the throttle (cache_reads)
+
+    def cache_reads(self, request: Request) -> list[str]:
+        """The cache keys this request will read, for the throttle to read in its own round trip
+        to Redis (catalogue.resilience.OneTripThrottle): a numbered list's kept count."""
+        params = request.query_params
+        if getattr(self, "action", None) != "list" or not has_timestamps(self.queryset.model):
+            return []
+        if params.get("pagination") == CURSOR or params.get("cursor") or params.get("format"):
+            return []
+        return [count_key(request.path, cond.filter_state(request))]
 
     def get_object(self) -> Model:
         # Details ignore list filters (DRF would apply them): a record's URL always finds it.
@@ -177,6 +195,9 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             if page and has_timestamps(queryset.model):
                 cond.set_validators(response, last_modified=max(r.modified for r in page))
             return response
+        folded = self._page_with_version(request, queryset)
+        if folded is not None:
+            return folded
         state = cond.list_state(request, request.accepted_media_type, self.resource_version())
         early = cond.not_modified(request, etag=state.etag, last_modified=state.last_modified)
         if early is not None:
@@ -187,10 +208,44 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             state=cond.filter_state(request),
             version=state.version.catalogue,
             queryset=queryset,
+            read=self.cache_read,
         )
         page = paginator.paginate_queryset(selection.rows(queryset), request, view=self, count=count)
         response = paginator.get_paginated_response(self.write_page(page))
         cond.set_validators(response, etag=state.etag, last_modified=state.last_modified)
+        return response
+
+    def _page_with_version(self, request: Request, queryset: QuerySet) -> HttpResponseBase | None:
+        """A numbered page whose statement also reads the catalogue's stamps, on PostgreSQL, when
+        the count is kept and the request has no precondition to check before the page is read:
+        one statement where the version, then the page, took two. None when that does not apply,
+        or when the page shows the kept count was of another version (or the page is empty, so
+        carries no stamps): then page_response reads the version and counts as usual."""
+        if (
+            self._version is not None  # read already (the response cache's key)
+            or connection.vendor != "postgresql"
+            or not cond.versioned(queryset.model)
+            or any(h in request.META for h in PRECONDITIONS)
+        ):
+            return None
+        scope, state = request.path, cond.filter_state(request)
+        kept = kept_count(scope, state, self.cache_read)
+        if kept is None:
+            return None
+        selection = self.selection or Selection(queryset, queryset, "", relevance=False)
+        annotated = queryset.annotate(**{cond.STAMPS: RawSQL(cond.stamps_sql(), ())})
+        paginator: CataloguePagination = self.paginator
+        try:
+            page = paginator.paginate_queryset(selection.rows(annotated), request, view=self, count=kept[1])
+        except PageNotFound:
+            return None  # past the end by the kept count, which may be another version's
+        version = cond.version_of_row(page[0], queryset.model) if page else None
+        if version is None or version.catalogue != kept[0]:
+            return None
+        self._version = version
+        response = paginator.get_paginated_response(self.write_page(page))
+        etag = cond.list_state(request, request.accepted_media_type, version).etag
+        cond.set_validators(response, etag=etag, last_modified=version.last_modified)
         return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:

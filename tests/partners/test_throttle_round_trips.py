@@ -102,3 +102,21 @@ def test_an_unreachable_redis_still_limits_in_this_process(api, monkeypatch):
             get(api, "/api/v1/themes/")
         assert int(get(api, "/api/v1/themes/", status=429)["Retry-After"]) > 0
     caches["local"].clear()
+
+
+def test_a_list_and_its_kept_count_share_the_throttles_round_trip(api, shared_redis, redis_commands):
+    from django.utils import timezone
+
+    from products.models import Case
+
+    with rates(anon="100/min", key="100/min"):
+        get(api, "/api/v1/cases/?page_size=5")  # counts, and keeps the count
+        redis_commands.clear()
+        body = get(api, "/api/v1/cases/?page_size=6").json()  # another page size: the same count
+        assert [c[0] for c in redis_commands] == ["EVALSHA"]
+        assert body["count"] == Case.objects.published().count() and len(body["results"]) == 6
+        # A change moves the catalogue version: the kept count is not used, the list counts again.
+        Case.objects.published().filter(pk=body["results"][0]["id"]).update(
+            status="withdrawn", modified=timezone.now()
+        )
+        assert get(api, "/api/v1/cases/?page_size=7").json()["count"] == body["count"] - 1
