@@ -104,7 +104,14 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             return []
         if params.get("pagination") == CURSOR or params.get("cursor") or params.get("format"):
             return []
-        return [count_key(request.path, cond.filter_state(request))]
+        return [count_key(self.count_scope(request), cond.filter_state(request))]
+
+    def count_scope(self, request: Request) -> str:
+        """What a kept count is counted over besides its filters: the list's path, and the API
+        key when there is one, since a key may see other records (a partner's own submissions,
+        withdrawn records in a sync) than the anonymous list with the same filters."""
+        key = getattr(request.auth, "pk", None)
+        return request.path if key is None else f"{request.path}|key:{key}"
 
     def get_object(self) -> Model:
         # Details ignore list filters (DRF would apply them): a record's URL always finds it.
@@ -204,7 +211,7 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             return cond.precondition(request, early)
         selection = self.selection or Selection(queryset, queryset, "", relevance=False)
         count = selection.count(
-            scope=request.path,
+            scope=self.count_scope(request),
             state=cond.filter_state(request),
             version=state.version.catalogue,
             queryset=queryset,
@@ -228,7 +235,7 @@ class CatalogueViewSet(cond.ConditionalMixin, viewsets.ReadOnlyModelViewSet):
             or any(h in request.META for h in PRECONDITIONS)
         ):
             return None
-        scope, state = request.path, cond.filter_state(request)
+        scope, state = self.count_scope(request), cond.filter_state(request)
         kept = kept_count(scope, state, self.cache_read)
         if kept is None:
             return None

@@ -180,3 +180,14 @@ def test_an_ambiguous_short_name_is_refused_as_the_loader_refuses_it(api, submit
     response = submit(api, submit_key, with_changes(product__institution="测同名"), status=400)
     assert problem_fields(response) == ["product.institution"]
     assert not Submission.objects.exists()
+
+
+def test_each_partner_counts_its_own_submissions(api, submit_key, other_key):
+    """A list's kept count is per API key: the same filters on another partner's key count that
+    partner's records, not the count kept for the first."""
+    submit(api, submit_key)
+    submit(api, submit_key)
+    mine = get(api, "/api/v1/submissions/?status=draft", HTTP_X_API_KEY=submit_key).json()
+    theirs = get(api, "/api/v1/submissions/?status=draft", HTTP_X_API_KEY=other_key).json()
+    assert (mine["count"], len(mine["results"])) == (2, 2)
+    assert (theirs["count"], theirs["results"]) == (0, [])
