@@ -803,16 +803,47 @@ def _bound_score(
     said: dict[str, dict[str, list[int]]],
     spans_by: dict[str, list[tuple[int, float, float]]],
 ) -> tuple[dict[str, object], list, list]:
-    among = frozenset(said[""][""])
     """Annotations, the summands of the score's upper bound (see the scorers above), and the same
     summands for a plain product (no terms, no themes: see `_plain`), where no stated term can
     speak; `said`: the products whose text has each word (`_text_words`)."""
+    among = frozenset(said[""][""])
     notes: dict[str, object] = {}
     parts: list = []
     plain: list = []
     if p.province:
         parts.append(_region_bound(p))
         plain.append(_region_bound(p, stated=False))
+    _set_bounds(p, said, among, notes, parts, plain)
+    if p.industry:
+        notes["_industry_stated"] = _terms_of(TermField.INDUSTRY)
+        notes["_industry_hit"] = _terms_of(TermField.INDUSTRY, value=p.industry)
+        parts.append(_pick(Q(_industry_hit=True), WEIGHTS["industry"]))
+    _range_bounds(p, spans_by, among, parts, plain)
+    if p.themes:
+        shared = Exists(
+            Product.themes.through.objects.filter(product=OuterRef("pk"), theme__slug__in=p.themes)
+        )
+        parts.append(_pick(shared, min(len(set(p.themes)), 2) * WEIGHTS["theme"]))
+    if p.category:
+        parts.append(_weight(WEIGHTS["category"]))
+        plain.append(_weight(WEIGHTS["category"]))
+    if p.need:
+        parts.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
+        plain.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
+    parts.append(_programme_bound())
+    return notes, parts, plain
+
+
+def _set_bounds(
+    p: Profile,
+    said: dict[str, dict[str, list[int]]],
+    among: frozenset,
+    notes: dict[str, object],
+    parts: list,
+    plain: list,
+) -> None:
+    """The bounds of collateral, labels and size: the whole weight where a stated term has the
+    client's value, the text's part where none is stated and the text says it."""
     for name, field_, wanted in (
         ("collateral", TermField.COLLATERAL, p.collateral),
         ("labels", TermField.LABEL, p.labels),
@@ -836,37 +867,31 @@ def _bound_score(
             )
         )
         plain.append(_pick(_says(said[name], wanted, among), c.part("text")))
-    if p.industry:
-        notes["_industry_stated"] = _terms_of(TermField.INDUSTRY)
-        notes["_industry_hit"] = _terms_of(TermField.INDUSTRY, value=p.industry)
-        parts.append(_pick(Q(_industry_hit=True), WEIGHTS["industry"]))
-    # Unstated, a case of similar size may be found where the product's cases span the range.
+
+
+def _range_bounds(
+    p: Profile,
+    spans_by: dict[str, list[tuple[int, float, float]]],
+    among: frozenset,
+    parts: list,
+    plain: list,
+) -> None:
+    """The bounds of amount and term: the whole weight where the product states a range; unstated,
+    the case part where the product's cases span the client's value."""
     for name, value in (("amount", p.amount), ("term", p.term_months)):
-        if value is not None:
-            c = BY_NAME[name]
-            spanning = _spanning(spans_by[name], value)
-            parts.append(
-                CaseWhen(
-                    When(**{f"_{name}_stated": True}, then=_weight(c.weight)),
-                    When(_ids_q(spanning, among), then=_weight(c.part("case"))),
-                    default=_weight(0.0),
-                    output_field=FloatField(),
-                )
+        if value is None:
+            continue
+        c = BY_NAME[name]
+        spanning = _spanning(spans_by[name], value)
+        parts.append(
+            CaseWhen(
+                When(**{f"_{name}_stated": True}, then=_weight(c.weight)),
+                When(_ids_q(spanning, among), then=_weight(c.part("case"))),
+                default=_weight(0.0),
+                output_field=FloatField(),
             )
-            plain.append(_pick(_ids_q(spanning, among), c.part("case")))
-    if p.themes:
-        shared = Exists(
-            Product.themes.through.objects.filter(product=OuterRef("pk"), theme__slug__in=p.themes)
         )
-        parts.append(_pick(shared, min(len(set(p.themes)), 2) * WEIGHTS["theme"]))
-    if p.category:
-        parts.append(_weight(WEIGHTS["category"]))
-        plain.append(_weight(WEIGHTS["category"]))
-    if p.need:
-        parts.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
-        plain.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
-    parts.append(_programme_bound())
-    return notes, parts, plain
+        plain.append(_pick(_ids_q(spanning, among), c.part("case")))
 
 
 # Per product, the smallest and largest amount and term of its published cases, per catalogue
