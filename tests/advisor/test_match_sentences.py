@@ -145,3 +145,24 @@ def test_labels_describe_the_firm_not_its_request(text, labels):
     assert r.labels == labels
     if not labels:
         assert r.need
+
+
+def test_place_names_are_read_once_while_the_regions_are_unchanged(django_assert_num_queries):
+    """Reading a place costs one small query, not every region, until a region changes: a
+    renamed city is read by its new name at once."""
+    from advisor.matching import _place_names
+    from institutions.models import Region
+
+    def city_of(text: str):
+        return read_client(text, labels=set(), collateral=set(), themes=set()).city
+
+    assert city_of("杭州一家小企业").name == "杭州市"
+    kept = _place_names()
+    with django_assert_num_queries(1):
+        assert _place_names() is kept
+    assert "杭州市" in kept[0]
+    hangzhou = Region.objects.get(name="杭州市")
+    hangzhou.name, hangzhou.short_name = "临安府", "临安"
+    hangzhou.save()
+    assert city_of("临安一家小企业") == hangzhou
+    assert city_of("杭州一家小企业") is None
