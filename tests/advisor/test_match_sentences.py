@@ -89,6 +89,9 @@ def test_reading_the_issue_example():
         ("黔东南州一家合作社", "city", "黔东南苗族侗族自治州"),
         ("黔东南州一家合作社", "need", []),
         ("鄂尔多斯一家煤矿想做煤炭清洁高效利用", "need", ["煤炭清洁高效利用"]),
+        # 用于/用来 say what the money is for, and 节能 is a word, not 节 + the verb 能.
+        ("资金用于节能改造", "need", ["节能改造"]),
+        ("贷款用来做新能源设备", "need", ["新能源设备"]),
         ("想开通数字人民币收款", "financing", False),
         ("出口退税融资", "financing", True),
     ],
