@@ -1,4 +1,5 @@
-"""The firm profiles of profiles.json, and one profile as the query string /match/ reads."""
+"""The firm profiles of profiles.json and the client sentences of sentences.json, and one profile
+as the query string /match/ reads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from django.http import QueryDict
 
 PROFILES = json.loads((Path(__file__).with_name("profiles.json")).read_text(encoding="utf-8"))
+SENTENCES = json.loads((Path(__file__).with_name("sentences.json")).read_text(encoding="utf-8"))
 
 
 def profile_query(profile: dict) -> QueryDict:

@@ -6,7 +6,6 @@ cases' amounts) follows a change too."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from advisor import api, matching
 from products.models import Case, Product
@@ -14,13 +13,6 @@ from products.models import Case, Product
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/match/"
 PROFILE = {"province": "浙江省", "size": "small", "collateral": "data-assets", "amount": "1000000"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ test_match_heldout.py."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.http import QueryDict
 
 from advisor.forms import MatchForm
@@ -20,13 +19,6 @@ from advisor.matching import match
 from tests.advisor.profiles import PROFILES, profile_query
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def measure(rows: list[tuple[str, QueryDict, list[str]]]) -> tuple[float, int, int, list[str]]:

@@ -5,17 +5,9 @@ the API are 200s or 400s, never 500s."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 pytestmark = pytest.mark.django_db
 SENTENCE = "杭州一家做工业软件的专精特新小企业，想用知识产权质押贷500万，一年期"
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_blank_and_language_only_show_an_invitation(client):

@@ -4,27 +4,15 @@ and with the candidate set cut small, the ranking and the excluded counts equal 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from django.core.cache import cache
 from django.http import QueryDict
 
 from advisor import matching
 from advisor.forms import MatchForm
 from advisor.matching import KIND_TIER, Profile, case_evidence, match, score_product
-from tests.advisor.profiles import PROFILES, profile_query
+from tests.advisor.profiles import PROFILES, SENTENCES, profile_query
 
 pytestmark = pytest.mark.django_db
-SENTENCES = json.loads((Path(__file__).with_name("sentences.json")).read_text(encoding="utf-8"))
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _profiles() -> list[tuple[str, Profile]]:

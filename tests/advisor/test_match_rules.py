@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.http import QueryDict
 
 from advisor.forms import MatchForm
@@ -29,13 +28,6 @@ GUIYANG_PV = "province=贵州省&city=贵阳市&industry=D&size=small&themes=gre
 ZHANGJIAJIE_RESTAURANT = (
     "province=湖南省&city=张家界市&industry=H&size=micro&collateral=pure-credit&amount=500000"
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def ranked(qs: str):

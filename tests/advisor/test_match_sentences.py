@@ -6,24 +6,13 @@ test_match_heldout.py)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from django.core.cache import cache
 
 from advisor.matching import read_client
 from products.models import Product
+from tests.advisor.profiles import SENTENCES
 
 pytestmark = pytest.mark.django_db
-SENTENCES = json.loads((Path(__file__).with_name("sentences.json")).read_text(encoding="utf-8"))
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_gold_products_exist():

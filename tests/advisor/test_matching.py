@@ -4,7 +4,6 @@ every run), the API's response shape, its 400s and the page."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from advisor.forms import MatchForm
 from advisor.matching import match
@@ -13,13 +12,6 @@ from tests.advisor.profiles import PROFILES
 from tests.advisor.profiles import profile_query as query
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_profiles_recall_at_10(capsys):

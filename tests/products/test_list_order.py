@@ -5,18 +5,12 @@ order is asked for, and the order they agree on is the search's, not the date's.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
 QUERIES = ["绿色", "建行", "张家界", "Hunan", "e 钱庄", "green bill", "贷", "湖南 民宿", "票据", "数据资产"]
 LISTS = [("/cases/", "/api/v1/cases/"), ("/products/", "/api/v1/products/")]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()  # throttle counters and kept counts
 
 
 def page_ids(client, path: str, **params) -> list[int]:

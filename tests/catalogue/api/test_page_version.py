@@ -3,7 +3,6 @@ statement (catalogue/api/views.py `_page_with_version`): one statement, with the
 Last-Modified and count the version's own statement gives, and a change still seen at once."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,7 +20,6 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def no_response_cache(settings):
     settings.API_RESPONSE_CACHE_SECONDS = 0
-    cache.clear()  # no count kept by another test
 
 
 def statements(api, url, **headers):
