@@ -256,6 +256,7 @@ class ListPage:
     params: QueryDict
     total: int
     page_size: int
+    facet_key: str = ""  # the facets' cache key: the pages keep their sidebar under it (catalogue_tags)
 
     @property
     def active(self) -> list[tuple[str, str, str]]:
@@ -401,7 +402,7 @@ def build_list_page(
         else:
             message = _("A page number is a whole number from 1; this is the first page.")
         errors["page"] = [str(message)]
-    return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size)
+    return ListPage(fs, page, facet_objs, errors, params, paginator.count, page_size, cache_key)
 
 
 def _page_size(params: QueryDict, default: int, errors: dict[str, list[str]]) -> int:
