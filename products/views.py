@@ -79,9 +79,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
-    # The rows' joins without the sources' prefetch: the list shows no sources (each case's page
-    # does), and fetching them cost a statement and a model per source on every page.
-    queryset = Case.objects.published().for_listing().prefetch_related(None)
+    queryset = Case.objects.published().for_list_page()
     listing = build_list_page(request, CaseFilter, queryset, CASE_FACETS, default_ordering="-date")
     context = list_context(
         listing, INPUTS, sorts=CASE_SORTS, noun=_("cases"), page_title=_("Cases"), notes=amount_notes(listing)
