@@ -37,15 +37,39 @@ LABELS = {
 SNIPPET = 140
 
 
+# The columns `hit` reads of each kind (and of its joins), and no others: a result shows a few
+# names, dates and texts, and whole rows (a case's product with its description, an institution
+# with its head office) cost more to fetch and build than the page's rendering of them. A field
+# read by `hit` and left out here costs a query per result, which tests/search counts.
+NAMED = ("name", "name_en")
+FIELDS = {
+    "product": (
+        "name", "description", "target_clients", "collateral", "institution__name",
+        *(f"category__{f}" for f in NAMED),
+    ),
+    "case": (
+        "date", "amount", "currency", "milestone", "summary", "client", "product__name", "institution__name",
+        *(f"{r}__{f}" for r in ("province", "city") for f in NAMED),
+    ),
+    "policy": (
+        "heading", "issued_date", "level", "summary", "document_title", "key_measures", "issuer__name",
+        *(f"province__{f}" for f in NAMED),
+    ),
+    "institution": ("name", "short_name", "kind", "head_office__name", *(f"province__{f}" for f in NAMED)),
+}  # fmt: skip
+
+
 def public_queryset(kind: str) -> QuerySet:
-    """What the public may see of each kind, with the joins a result row needs."""
+    """What the public may see of each kind, with the joins and columns a result row needs."""
     if kind == "product":
-        return Product.objects.published().select_related("institution", "category")
-    if kind == "case":
-        return Case.objects.published().select_related("product", "institution", "province", "city")
-    if kind == "policy":
-        return Policy.objects.published().select_related("issuer", "province")
-    return Institution.objects.select_related("head_office", "province").prefetch_related("aliases")
+        qs = Product.objects.published().select_related("institution", "category")
+    elif kind == "case":
+        qs = Case.objects.published().select_related("product", "institution", "province", "city")
+    elif kind == "policy":
+        qs = Policy.objects.published().select_related("issuer", "province")
+    else:
+        qs = Institution.objects.select_related("head_office", "province").prefetch_related("aliases")
+    return qs.only(*FIELDS[kind])
 
 
 _APP = {"product": "products", "case": "products", "policy": "policies", "institution": "directory"}

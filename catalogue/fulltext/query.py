@@ -164,7 +164,8 @@ def _allowed(queryset: QuerySet, ids: list[int]) -> set[int]:
 
 def _newest_first(rows: list[tuple]) -> list[tuple]:
     """(id, sort key) rows in the index's order: sort key descending, missing last, then id."""
-    return sorted(rows, key=lambda r: (r[1] is not None, r[1] or "", r[0]), reverse=True)
+    # A missing key sorts among the missing only (the first item), so 0 never meets a real key.
+    return sorted(rows, key=lambda r: (r[1] is not None, r[1] if r[1] is not None else 0, r[0]), reverse=True)
 
 
 @dataclass
