@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.text import Query, highlight, match_spans
+from catalogue.paths import record_path
 from institutions.models import Institution
 from policies.models import Policy
 from products.models import Case, Product
@@ -78,9 +79,9 @@ _APP = {"product": "products", "case": "products", "policy": "policies", "instit
 def _url(kind: str, pk: int) -> str:
     """The record's page when the site has one, else its API resource."""
     try:
-        return reverse(f"{_APP[kind]}:{kind}-detail", args=[pk])
+        return record_path(f"{_APP[kind]}:{kind}-detail", pk)
     except NoReverseMatch:
-        return reverse(f"api:{kind}-detail", args=[pk])
+        return record_path(f"api:{kind}-detail", pk)
 
 
 def list_url(kind: str, q: str) -> str:

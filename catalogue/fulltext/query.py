@@ -159,7 +159,12 @@ def _within(queryset: QuerySet) -> tuple[str, list]:
 
 def _allowed(queryset: QuerySet, ids: list[int]) -> set[int]:
     """Which of these ids the caller's queryset (published, other filters) lets through."""
-    return set(queryset.order_by().filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    if not ids:
+        return set()
+    within = queryset.order_by().values_list("pk").query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(*_backend(queryset).among_sql(within, ids))
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _newest_first(rows: list[tuple]) -> list[tuple]:

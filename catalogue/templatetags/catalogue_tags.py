@@ -3,12 +3,12 @@ and sidebar."""
 
 import hashlib
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
+
+from catalogue.paths import record_path
 
 register = template.Library()
 
@@ -71,34 +71,10 @@ def language_url(context: template.Context, code: str) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
-# Digits, so the int and str converters both accept it, and long enough never to occur elsewhere
-# in a record page's path.
-_PLACEHOLDER = "987654321987654321"
-
-
-@lru_cache(maxsize=256)
-def _url_around(name: str, prefix: str, urlconf: Any, language: str | None) -> tuple[str, str]:
-    """A one-argument URL pattern reversed once, as (before the argument, after it). The key
-    holds everything reverse() reads besides the name (the script prefix, a request's urlconf,
-    the language of any language-prefixed pattern), so a cached pair is what it would build."""
-    url = reverse(name, args=[_PLACEHOLDER], urlconf=urlconf)
-    head, found, tail = url.partition(_PLACEHOLDER)
-    if not found:
-        raise ValueError(f"{name} does not place its argument in the path")
-    return head, tail
-
-
 @register.simple_tag
 def record_url(name: str, value: Any) -> str:
-    """`{% url name value %}` for the rows of a list: the same URL, without a reverse() per link.
-    A list page of 20 cases links 80 records (case, institution, province, city); reversing each
-    took about a quarter of the page's rendering. Values other than plain digits (which need no
-    quoting and match every converter the record pages use) go through reverse() as before."""
-    text = str(value)
-    if not (text.isascii() and text.isdigit()):
-        return reverse(name, args=[value])
-    head, tail = _url_around(name, get_script_prefix(), get_urlconf(), get_language())
-    return f"{head}{text}{tail}"
+    """`{% url name value %}` for the rows of a list, without a reverse() per link (paths.record_path)."""
+    return record_path(name, value)
 
 
 @register.simple_tag
