@@ -97,8 +97,8 @@ def _snippet(texts: list[str], query: Query):
     """The first text with a match, cut around it; else the start of the first non-empty text."""
     texts = [t for t in texts if t]
     for t in texts:
-        if match_spans(t, query):
-            return highlight(t, query, around=SNIPPET)
+        if spans := match_spans(t, query):
+            return highlight(t, query, around=SNIPPET, spans=spans)
     if texts:
         return highlight(texts[0], Query(text="", terms=()), around=SNIPPET)
     return ""

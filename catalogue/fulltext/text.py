@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,15 +172,17 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in _fold(ch) if c not in _QUOTES)
 
 
-def _fold_with_map(text: str) -> tuple[str, list[int]]:
+def _fold_with_map(text: str) -> tuple[str, Sequence[int]]:
     """`normalise`, character by character, remembering where each output character came from."""
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        for c in _fold_char(ch):
-            out.append(c)
-            where.append(i)
-    folded = "".join(out)
+    pieces = [_fold_char(ch) for ch in text]
+    folded = "".join(pieces)
+    where: Sequence[int]
+    if len(folded) == len(text) and all(len(p) == 1 for p in pieces):
+        where = range(len(text))  # the usual case: every character folds to one
+    else:
+        where = [i for i, p in enumerate(pieces) for _ in p]
+    if not _CJK_SPACE.search(folded):
+        return folded, where
     keep = [True] * len(folded)
     for m in _CJK_SPACE.finditer(folded):
         for j in range(m.start(), m.end()):
@@ -211,14 +214,18 @@ def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
     return merged
 
 
-def highlight(text: str, query: Query, *, around: int | None = None) -> SafeString:
+def highlight(
+    text: str, query: Query, *, around: int | None = None, spans: list[tuple[int, int]] | None = None
+) -> SafeString:
     """The text, escaped, with every match wrapped in <mark>.
 
     With `around`, only a window of about that many characters around the first match is shown
-    (an excerpt of a long description), with an ellipsis where text was cut.
+    (an excerpt of a long description), with an ellipsis where text was cut. `spans`: the
+    text's `match_spans`, when the caller has them already.
     """
     text = text or ""
-    spans = match_spans(text, query)
+    if spans is None:
+        spans = match_spans(text, query)
     lo, hi = 0, len(text)
     if around is not None and len(text) > around:
         first = spans[0][0] if spans else 0
