@@ -23,11 +23,12 @@ import hashlib
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
 from itertools import islice
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -56,6 +57,7 @@ from django.db.models import (
     Case as CaseWhen,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate, Round
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
@@ -65,6 +67,8 @@ from institutions.models import Institution, Region
 from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
 from products.selectors import peer_cases
+
+T = TypeVar("T")
 
 # Text that stands for a vocabulary word where the terms are silent (the words of the documents).
 COLLATERAL_WORDS = {
@@ -203,8 +207,6 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
 )
 BY_NAME = {c.name: c for c in CRITERIA}
-# The best tie-break a kind can give in `Match.sort_key`: what a candidate whose kind is unknown may have.
-BEST_KIND_PART = max(BY_NAME["programme"].parts.values(), default=0.0)
 WEIGHTS = {c.name: c.weight for c in CRITERIA}
 
 RULES = [
@@ -704,19 +706,43 @@ NEED_CACHE_SECONDS = 3600
 
 def _phrase_hits(phrase: str, version: str | None) -> list[int]:
     """The published products whose own text or a published case contains `phrase`."""
-    key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
-    found = cache.get(key) if key else None
-    if found is None:
+
+    def read() -> list[int]:
         products = search(Product.objects.published(), phrase).values("pk")
         cases = search(Case.objects.published(), phrase).values("product_id")
-        found = list(
+        return list(
             Product.objects.published()
             .filter(Q(pk__in=products) | Q(pk__in=cases))
             .order_by()
             .values_list("pk", flat=True)
         )
-        if key:
-            cache.set(key, found, NEED_CACHE_SECONDS)
+
+    key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
+    return _kept(key, read, NEED_CACHE_SECONDS)
+
+
+# What `_kept` holds in this process, by cache key.
+_KEPT: dict[str, object] = {}
+KEPT_MAX = 64
+
+
+def _kept(key: str, read: Callable[[], T], seconds: int) -> T:
+    """`read()`, kept per catalogue version (in `key`) in the shared cache and, while the shared
+    cache still has it, in this process too: unpickling the per-version tables from Redis cost
+    about 8 ms each per request at a million cases; an EXISTS costs a fraction of one. Without a
+    key nothing is kept."""
+    if not key:
+        return read()
+    mine = _KEPT.get(key)
+    if mine is not None and cache.has_key(key):
+        return mine  # type: ignore[return-value]
+    found = cache.get(key)
+    if found is None:
+        found = read()
+        cache.set(key, found, seconds)
+    if len(_KEPT) >= KEPT_MAX:
+        _KEPT.clear()
+    _KEPT[key] = found
     return found
 
 
@@ -802,10 +828,12 @@ def _bound_score(
     need_ids: set[int],
     said: dict[str, dict[str, list[int]]],
     spans_by: dict[str, list[tuple[int, float, float]]],
+    named: Q,
 ) -> tuple[dict[str, object], list, list]:
     """Annotations, the summands of the score's upper bound (see the scorers above), and the same
     summands for a plain product (no terms, no themes: see `_plain`), where no stated term can
-    speak; `said`: the products whose text has each word (`_text_words`)."""
+    speak; `said`: the products whose text has each word (`_text_words`); `named`: the products
+    whose name speaks to the need (`_named`)."""
     among = frozenset(said[""][""])
     notes: dict[str, object] = {}
     parts: list = []
@@ -828,10 +856,58 @@ def _bound_score(
         parts.append(_weight(WEIGHTS["category"]))
         plain.append(_weight(WEIGHTS["category"]))
     if p.need:
-        parts.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
-        plain.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
+        parts.append(_need_bound(_ids_q(sorted(need_ids), among), named))
+        plain.append(_need_bound(_ids_q(sorted(need_ids), among), named))
     parts.append(_programme_bound())
     return notes, parts, plain
+
+
+def _need_bound(hit: Q, named: Q) -> CaseWhen:
+    """The need's best: the whole weight where the product's name speaks to the need, the text's
+    part where only its text or cases do (every phrase assumed found: the share is at most 1)."""
+    need = BY_NAME["need"]
+    return CaseWhen(
+        When(hit & named, then=_weight(need.weight)),
+        When(hit, then=_weight(need.weight * need.parts["text"])),
+        default=_weight(0.0),
+        output_field=FloatField(),
+    )
+
+
+# Per catalogue version, the subjects of the published products' names (`_name_cores`), each with
+# the products whose name has it: a need's phrases then find the products named for them by their
+# substrings, not by a regular expression over 20,000 names per request.
+NAME_CORES_SECONDS = 3600
+
+
+def _name_cores_index(version: str | None) -> dict[str, list[int]]:
+    """{a name's core: the published products whose name has it}, kept per catalogue version."""
+
+    def read() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        rows = Product.objects.published().order_by().values_list("pk", "name")
+        for pk, name in rows.iterator(chunk_size=5000):
+            for core in set(_name_cores(name)):
+                found.setdefault(core, []).append(pk)
+        return found
+
+    return _kept(f"match-name-cores:{version}" if version else "", read, NAME_CORES_SECONDS)
+
+
+def _named(need: list[str], version: str | None) -> Q:
+    """The products whose name speaks to the need as `_names_need` reads it: a phrase in the name
+    (SQL), or one of the name's cores inside a phrase (a substring of the phrase, looked up)."""
+    phrases = need[:MAX_NEED_PHRASES]
+    cores = _name_cores_index(version)
+    ids = {
+        pk
+        for ph in phrases
+        for i in range(len(ph))
+        for j in range(i + 2, len(ph) + 1)
+        for pk in cores.get(ph[i:j], ())
+    }
+    in_name = [Q(name__contains=ph) for ph in phrases]
+    return reduce(operator.or_, in_name, _ids_q(sorted(ids)))
 
 
 def _set_bounds(
@@ -904,31 +980,29 @@ CASE_SPANS_SECONDS = 3600
 def _case_spans(version: str | None) -> dict[str, list[tuple[int, float, float]]]:
     """{"amount" | "term": [(product id, smallest, largest)]} over published cases with a value
     above 0 (as `_evidence_annotations` reads them), kept per catalogue version."""
-    key = f"match-case-spans:{version}" if version else ""
-    found = cache.get(key) if key else None
-    if found is not None:
-        return found
-    rows = (
-        Case.objects.published()
-        .order_by()
-        .values("product_id")
-        .annotate(
-            amount_low=Min("amount", filter=Q(amount__gt=0)),
-            amount_high=Max("amount", filter=Q(amount__gt=0)),
-            term_low=Min("term_months", filter=Q(term_months__gt=0)),
-            term_high=Max("term_months", filter=Q(term_months__gt=0)),
+
+    def read() -> dict[str, list[tuple[int, float, float]]]:
+        rows = (
+            Case.objects.published()
+            .order_by()
+            .values("product_id")
+            .annotate(
+                amount_low=Min("amount", filter=Q(amount__gt=0)),
+                amount_high=Max("amount", filter=Q(amount__gt=0)),
+                term_low=Min("term_months", filter=Q(term_months__gt=0)),
+                term_high=Max("term_months", filter=Q(term_months__gt=0)),
+            )
+            .values_list("product_id", "amount_low", "amount_high", "term_low", "term_high")
         )
-        .values_list("product_id", "amount_low", "amount_high", "term_low", "term_high")
-    )
-    found = {"amount": [], "term": []}
-    for pk, a_low, a_high, t_low, t_high in rows.iterator(chunk_size=5000):
-        if a_low is not None:
-            found["amount"].append((pk, float(a_low), float(a_high)))
-        if t_low is not None:
-            found["term"].append((pk, float(t_low), float(t_high)))
-    if key:
-        cache.set(key, found, CASE_SPANS_SECONDS)
-    return found
+        found: dict[str, list[tuple[int, float, float]]] = {"amount": [], "term": []}
+        for pk, a_low, a_high, t_low, t_high in rows.iterator(chunk_size=5000):
+            if a_low is not None:
+                found["amount"].append((pk, float(a_low), float(a_high)))
+            if t_low is not None:
+                found["term"].append((pk, float(t_low), float(t_high)))
+        return found
+
+    return _kept(f"match-case-spans:{version}" if version else "", read, CASE_SPANS_SECONDS)
 
 
 def _spanning(spans: list[tuple[int, float, float]], value: Decimal | int) -> list[int]:
@@ -989,17 +1063,21 @@ def _programme_bound() -> CaseWhen:
     return CaseWhen(*whens, default=_weight(0.0), output_field=FloatField())
 
 
-def _bound_fails(p: Profile) -> list:
-    """Fails the stated terms already show (labels, industry); a region "elsewhere" is left to the
-    scorer, so this never overestimates."""
-    fails = []
+def _bound_fails(p: Profile) -> tuple[list, list]:
+    """Fails the stated terms already show (labels, industry), and those any product can show (a
+    service that lends nothing, to a client asking for financing); a region "elsewhere" is left to
+    the scorer, so this never overestimates."""
+    fails, plain = [], []
+    if p.financing:
+        services = Category.objects.filter(slug__in=NOT_FINANCING).values("pk")
+        plain.append(CaseWhen(When(category_id__in=services, then=Value(1)), default=Value(0)))
     if p.labels:
         fails.append(CaseWhen(When(_labels_stated=True, _labels_hit=False, then=Value(1)), default=Value(0)))
     if p.industry:
         fails.append(
             CaseWhen(When(_industry_stated=True, _industry_hit=False, then=Value(1)), default=Value(0))
         )
-    return fails
+    return fails, plain
 
 
 def _tier_bound() -> CaseWhen:
@@ -1044,21 +1122,21 @@ def _text_words(version: str | None) -> dict[str, dict[str, list[int]]]:
     vocabularies = {"collateral": COLLATERAL_WORDS, "labels": LABEL_WORDS, "size": SIZE_WORDS}
     words = hashlib.sha256(repr(sorted((k, sorted(v.items())) for k, v in vocabularies.items())).encode())
     key = f"match-text-words:{version}:{words.hexdigest()[:32]}" if version else ""
-    found = cache.get(key) if key else None
-    if found is not None:
+
+    def read() -> dict[str, dict[str, list[int]]]:
+        found: dict[str, dict[str, list[int]]] = {name: {} for name in vocabularies}
+        columns = ("pk", "name", "target_clients", "collateral", "description", "category__name")
+        found[""] = {"": []}  # every published product: see `_ids_q`
+        rows = Product.objects.published().order_by().values_list(*columns)
+        for pk, *parts in rows.iterator(chunk_size=5000):
+            found[""][""].append(pk)
+            text = " ".join(parts)
+            for name, table in vocabularies.items():
+                for slug in _found(table, table, text):
+                    found[name].setdefault(slug, []).append(pk)
         return found
-    found = {name: {} for name in vocabularies}
-    columns = ("pk", "name", "target_clients", "collateral", "description", "category__name")
-    found[""] = {"": []}  # every published product: see `_ids_q`
-    for pk, *parts in Product.objects.published().order_by().values_list(*columns).iterator(chunk_size=5000):
-        found[""][""].append(pk)
-        text = " ".join(parts)
-        for name, table in vocabularies.items():
-            for slug in _found(table, table, text):
-                found[name].setdefault(slug, []).append(pk)
-    if key:
-        cache.set(key, found, TEXT_WORDS_SECONDS)
-    return found
+
+    return _kept(key, read, TEXT_WORDS_SECONDS)
 
 
 def _place_evidence(p: Profile) -> dict[str, Exists]:
@@ -1072,16 +1150,22 @@ def _bounded(p: Profile, need_ids: set[int], version: str | None = None) -> tupl
     the catalogue's, under which the words of products' texts are kept)."""
     ex_notes, excluded = _exclusions(p)
     said = _text_words(version)
-    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, _case_spans(version))
-    fails = _bound_fails(p)
+    named = _named(p.need, version) if p.need else Q()
+    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, _case_spans(version), named)
+    fails, plain_fails = _bound_fails(p)
     qs = (
         Product.objects.published()
         .annotate(**_place_evidence(p), **ex_notes, **score_notes)
         .annotate(
-            opt_fails=_unless_plain(Value(0), _sum(fails, IntegerField()), IntegerField()),
+            opt_fails=_unless_plain(
+                _sum(plain_fails, IntegerField()), _sum(fails + plain_fails, IntegerField()), IntegerField()
+            ),
             opt_tier=_unless_plain(Value(0), _tier_bound(), IntegerField()),
             opt_score=_unless_plain(_sum(plain_parts, FloatField()), _sum(parts, FloatField()), FloatField()),
+            # The kind's part of the table: `Match.sort_key`'s tie-break at equal scores.
+            opt_kind=_unless_plain(_weight(0.0), _programme_bound(), FloatField()),
         )
+        .annotate(opt_rank=Round("opt_score", 2))
     )
     if excluded:
         # A plain product states nothing, so no stated term excludes it (a category still does).
@@ -1168,18 +1252,25 @@ def _prefiltered(
 
 @dataclass(frozen=True)
 class _Key:
-    """A product's optimistic bounds as SQL ordered them."""
+    """A product's optimistic bounds as SQL ordered them (the score rounded to cents as scores are:
+    every weight and part of the table is whole cents, so SQL's rounding and Python's agree)."""
 
     pk: int
     name: str
     fails: int
     tier: int
     score: float
+    kind: float
 
     def best(self) -> tuple:
-        """The best `Match.sort_key` the product can have (its bound rounded as scores are; the
-        kind's tie-break taken at its best, since the key does not carry the kind)."""
-        return (self.fails, self.tier, -round(self.score, 2), -BEST_KIND_PART, self.name, self.pk)
+        """The best `Match.sort_key` the product can have; SQL orders the keys by it."""
+        return (self.fails, self.tier, -self.score, -self.kind, self.name, self.pk)
+
+
+def _by_name() -> Collate | str:
+    """The name in `Match.sort_key`'s order (code points): PostgreSQL's "C" collation; SQLite's
+    default (BINARY) already is."""
+    return Collate("name", "C") if connection.vendor == "postgresql" else "name"
 
 
 def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tuple[list[_Key], Counter, bool]:
@@ -1191,12 +1282,18 @@ def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tup
         for name, cond in excluded.items()
     }
     order = ["opt_excluded"] if excluded else []
-    cols = ["pk", "name", "opt_fails", "opt_tier", "opt_score", *order, *counts]
-    rows = qs.annotate(**counts).order_by(*order, "opt_fails", "opt_tier", "-opt_score", "name", "pk")
+    cols = ["pk", "name", "opt_fails", "opt_tier", "opt_rank", "opt_kind", *order, *counts]
+    rows = qs.annotate(**counts).order_by(
+        *order, "opt_fails", "opt_tier", "-opt_rank", "-opt_kind", _by_name(), "pk"
+    )
     values = list(rows.values_list(*cols)[:limit] if limit else rows.values_list(*cols))
     first = values[0][len(cols) - len(counts) :] if values else [0] * len(counts)
     n = Counter({name: v for name, v in zip(excluded, first, strict=True) if v})
-    keys = [_Key(*v[:5]) for v in values if not (excluded and v[5])]
+    keys = [
+        _Key(pk, name, fails, tier, float(rank), float(kind))
+        for pk, name, fails, tier, rank, kind, *rest in values
+        if not (excluded and rest[0])
+    ]
     # The excluded sort last: one excluded row read means every product not excluded was read.
     complete = limit is None or len(values) < limit or len(keys) < len(values)
     return keys, n, complete
@@ -1216,13 +1313,8 @@ def _to_score(
 
 def _settled(ranked: list[Match], last_read: _Key, limit: int) -> bool:
     """Whether the `limit`-th result is strictly ahead of every product whose key was not read:
-    those are never ahead of the last key read (fails and tier never below, score never above;
-    0.01 covers the rounding, since their names are unknown)."""
-    if len(ranked) < limit:
-        return False
-    last = ranked[limit - 1]
-    mine, theirs = (last.fails, KIND_TIER.get(last.kind, 0)), (last_read.fails, last_read.tier)
-    return mine < theirs or (mine == theirs and last.score > last_read.score + 0.01)
+    SQL ordered those after the last key read, in the order of `_Key.best`, so none is ahead of it."""
+    return len(ranked) >= limit and ranked[limit - 1].sort_key() < last_read.best()
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:

@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from advisor import matching
 from advisor.forms import MatchForm
-from advisor.matching import KIND_TIER, Profile, case_evidence, match, score_product
+from advisor.matching import BY_NAME, CRITERIA, KIND_TIER, Profile, case_evidence, match, score_product
 from tests.advisor.profiles import PROFILES, SENTENCES, profile_query
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +49,18 @@ def test_bounds_hold_for_every_product():
             assert m.fails >= product.opt_fails, (name, product.key)
             assert KIND_TIER.get(m.kind, 0) >= product.opt_tier, (name, product.key)
             assert m.score <= product.opt_score + 0.005, (name, product.key, m.score, product.opt_score)
+            assert m.score <= product.opt_rank, (name, product.key, m.score, product.opt_rank)
+            # The kind's tie-break at equal scores is never better than SQL's key says.
+            assert BY_NAME["programme"].parts.get(m.kind, 0.0) <= product.opt_kind, (name, product.key)
             checked += 1
     assert checked > 1000
+
+
+def test_weights_are_whole_cents():
+    """The SQL bound is rounded to cents by the database and scores by Python: sums of whole cents
+    never fall on a half cent, so both round alike and the keys' order is `Match.sort_key`'s."""
+    shares = [c.weight * part for c in CRITERIA for part in (1.0, *c.parts.values())]
+    assert all(abs(v * 100 - round(v * 100)) < 1e-9 for v in shares), shares
 
 
 @pytest.mark.parametrize(("candidates", "keys"), [(1, 2), (10, 15), (12, 1000), (30, 40)])
