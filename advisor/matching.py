@@ -20,14 +20,15 @@ below): at a million cases the catalogue holds some 20,000 products.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
-from itertools import islice
+from itertools import islice, takewhile
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -57,7 +58,7 @@ from django.db.models import (
     Case as CaseWhen,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Collate, Round
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
@@ -747,18 +748,18 @@ def _kept(key: str, read: Callable[[], T], seconds: int) -> T:
 
 
 # ---------------------------------------------------------------------------------------------
-# The SQL prefilter. At a million cases the catalogue holds some 20,000 products: scoring each in
-# Python is too slow for one request. So SQL computes, from the same CRITERIA, for every product:
-# whether its stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails
-# and its tier and an upper bound of its score (text evidence is assumed found; the scorer reads it).
-# The products are ordered by that optimistic key (then name, as results are) and scored in Python
-# a batch at a time: first CANDIDATES, then every product whose best key is still ahead of the
-# last result. No product can rank higher than its optimistic key, so once none left unscored is
-# ahead, the page is the one scoring everything gives, with ties decided by name as there.
+# The prefilter. At a million cases the catalogue holds some 20,000 products: scoring each in
+# Python is too slow for one request. So, from the same CRITERIA, every product gets whether its
+# stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails and its tier
+# and an upper bound of its score (text evidence is assumed found; the scorer reads it): SQL
+# computes them for the few products with stated terms or themes, Python for the plain rest from
+# sets kept per catalogue version (`_plain_bounds`: SQL spent 50-100 ms evaluating the bound row by
+# row over 20,000 rows). The products are ordered by that optimistic key (then name, as results
+# are) and scored in Python a batch at a time: first CANDIDATES, then every product whose best key
+# is still ahead of the last result. No product can rank higher than its optimistic key, so once
+# none left unscored is ahead, the page is the one scoring everything gives, ties decided by name.
 
 CANDIDATES = 20
-# How many products' keys (id, name, bounds: light rows) the ranking query reads at first.
-KEYS = 300
 Num = ExpressionWrapper
 
 
@@ -829,12 +830,12 @@ def _bound_score(
     said: dict[str, dict[str, list[int]]],
     spans_by: dict[str, list[tuple[int, float, float]]],
     named: Q,
+    among: frozenset[int],
 ) -> tuple[dict[str, object], list, list]:
     """Annotations, the summands of the score's upper bound (see the scorers above), and the same
     summands for a plain product (no terms, no themes: see `_plain`), where no stated term can
     speak; `said`: the products whose text has each word (`_text_words`); `named`: the products
-    whose name speaks to the need (`_named`)."""
-    among = frozenset(said[""][""])
+    whose name speaks to the need (`_named`); `among`: the products the query reads."""
     notes: dict[str, object] = {}
     parts: list = []
     plain: list = []
@@ -894,20 +895,23 @@ def _name_cores_index(version: str | None) -> dict[str, list[int]]:
     return _kept(f"match-name-cores:{version}" if version else "", read, NAME_CORES_SECONDS)
 
 
-def _named(need: list[str], version: str | None) -> Q:
-    """The products whose name speaks to the need as `_names_need` reads it: a phrase in the name
-    (SQL), or one of the name's cores inside a phrase (a substring of the phrase, looked up)."""
-    phrases = need[:MAX_NEED_PHRASES]
+def _cores_named(need: list[str], version: str | None) -> set[int]:
+    """The products one of whose name's cores is inside a phrase of the need (each substring of a
+    phrase looked up); with a phrase inside the name (see `_named`), what `_names_need` reads."""
     cores = _name_cores_index(version)
-    ids = {
+    return {
         pk
-        for ph in phrases
+        for ph in need[:MAX_NEED_PHRASES]
         for i in range(len(ph))
         for j in range(i + 2, len(ph) + 1)
         for pk in cores.get(ph[i:j], ())
     }
-    in_name = [Q(name__contains=ph) for ph in phrases]
-    return reduce(operator.or_, in_name, _ids_q(sorted(ids)))
+
+
+def _named(need: list[str], version: str | None) -> Q:
+    """The products whose name speaks to the need as `_names_need` reads it."""
+    in_name = [Q(name__contains=ph) for ph in need[:MAX_NEED_PHRASES]]
+    return reduce(operator.or_, in_name, _ids_q(sorted(_cores_named(need, version))))
 
 
 def _set_bounds(
@@ -1100,7 +1104,9 @@ def _ids_q(ids: list[int], among: frozenset[int] = frozenset()) -> Q:
     """The product is one of `ids`: on PostgreSQL one array (a hashed lookup), elsewhere an IN
     list. Where `ids` are most of `among` (the published products), the shorter list of the others
     is sent instead: a product outside `among` (published since) then counts as one of `ids`,
-    which only loosens a bound."""
+    which only loosens a bound. Ids outside `among` are left out (the query reads only those)."""
+    if among:
+        ids = sorted(among.intersection(ids))
     if among and len(ids) > len(among) // 2:
         return ~_ids_q(sorted(among.difference(ids)))
     if connection.vendor != "postgresql":
@@ -1145,13 +1151,20 @@ def _place_evidence(p: Profile) -> dict[str, Exists]:
     return {k: every[k] for k in ("ev_in_province", "ev_in_city") if k in every}
 
 
-def _bounded(p: Profile, need_ids: set[int], version: str | None = None) -> tuple[QuerySet, dict[str, Q]]:
+def _bounded(
+    p: Profile, need_ids: set[int], version: str | None = None, *, stated_only: bool = False
+) -> tuple[QuerySet, dict[str, Q]]:
     """Published products with the exclusion flags and the optimistic key annotated (`version`:
-    the catalogue's, under which the words of products' texts are kept)."""
+    the catalogue's, under which the words of products' texts are kept); with `stated_only`, only
+    the products that are not plain (`_plain_keys` bounds those)."""
     ex_notes, excluded = _exclusions(p)
     said = _text_words(version)
     named = _named(p.need, version) if p.need else Q()
-    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, _case_spans(version), named)
+    among = frozenset(said[""][""])
+    if stated_only:
+        among = among.difference(_plain_products(version).name)
+    spans = _case_spans(version)
+    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, spans, named, among)
     fails, plain_fails = _bound_fails(p)
     qs = (
         Product.objects.published()
@@ -1167,6 +1180,8 @@ def _bounded(p: Profile, need_ids: set[int], version: str | None = None) -> tupl
         )
         .annotate(opt_rank=Round("opt_score", 2))
     )
+    if stated_only:
+        qs = qs.exclude(_plain())
     if excluded:
         # A plain product states nothing, so no stated term excludes it (a category still does).
         stated = [cond for name, cond in excluded.items() if name != "category"]
@@ -1231,18 +1246,26 @@ def _score_all(p: Profile, products: Iterable[Product], need: dict[int, int]) ->
 def _prefiltered(
     p: Profile, need: dict[int, int], limit: int, version: str | None
 ) -> tuple[list[Match], Counter]:
-    """The products SQL orders first by their optimistic key, scored in Python a batch at a time
-    until no product left unscored can enter the first `limit`: the page scoring everything gives."""
-    qs, excluded = _bounded(p, set(need), version)
-    keys, counts, complete = _ranked_keys(qs, excluded, KEYS)
+    """Every product's optimistic key in order (SQL bounds the products with stated terms or
+    themes, Python the plain rest), scored in Python a batch at a time until no product left
+    unscored can enter the first `limit`: the page scoring everything gives."""
+    qs, excluded = _bounded(p, set(need), version, stated_only=True)
+    stated, counts = _ranked_keys(qs, excluded)
+    bounds, out_of_category = _plain_bounds(p, set(need), version)
+    if out_of_category:
+        counts["category"] += out_of_category
+    plain = _plain_keys(bounds, _plain_products(version).name)
+    keys = heapq.merge(sorted(stated, key=_Key.best), plain, key=_Key.best)
     scored: dict[int, Match | None] = {}  # None: excluded after all (never: test_match_prefilter)
     while True:
         ranked = sorted((m for m in scored.values() if m), key=Match.sort_key)
-        todo = _to_score(keys, scored, ranked, limit)
-        if not todo and not complete and not _settled(ranked, keys[-1], limit):
-            # Ties reach past the keys read: read every product's key (light rows), score as needed.
-            keys, _, complete = _ranked_keys(qs, excluded, None)
-            continue
+        if len(ranked) < limit:
+            todo = list(islice(keys, max(CANDIDATES, limit)))
+        else:
+            # The keys come in order: the first not ahead of the `limit`-th result ends them
+            # (the results only get better, so it would never be ahead later either).
+            last = ranked[limit - 1].sort_key()
+            todo = list(takewhile(lambda k, last=last: k.best() < last, keys))
         if not todo:
             return ranked, counts
         rows = Product.objects.filter(pk__in=[k.pk for k in todo]).annotate(**_evidence_annotations(p))
@@ -1251,9 +1274,125 @@ def _prefiltered(
 
 
 @dataclass(frozen=True)
+class _PlainProducts:
+    """The published products with no stated term and no theme (`_plain`): most of a large
+    catalogue. Their bound depends only on which sets of products they are in (cases in a place,
+    words of their text, spans of their cases, the need), so Python adds it up per request from
+    sets kept per catalogue version instead of SQL evaluating it row by row."""
+
+    name: dict[int, str]
+    category: dict[int, int]
+    by_institution: dict[int, list[int]]
+
+
+PLAIN_SECONDS = 3600
+
+
+def _plain_products(version: str | None) -> _PlainProducts:
+    """The plain products' names, categories and institutions, kept per catalogue version."""
+
+    def read() -> _PlainProducts:
+        rows = Product.objects.published().filter(_plain()).order_by()
+        name: dict[int, str] = {}
+        category: dict[int, int] = {}
+        by_institution: dict[int, list[int]] = {}
+        for pk, n, c, i in rows.values_list("pk", "name", "category_id", "institution_id").iterator(5000):
+            name[pk], category[pk] = n, c
+            if i is not None:
+                by_institution.setdefault(i, []).append(pk)
+        return _PlainProducts(name, category, by_institution)
+
+    return _kept(f"match-plain:{version}" if version else "", read, PLAIN_SECONDS)
+
+
+def _with_cases_in(field: str, region: Region, version: str | None) -> frozenset[int]:
+    """The products with a published case in `region` (`field`: province or city), kept per
+    catalogue version: the evidence `_region_bound` reads as EXISTS, for the plain products."""
+
+    def read() -> frozenset[int]:
+        cases = Case.objects.published().filter(**{field: region}).order_by()
+        return frozenset(cases.values_list("product_id", flat=True).distinct())
+
+    key = f"match-cases-in:{version}:{field}:{region.pk}" if version else ""
+    return _kept(key, read, PLAIN_SECONDS)
+
+
+def _plain_bounds(
+    p: Profile, need_ids: set[int], version: str | None
+) -> tuple[dict[int, tuple[int, float]], int]:
+    """Per plain product not excluded, (fails at least, score at most) as the plain branch of
+    `_bounded` computes them (`_region_bound(stated=False)`, the text's, cases' and need's parts,
+    the category's weight, a service that lends nothing), and how many the category excludes."""
+    plain = _plain_products(version)
+    score = dict.fromkeys(plain.name, 0.0)
+
+    def add(ids: Iterable[int], weight: float) -> None:
+        for pk in ids:
+            if pk in score:
+                score[pk] += weight
+
+    if p.province:
+        region = BY_NAME["region"]
+        national = region.part("national")
+        add(score, national)
+        in_province = _with_cases_in("province", p.province, version)
+        in_city = _with_cases_in("city", p.city, version) if p.city else frozenset()
+        inst = region.part("institution") + (region.part("institution-city") if p.city else 0.0)
+        for i in Institution.objects.filter(province=p.province).values_list("pk", flat=True):
+            add((pk for pk in plain.by_institution.get(i, ()) if pk not in in_province), inst - national)
+        add(in_province, region.part("case") - national)
+        add(in_province & in_city, region.part("city"))
+    said = _text_words(version)
+    for name, wanted in (
+        ("collateral", p.collateral),
+        ("labels", p.labels),
+        ("size", [p.size] if p.size else []),
+    ):
+        if wanted:
+            add({pk for slug in wanted for pk in said[name].get(slug, ())}, BY_NAME[name].part("text"))
+    spans = _case_spans(version)
+    for name, value in (("amount", p.amount), ("term", p.term_months)):
+        if value is not None:
+            add(_spanning(spans[name], value), BY_NAME[name].part("case"))
+    if p.category:
+        add(score, WEIGHTS["category"])
+    if p.need:
+        need = BY_NAME["need"]
+        named = _cores_named(p.need, version)
+        phrases = p.need[:MAX_NEED_PHRASES]
+        for pk in need_ids:
+            if pk in score:
+                by_name = pk in named or any(ph in plain.name[pk] for ph in phrases)
+                score[pk] += need.weight if by_name else need.weight * need.parts["text"]
+    services: set[int] = set()
+    if p.financing:
+        services = set(Category.objects.filter(slug__in=NOT_FINANCING).values_list("pk", flat=True))
+    out = 0
+    bounds: dict[int, tuple[int, float]] = {}
+    for pk, value in score.items():
+        category = plain.category[pk]
+        if p.category and category not in p.category_ids:
+            out += 1
+            continue
+        bounds[pk] = (1 if category in services else 0, value)
+    return bounds, out
+
+
+def _plain_keys(bounds: dict[int, tuple[int, float]], names: dict[int, str]) -> Iterator[_Key]:
+    """The plain products' keys in `_Key.best` order: grouped by fails and score (few distinct
+    values), each group sorted by name only when the ranking reaches it."""
+    groups: dict[tuple[int, float], list[int]] = {}
+    for pk, (fails, score) in bounds.items():
+        groups.setdefault((fails, round(score, 2)), []).append(pk)
+    for fails, score in sorted(groups, key=lambda g: (g[0], -g[1])):
+        for pk in sorted(groups[fails, score], key=lambda pk: (names[pk], pk)):
+            yield _Key(pk, names[pk], fails, 0, score, 0.0)
+
+
+@dataclass(frozen=True)
 class _Key:
-    """A product's optimistic bounds as SQL ordered them (the score rounded to cents as scores are:
-    every weight and part of the table is whole cents, so SQL's rounding and Python's agree)."""
+    """A product's optimistic bounds (the score rounded to cents as scores are: every weight and
+    part of the table is whole cents, so SQL's rounding and Python's agree)."""
 
     pk: int
     name: str
@@ -1263,30 +1402,20 @@ class _Key:
     kind: float
 
     def best(self) -> tuple:
-        """The best `Match.sort_key` the product can have; SQL orders the keys by it."""
+        """The best `Match.sort_key` the product can have; the keys are scored in its order."""
         return (self.fails, self.tier, -self.score, -self.kind, self.name, self.pk)
 
 
-def _by_name() -> Collate | str:
-    """The name in `Match.sort_key`'s order (code points): PostgreSQL's "C" collation; SQLite's
-    default (BINARY) already is."""
-    return Collate("name", "C") if connection.vendor == "postgresql" else "name"
-
-
-def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tuple[list[_Key], Counter, bool]:
-    """The products not excluded in their optimistic order (the first `limit` rows), per hard
-    criterion how many products its stated terms exclude (window counts over every product, so one
-    query), and whether the rows read are all the products not excluded."""
+def _ranked_keys(qs: QuerySet, excluded: dict[str, Q]) -> tuple[list[_Key], Counter]:
+    """The products of `qs` not excluded, with their optimistic keys, and per hard criterion how
+    many products its stated terms exclude (window counts over every row, so one query)."""
     counts = {
         f"n_{name}": Window(Count(CaseWhen(*_unless_plain_when(name), When(cond, then=1), default=None)))
         for name, cond in excluded.items()
     }
     order = ["opt_excluded"] if excluded else []
     cols = ["pk", "name", "opt_fails", "opt_tier", "opt_rank", "opt_kind", *order, *counts]
-    rows = qs.annotate(**counts).order_by(
-        *order, "opt_fails", "opt_tier", "-opt_rank", "-opt_kind", _by_name(), "pk"
-    )
-    values = list(rows.values_list(*cols)[:limit] if limit else rows.values_list(*cols))
+    values = list(qs.annotate(**counts).order_by().values_list(*cols))
     first = values[0][len(cols) - len(counts) :] if values else [0] * len(counts)
     n = Counter({name: v for name, v in zip(excluded, first, strict=True) if v})
     keys = [
@@ -1294,27 +1423,7 @@ def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tup
         for pk, name, fails, tier, rank, kind, *rest in values
         if not (excluded and rest[0])
     ]
-    # The excluded sort last: one excluded row read means every product not excluded was read.
-    complete = limit is None or len(values) < limit or len(keys) < len(values)
-    return keys, n, complete
-
-
-def _to_score(
-    keys: list[_Key], scored: dict[int, Match | None], ranked: list[Match], limit: int
-) -> list[_Key]:
-    """The next products to score: the next batch while fewer than `limit` are scored, then every
-    product whose best key is ahead of the `limit`-th result (it might take its place)."""
-    unscored = (k for k in keys if k.pk not in scored)
-    if len(ranked) < limit:
-        return list(islice(unscored, max(CANDIDATES, limit)))
-    last = ranked[limit - 1].sort_key()
-    return [k for k in unscored if k.best() < last]
-
-
-def _settled(ranked: list[Match], last_read: _Key, limit: int) -> bool:
-    """Whether the `limit`-th result is strictly ahead of every product whose key was not read:
-    SQL ordered those after the last key read, in the order of `_Key.best`, so none is ahead of it."""
-    return len(ranked) >= limit and ranked[limit - 1].sort_key() < last_read.best()
+    return keys, n
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
