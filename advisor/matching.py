@@ -1226,7 +1226,7 @@ def match(
         top, excluded = _score_all(p, _products(p), need)
     top = top[:limit]
     _attach_cases(p, top)
-    _attach_policies(p, top)
+    _attach_policies(p, top, version=version)
     return top, excluded
 
 
@@ -1454,14 +1454,13 @@ def _topics_of(themes: Iterable[str]) -> set[str]:
     return set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
 
 
-def _place_q(p: Profile) -> Q:
-    """Notices whose region covers the client: national, the client's province, or its city."""
-    place = Q(province__isnull=True)
-    if p.province:
-        place |= Q(province=p.province, city__isnull=True)
-        if p.city:
-            place |= Q(province=p.province, city=p.city)
-    return place
+def _covers(policy: Policy, p: Profile) -> bool:
+    """The notice's region covers the client: national, the client's province, or its city."""
+    if policy.province_id is None:
+        return True
+    if p.province is None or policy.province_id != p.province.pk:
+        return False
+    return policy.city_id is None or (p.city is not None and policy.city_id == p.city.pk)
 
 
 def _policy_keys(product: Product) -> set[str]:
@@ -1469,29 +1468,31 @@ def _policy_keys(product: Product) -> set[str]:
     return {k for t in _terms(product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
 
 
-def _candidate_policies(p: Profile, matches: list[Match]) -> list[Policy]:
-    """Published notices covering the client's place that meet any of the results, newest first."""
-    products = [m.product for m in matches]
-    themes = {t.slug for product in products for t in product.themes.all()}
-    meets = (
-        Q(key__in=set().union(*map(_policy_keys, products)))
-        | Q(products__in=[product.pk for product in products])
-        | Q(themes__slug__in=themes)
-        | Q(topics__slug__in=_topics_of(themes))
-        | Q(categories__in={product.category_id for product in products})
-    )
-    ids = Policy.objects.published().filter(_place_q(p)).filter(meets).values("pk")
-    return list(
-        Policy.objects.filter(pk__in=ids)
-        .order_by(F("issued_date").desc(nulls_last=True), "key")
-        .prefetch_related(
-            "themes",
-            "topics",
-            Prefetch("products", queryset=Product.objects.only("id")),
-            Prefetch("categories", queryset=Category.objects.only("id")),
-            Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
+# The published notices are few (about 130) and change with the catalogue's version: kept per
+# version with what `_applies` meets, a request reads none of them (six queries and their ORM
+# work were 20-40 ms of a request at a million cases).
+POLICIES_SECONDS = 3600
+
+
+def _published_policies(version: str | None) -> list[tuple[Policy, _Reach]]:
+    """Every published notice, newest first, with its source documents and what it is filed
+    under, kept per catalogue version."""
+
+    def read() -> list[tuple[Policy, _Reach]]:
+        policies = (
+            Policy.objects.published()
+            .order_by(F("issued_date").desc(nulls_last=True), "key")
+            .prefetch_related(
+                "themes",
+                "topics",
+                Prefetch("products", queryset=Product.objects.only("id")),
+                Prefetch("categories", queryset=Category.objects.only("id")),
+                Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
+            )
         )
-    )
+        return [(policy, _policy_reach(policy)) for policy in policies]
+
+    return _kept(f"match-policies:{version}" if version else "", read, POLICIES_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -1538,14 +1539,14 @@ def _applies(policy: _Reach, product: _Reach) -> bool:
     )
 
 
-def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
+def _attach_policies(p: Profile, matches: list[Match], per: int = 5, *, version: str | None = None) -> None:
     """The published notices that apply to each result, newest first: notices whose region covers
     the client's place (national, or the client's province, or its city) and that are linked to the
     product, name it in its support terms, share a theme or its category, or file under a topic of
-    its themes. One query for all results (plus the prefetches); each notice's sets read once."""
+    its themes. The notices as kept for the catalogue's `version` (`_published_policies`)."""
     if not matches:
         return
-    pols = [(pol, _policy_reach(pol)) for pol in _candidate_policies(p, matches)]
+    pols = [(pol, reach) for pol, reach in _published_policies(version) if _covers(pol, p)]
     for m in matches:
         mine = _product_reach(m.product)
         m.policies = [pol for pol, reach in pols if _applies(reach, mine)][:per]
