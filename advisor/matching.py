@@ -1166,17 +1166,19 @@ def _bounded(
     spans = _case_spans(version)
     score_notes, parts, plain_parts = _bound_score(p, need_ids, said, spans, named, among)
     fails, plain_fails = _bound_fails(p)
+    # With `stated_only` no row is plain: the plain branches (two NOT IN each) are left out.
+    unless_plain = (lambda plain, other, output: other) if stated_only else _unless_plain
     qs = (
         Product.objects.published()
         .annotate(**_place_evidence(p), **ex_notes, **score_notes)
         .annotate(
-            opt_fails=_unless_plain(
+            opt_fails=unless_plain(
                 _sum(plain_fails, IntegerField()), _sum(fails + plain_fails, IntegerField()), IntegerField()
             ),
-            opt_tier=_unless_plain(Value(0), _tier_bound(), IntegerField()),
-            opt_score=_unless_plain(_sum(plain_parts, FloatField()), _sum(parts, FloatField()), FloatField()),
+            opt_tier=unless_plain(Value(0), _tier_bound(), IntegerField()),
+            opt_score=unless_plain(_sum(plain_parts, FloatField()), _sum(parts, FloatField()), FloatField()),
             # The kind's part of the table: `Match.sort_key`'s tie-break at equal scores.
-            opt_kind=_unless_plain(_weight(0.0), _programme_bound(), FloatField()),
+            opt_kind=unless_plain(_weight(0.0), _programme_bound(), FloatField()),
         )
         .annotate(opt_rank=Round("opt_score", 2))
     )
@@ -1186,14 +1188,11 @@ def _bounded(
         # A plain product states nothing, so no stated term excludes it (a category still does).
         stated = [cond for name, cond in excluded.items() if name != "category"]
         whens = [When(excluded["category"], then=True)] if "category" in excluded else []
-        whens += [When(_plain(), then=False), When(reduce(operator.or_, stated), then=True)] if stated else []
+        if stated:
+            whens += [] if stated_only else [When(_plain(), then=False)]
+            whens.append(When(reduce(operator.or_, stated), then=True))
         qs = qs.annotate(opt_excluded=CaseWhen(*whens, default=False))
     return qs, excluded
-
-
-def _unless_plain_when(criterion: str) -> list[When]:
-    """A plain product is excluded by no stated term (a category is no term: it excludes any)."""
-    return [] if criterion == "category" else [When(_plain(), then=None)]
 
 
 def _unless_plain(plain: Expression, other: Expression, output: Field) -> CaseWhen:
@@ -1407,10 +1406,11 @@ class _Key:
 
 
 def _ranked_keys(qs: QuerySet, excluded: dict[str, Q]) -> tuple[list[_Key], Counter]:
-    """The products of `qs` not excluded, with their optimistic keys, and per hard criterion how
-    many products its stated terms exclude (window counts over every row, so one query)."""
+    """The products of `qs` (`_bounded(stated_only=True)`: none plain) not excluded, with their
+    optimistic keys, and per hard criterion how many of them its stated terms exclude (window
+    counts over every row, so one query)."""
     counts = {
-        f"n_{name}": Window(Count(CaseWhen(*_unless_plain_when(name), When(cond, then=1), default=None)))
+        f"n_{name}": Window(Count(CaseWhen(When(cond, then=1), default=None)))
         for name, cond in excluded.items()
     }
     order = ["opt_excluded"] if excluded else []
