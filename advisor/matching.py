@@ -1166,11 +1166,22 @@ def _bounded(
     spans = _case_spans(version)
     score_notes, parts, plain_parts = _bound_score(p, need_ids, said, spans, named, among)
     fails, plain_fails = _bound_fails(p)
+    place = _place_evidence(p)
+    if stated_only:
+        # The cases in the client's province and city as the kept sets say, for these few rows:
+        # each EXISTS built its own hash of the province's cases (32,000 rows: ~2 ms apiece).
+        place = {
+            f"ev_in_{field}": ExpressionWrapper(
+                _ids_q(sorted(_with_cases_in(field, region, version)), among), output_field=BooleanField()
+            )
+            for field, region in (("province", p.province), ("city", p.city))
+            if region is not None
+        }
     # With `stated_only` no row is plain: the plain branches (two NOT IN each) are left out.
     unless_plain = (lambda plain, other, output: other) if stated_only else _unless_plain
     qs = (
         Product.objects.published()
-        .annotate(**_place_evidence(p), **ex_notes, **score_notes)
+        .annotate(**place, **ex_notes, **score_notes)
         .annotate(
             opt_fails=unless_plain(
                 _sum(plain_fails, IntegerField()), _sum(fails + plain_fails, IntegerField()), IntegerField()
@@ -1183,7 +1194,8 @@ def _bounded(
         .annotate(opt_rank=Round("opt_score", 2))
     )
     if stated_only:
-        qs = qs.exclude(_plain())
+        # The few ids, not the definition (two NOT IN over a scan of every product, ~4 ms).
+        qs = qs.filter(pk__in=sorted(among))
     if excluded:
         # A plain product states nothing, so no stated term excludes it (a category still does).
         stated = [cond for name, cond in excluded.items() if name != "category"]
