@@ -20,14 +20,16 @@ below): at a million cases the catalogue holds some 20,000 products.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
-from itertools import islice
+from itertools import islice, takewhile
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -56,6 +58,7 @@ from django.db.models import (
     Case as CaseWhen,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.fulltext.query import filter_queryset as search
@@ -65,6 +68,8 @@ from institutions.models import Institution, Region
 from policies.models import Policy, PolicySource
 from products.models import Case, Category, Product, ProductTerm, TermField
 from products.selectors import peer_cases
+
+T = TypeVar("T")
 
 # Text that stands for a vocabulary word where the terms are silent (the words of the documents).
 COLLATERAL_WORDS = {
@@ -203,8 +208,6 @@ CRITERIA: tuple[Criterion, ...] = (
     ),
 )
 BY_NAME = {c.name: c for c in CRITERIA}
-# The best tie-break a kind can give in `Match.sort_key`: what a candidate whose kind is unknown may have.
-BEST_KIND_PART = max(BY_NAME["programme"].parts.values(), default=0.0)
 WEIGHTS = {c.name: c.weight for c in CRITERIA}
 
 RULES = [
@@ -704,35 +707,59 @@ NEED_CACHE_SECONDS = 3600
 
 def _phrase_hits(phrase: str, version: str | None) -> list[int]:
     """The published products whose own text or a published case contains `phrase`."""
-    key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
-    found = cache.get(key) if key else None
-    if found is None:
+
+    def read() -> list[int]:
         products = search(Product.objects.published(), phrase).values("pk")
         cases = search(Case.objects.published(), phrase).values("product_id")
-        found = list(
+        return list(
             Product.objects.published()
             .filter(Q(pk__in=products) | Q(pk__in=cases))
             .order_by()
             .values_list("pk", flat=True)
         )
-        if key:
-            cache.set(key, found, NEED_CACHE_SECONDS)
+
+    key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
+    return _kept(key, read, NEED_CACHE_SECONDS)
+
+
+# What `_kept` holds in this process, by cache key.
+_KEPT: dict[str, object] = {}
+KEPT_MAX = 64
+
+
+def _kept(key: str, read: Callable[[], T], seconds: int) -> T:
+    """`read()`, kept per catalogue version (in `key`) in the shared cache and, while the shared
+    cache still has it, in this process too: unpickling the per-version tables from Redis cost
+    about 8 ms each per request at a million cases; an EXISTS costs a fraction of one. Without a
+    key nothing is kept."""
+    if not key:
+        return read()
+    mine = _KEPT.get(key)
+    if mine is not None and cache.has_key(key):
+        return mine  # type: ignore[return-value]
+    found = cache.get(key)
+    if found is None:
+        found = read()
+        cache.set(key, found, seconds)
+    if len(_KEPT) >= KEPT_MAX:
+        _KEPT.clear()
+    _KEPT[key] = found
     return found
 
 
 # ---------------------------------------------------------------------------------------------
-# The SQL prefilter. At a million cases the catalogue holds some 20,000 products: scoring each in
-# Python is too slow for one request. So SQL computes, from the same CRITERIA, for every product:
-# whether its stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails
-# and its tier and an upper bound of its score (text evidence is assumed found; the scorer reads it).
-# The products are ordered by that optimistic key (then name, as results are) and scored in Python
-# a batch at a time: first CANDIDATES, then every product whose best key is still ahead of the
-# last result. No product can rank higher than its optimistic key, so once none left unscored is
-# ahead, the page is the one scoring everything gives, with ties decided by name as there.
+# The prefilter. At a million cases the catalogue holds some 20,000 products: scoring each in
+# Python is too slow for one request. So, from the same CRITERIA, every product gets whether its
+# stated terms exclude it (exactly as `Match.excluded_by`), a lower bound of its fails and its tier
+# and an upper bound of its score (text evidence is assumed found; the scorer reads it): SQL
+# computes them for the few products with stated terms or themes, Python for the plain rest from
+# sets kept per catalogue version (`_plain_bounds`: SQL spent 50-100 ms evaluating the bound row by
+# row over 20,000 rows). The products are ordered by that optimistic key (then name, as results
+# are) and scored in Python a batch at a time: first CANDIDATES, then every product whose best key
+# is still ahead of the last result. No product can rank higher than its optimistic key, so once
+# none left unscored is ahead, the page is the one scoring everything gives, ties decided by name.
 
 CANDIDATES = 20
-# How many products' keys (id, name, bounds: light rows) the ranking query reads at first.
-KEYS = 300
 Num = ExpressionWrapper
 
 
@@ -802,11 +829,13 @@ def _bound_score(
     need_ids: set[int],
     said: dict[str, dict[str, list[int]]],
     spans_by: dict[str, list[tuple[int, float, float]]],
+    named: Q,
+    among: frozenset[int],
 ) -> tuple[dict[str, object], list, list]:
     """Annotations, the summands of the score's upper bound (see the scorers above), and the same
     summands for a plain product (no terms, no themes: see `_plain`), where no stated term can
-    speak; `said`: the products whose text has each word (`_text_words`)."""
-    among = frozenset(said[""][""])
+    speak; `said`: the products whose text has each word (`_text_words`); `named`: the products
+    whose name speaks to the need (`_named`); `among`: the products the query reads."""
     notes: dict[str, object] = {}
     parts: list = []
     plain: list = []
@@ -828,10 +857,61 @@ def _bound_score(
         parts.append(_weight(WEIGHTS["category"]))
         plain.append(_weight(WEIGHTS["category"]))
     if p.need:
-        parts.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
-        plain.append(_pick(_ids_q(sorted(need_ids), among), WEIGHTS["need"]))
+        parts.append(_need_bound(_ids_q(sorted(need_ids), among), named))
+        plain.append(_need_bound(_ids_q(sorted(need_ids), among), named))
     parts.append(_programme_bound())
     return notes, parts, plain
+
+
+def _need_bound(hit: Q, named: Q) -> CaseWhen:
+    """The need's best: the whole weight where the product's name speaks to the need, the text's
+    part where only its text or cases do (every phrase assumed found: the share is at most 1)."""
+    need = BY_NAME["need"]
+    return CaseWhen(
+        When(hit & named, then=_weight(need.weight)),
+        When(hit, then=_weight(need.weight * need.parts["text"])),
+        default=_weight(0.0),
+        output_field=FloatField(),
+    )
+
+
+# Per catalogue version, the subjects of the published products' names (`_name_cores`), each with
+# the products whose name has it: a need's phrases then find the products named for them by their
+# substrings, not by a regular expression over 20,000 names per request.
+NAME_CORES_SECONDS = 3600
+
+
+def _name_cores_index(version: str | None) -> dict[str, list[int]]:
+    """{a name's core: the published products whose name has it}, kept per catalogue version."""
+
+    def read() -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        rows = Product.objects.published().order_by().values_list("pk", "name")
+        for pk, name in rows.iterator(chunk_size=5000):
+            for core in set(_name_cores(name)):
+                found.setdefault(core, []).append(pk)
+        return found
+
+    return _kept(f"match-name-cores:{version}" if version else "", read, NAME_CORES_SECONDS)
+
+
+def _cores_named(need: list[str], version: str | None) -> set[int]:
+    """The products one of whose name's cores is inside a phrase of the need (each substring of a
+    phrase looked up); with a phrase inside the name (see `_named`), what `_names_need` reads."""
+    cores = _name_cores_index(version)
+    return {
+        pk
+        for ph in need[:MAX_NEED_PHRASES]
+        for i in range(len(ph))
+        for j in range(i + 2, len(ph) + 1)
+        for pk in cores.get(ph[i:j], ())
+    }
+
+
+def _named(need: list[str], version: str | None) -> Q:
+    """The products whose name speaks to the need as `_names_need` reads it."""
+    in_name = [Q(name__contains=ph) for ph in need[:MAX_NEED_PHRASES]]
+    return reduce(operator.or_, in_name, _ids_q(sorted(_cores_named(need, version))))
 
 
 def _set_bounds(
@@ -904,31 +984,29 @@ CASE_SPANS_SECONDS = 3600
 def _case_spans(version: str | None) -> dict[str, list[tuple[int, float, float]]]:
     """{"amount" | "term": [(product id, smallest, largest)]} over published cases with a value
     above 0 (as `_evidence_annotations` reads them), kept per catalogue version."""
-    key = f"match-case-spans:{version}" if version else ""
-    found = cache.get(key) if key else None
-    if found is not None:
-        return found
-    rows = (
-        Case.objects.published()
-        .order_by()
-        .values("product_id")
-        .annotate(
-            amount_low=Min("amount", filter=Q(amount__gt=0)),
-            amount_high=Max("amount", filter=Q(amount__gt=0)),
-            term_low=Min("term_months", filter=Q(term_months__gt=0)),
-            term_high=Max("term_months", filter=Q(term_months__gt=0)),
+
+    def read() -> dict[str, list[tuple[int, float, float]]]:
+        rows = (
+            Case.objects.published()
+            .order_by()
+            .values("product_id")
+            .annotate(
+                amount_low=Min("amount", filter=Q(amount__gt=0)),
+                amount_high=Max("amount", filter=Q(amount__gt=0)),
+                term_low=Min("term_months", filter=Q(term_months__gt=0)),
+                term_high=Max("term_months", filter=Q(term_months__gt=0)),
+            )
+            .values_list("product_id", "amount_low", "amount_high", "term_low", "term_high")
         )
-        .values_list("product_id", "amount_low", "amount_high", "term_low", "term_high")
-    )
-    found = {"amount": [], "term": []}
-    for pk, a_low, a_high, t_low, t_high in rows.iterator(chunk_size=5000):
-        if a_low is not None:
-            found["amount"].append((pk, float(a_low), float(a_high)))
-        if t_low is not None:
-            found["term"].append((pk, float(t_low), float(t_high)))
-    if key:
-        cache.set(key, found, CASE_SPANS_SECONDS)
-    return found
+        found: dict[str, list[tuple[int, float, float]]] = {"amount": [], "term": []}
+        for pk, a_low, a_high, t_low, t_high in rows.iterator(chunk_size=5000):
+            if a_low is not None:
+                found["amount"].append((pk, float(a_low), float(a_high)))
+            if t_low is not None:
+                found["term"].append((pk, float(t_low), float(t_high)))
+        return found
+
+    return _kept(f"match-case-spans:{version}" if version else "", read, CASE_SPANS_SECONDS)
 
 
 def _spanning(spans: list[tuple[int, float, float]], value: Decimal | int) -> list[int]:
@@ -989,17 +1067,21 @@ def _programme_bound() -> CaseWhen:
     return CaseWhen(*whens, default=_weight(0.0), output_field=FloatField())
 
 
-def _bound_fails(p: Profile) -> list:
-    """Fails the stated terms already show (labels, industry); a region "elsewhere" is left to the
-    scorer, so this never overestimates."""
-    fails = []
+def _bound_fails(p: Profile) -> tuple[list, list]:
+    """Fails the stated terms already show (labels, industry), and those any product can show (a
+    service that lends nothing, to a client asking for financing); a region "elsewhere" is left to
+    the scorer, so this never overestimates."""
+    fails, plain = [], []
+    if p.financing:
+        services = Category.objects.filter(slug__in=NOT_FINANCING).values("pk")
+        plain.append(CaseWhen(When(category_id__in=services, then=Value(1)), default=Value(0)))
     if p.labels:
         fails.append(CaseWhen(When(_labels_stated=True, _labels_hit=False, then=Value(1)), default=Value(0)))
     if p.industry:
         fails.append(
             CaseWhen(When(_industry_stated=True, _industry_hit=False, then=Value(1)), default=Value(0))
         )
-    return fails
+    return fails, plain
 
 
 def _tier_bound() -> CaseWhen:
@@ -1022,7 +1104,9 @@ def _ids_q(ids: list[int], among: frozenset[int] = frozenset()) -> Q:
     """The product is one of `ids`: on PostgreSQL one array (a hashed lookup), elsewhere an IN
     list. Where `ids` are most of `among` (the published products), the shorter list of the others
     is sent instead: a product outside `among` (published since) then counts as one of `ids`,
-    which only loosens a bound."""
+    which only loosens a bound. Ids outside `among` are left out (the query reads only those)."""
+    if among:
+        ids = sorted(among.intersection(ids))
     if among and len(ids) > len(among) // 2:
         return ~_ids_q(sorted(among.difference(ids)))
     if connection.vendor != "postgresql":
@@ -1044,21 +1128,21 @@ def _text_words(version: str | None) -> dict[str, dict[str, list[int]]]:
     vocabularies = {"collateral": COLLATERAL_WORDS, "labels": LABEL_WORDS, "size": SIZE_WORDS}
     words = hashlib.sha256(repr(sorted((k, sorted(v.items())) for k, v in vocabularies.items())).encode())
     key = f"match-text-words:{version}:{words.hexdigest()[:32]}" if version else ""
-    found = cache.get(key) if key else None
-    if found is not None:
+
+    def read() -> dict[str, dict[str, list[int]]]:
+        found: dict[str, dict[str, list[int]]] = {name: {} for name in vocabularies}
+        columns = ("pk", "name", "target_clients", "collateral", "description", "category__name")
+        found[""] = {"": []}  # every published product: see `_ids_q`
+        rows = Product.objects.published().order_by().values_list(*columns)
+        for pk, *parts in rows.iterator(chunk_size=5000):
+            found[""][""].append(pk)
+            text = " ".join(parts)
+            for name, table in vocabularies.items():
+                for slug in _found(table, table, text):
+                    found[name].setdefault(slug, []).append(pk)
         return found
-    found = {name: {} for name in vocabularies}
-    columns = ("pk", "name", "target_clients", "collateral", "description", "category__name")
-    found[""] = {"": []}  # every published product: see `_ids_q`
-    for pk, *parts in Product.objects.published().order_by().values_list(*columns).iterator(chunk_size=5000):
-        found[""][""].append(pk)
-        text = " ".join(parts)
-        for name, table in vocabularies.items():
-            for slug in _found(table, table, text):
-                found[name].setdefault(slug, []).append(pk)
-    if key:
-        cache.set(key, found, TEXT_WORDS_SECONDS)
-    return found
+
+    return _kept(key, read, TEXT_WORDS_SECONDS)
 
 
 def _place_evidence(p: Profile) -> dict[str, Exists]:
@@ -1067,34 +1151,60 @@ def _place_evidence(p: Profile) -> dict[str, Exists]:
     return {k: every[k] for k in ("ev_in_province", "ev_in_city") if k in every}
 
 
-def _bounded(p: Profile, need_ids: set[int], version: str | None = None) -> tuple[QuerySet, dict[str, Q]]:
+def _bounded(
+    p: Profile, need_ids: set[int], version: str | None = None, *, stated_only: bool = False
+) -> tuple[QuerySet, dict[str, Q]]:
     """Published products with the exclusion flags and the optimistic key annotated (`version`:
-    the catalogue's, under which the words of products' texts are kept)."""
+    the catalogue's, under which the words of products' texts are kept); with `stated_only`, only
+    the products that are not plain (`_plain_keys` bounds those)."""
     ex_notes, excluded = _exclusions(p)
     said = _text_words(version)
-    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, _case_spans(version))
-    fails = _bound_fails(p)
+    named = _named(p.need, version) if p.need else Q()
+    among = frozenset(said[""][""])
+    if stated_only:
+        among = among.difference(_plain_products(version).name)
+    spans = _case_spans(version)
+    score_notes, parts, plain_parts = _bound_score(p, need_ids, said, spans, named, among)
+    fails, plain_fails = _bound_fails(p)
+    place = _place_evidence(p)
+    if stated_only:
+        # The cases in the client's province and city as the kept sets say, for these few rows:
+        # each EXISTS built its own hash of the province's cases (32,000 rows: ~2 ms apiece).
+        place = {
+            f"ev_in_{field}": ExpressionWrapper(
+                _ids_q(sorted(_with_cases_in(field, region, version)), among), output_field=BooleanField()
+            )
+            for field, region in (("province", p.province), ("city", p.city))
+            if region is not None
+        }
+    # With `stated_only` no row is plain: the plain branches (two NOT IN each) are left out.
+    unless_plain = (lambda plain, other, output: other) if stated_only else _unless_plain
     qs = (
         Product.objects.published()
-        .annotate(**_place_evidence(p), **ex_notes, **score_notes)
+        .annotate(**place, **ex_notes, **score_notes)
         .annotate(
-            opt_fails=_unless_plain(Value(0), _sum(fails, IntegerField()), IntegerField()),
-            opt_tier=_unless_plain(Value(0), _tier_bound(), IntegerField()),
-            opt_score=_unless_plain(_sum(plain_parts, FloatField()), _sum(parts, FloatField()), FloatField()),
+            opt_fails=unless_plain(
+                _sum(plain_fails, IntegerField()), _sum(fails + plain_fails, IntegerField()), IntegerField()
+            ),
+            opt_tier=unless_plain(Value(0), _tier_bound(), IntegerField()),
+            opt_score=unless_plain(_sum(plain_parts, FloatField()), _sum(parts, FloatField()), FloatField()),
+            # The kind's part of the table: `Match.sort_key`'s tie-break at equal scores.
+            opt_kind=unless_plain(_weight(0.0), _programme_bound(), FloatField()),
         )
+        .annotate(opt_rank=Round("opt_score", 2))
     )
+    if stated_only:
+        # The few ids, not the definition (two NOT IN over a scan of every product, ~4 ms).
+        qs = qs.filter(pk__in=sorted(among))
     if excluded:
         # A plain product states nothing, so no stated term excludes it (a category still does).
         stated = [cond for name, cond in excluded.items() if name != "category"]
         whens = [When(excluded["category"], then=True)] if "category" in excluded else []
-        whens += [When(_plain(), then=False), When(reduce(operator.or_, stated), then=True)] if stated else []
+        if stated:
+            whens += [] if stated_only else [When(_plain(), then=False)]
+            whens.append(When(reduce(operator.or_, stated), then=True))
         qs = qs.annotate(opt_excluded=CaseWhen(*whens, default=False))
     return qs, excluded
-
-
-def _unless_plain_when(criterion: str) -> list[When]:
-    """A plain product is excluded by no stated term (a category is no term: it excludes any)."""
-    return [] if criterion == "category" else [When(_plain(), then=None)]
 
 
 def _unless_plain(plain: Expression, other: Expression, output: Field) -> CaseWhen:
@@ -1127,7 +1237,7 @@ def match(
         top, excluded = _score_all(p, _products(p), need)
     top = top[:limit]
     _attach_cases(p, top)
-    _attach_policies(p, top)
+    _attach_policies(p, top, version=version)
     return top, excluded
 
 
@@ -1147,18 +1257,26 @@ def _score_all(p: Profile, products: Iterable[Product], need: dict[int, int]) ->
 def _prefiltered(
     p: Profile, need: dict[int, int], limit: int, version: str | None
 ) -> tuple[list[Match], Counter]:
-    """The products SQL orders first by their optimistic key, scored in Python a batch at a time
-    until no product left unscored can enter the first `limit`: the page scoring everything gives."""
-    qs, excluded = _bounded(p, set(need), version)
-    keys, counts, complete = _ranked_keys(qs, excluded, KEYS)
+    """Every product's optimistic key in order (SQL bounds the products with stated terms or
+    themes, Python the plain rest), scored in Python a batch at a time until no product left
+    unscored can enter the first `limit`: the page scoring everything gives."""
+    qs, excluded = _bounded(p, set(need), version, stated_only=True)
+    stated, counts = _ranked_keys(qs, excluded)
+    bounds, out_of_category = _plain_bounds(p, set(need), version)
+    if out_of_category:
+        counts["category"] += out_of_category
+    plain = _plain_keys(bounds, _plain_products(version).name)
+    keys = heapq.merge(sorted(stated, key=_Key.best), plain, key=_Key.best)
     scored: dict[int, Match | None] = {}  # None: excluded after all (never: test_match_prefilter)
     while True:
         ranked = sorted((m for m in scored.values() if m), key=Match.sort_key)
-        todo = _to_score(keys, scored, ranked, limit)
-        if not todo and not complete and not _settled(ranked, keys[-1], limit):
-            # Ties reach past the keys read: read every product's key (light rows), score as needed.
-            keys, _, complete = _ranked_keys(qs, excluded, None)
-            continue
+        if len(ranked) < limit:
+            todo = list(islice(keys, max(CANDIDATES, limit)))
+        else:
+            # The keys come in order: the first not ahead of the `limit`-th result ends them
+            # (the results only get better, so it would never be ahead later either).
+            last = ranked[limit - 1].sort_key()
+            todo = list(takewhile(lambda k, last=last: k.best() < last, keys))
         if not todo:
             return ranked, counts
         rows = Product.objects.filter(pk__in=[k.pk for k in todo]).annotate(**_evidence_annotations(p))
@@ -1167,62 +1285,157 @@ def _prefiltered(
 
 
 @dataclass(frozen=True)
+class _PlainProducts:
+    """The published products with no stated term and no theme (`_plain`): most of a large
+    catalogue. Their bound depends only on which sets of products they are in (cases in a place,
+    words of their text, spans of their cases, the need), so Python adds it up per request from
+    sets kept per catalogue version instead of SQL evaluating it row by row."""
+
+    name: dict[int, str]
+    category: dict[int, int]
+    by_institution: dict[int, list[int]]
+
+
+PLAIN_SECONDS = 3600
+
+
+def _plain_products(version: str | None) -> _PlainProducts:
+    """The plain products' names, categories and institutions, kept per catalogue version."""
+
+    def read() -> _PlainProducts:
+        rows = Product.objects.published().filter(_plain()).order_by()
+        name: dict[int, str] = {}
+        category: dict[int, int] = {}
+        by_institution: dict[int, list[int]] = {}
+        for pk, n, c, i in rows.values_list("pk", "name", "category_id", "institution_id").iterator(5000):
+            name[pk], category[pk] = n, c
+            if i is not None:
+                by_institution.setdefault(i, []).append(pk)
+        return _PlainProducts(name, category, by_institution)
+
+    return _kept(f"match-plain:{version}" if version else "", read, PLAIN_SECONDS)
+
+
+def _with_cases_in(field: str, region: Region, version: str | None) -> frozenset[int]:
+    """The products with a published case in `region` (`field`: province or city), kept per
+    catalogue version: the evidence `_region_bound` reads as EXISTS, for the plain products."""
+
+    def read() -> frozenset[int]:
+        cases = Case.objects.published().filter(**{field: region}).order_by()
+        return frozenset(cases.values_list("product_id", flat=True).distinct())
+
+    key = f"match-cases-in:{version}:{field}:{region.pk}" if version else ""
+    return _kept(key, read, PLAIN_SECONDS)
+
+
+def _plain_bounds(
+    p: Profile, need_ids: set[int], version: str | None
+) -> tuple[dict[int, tuple[int, float]], int]:
+    """Per plain product not excluded, (fails at least, score at most) as the plain branch of
+    `_bounded` computes them (`_region_bound(stated=False)`, the text's, cases' and need's parts,
+    the category's weight, a service that lends nothing), and how many the category excludes."""
+    plain = _plain_products(version)
+    score = dict.fromkeys(plain.name, 0.0)
+
+    def add(ids: Iterable[int], weight: float) -> None:
+        for pk in ids:
+            if pk in score:
+                score[pk] += weight
+
+    if p.province:
+        region = BY_NAME["region"]
+        national = region.part("national")
+        add(score, national)
+        in_province = _with_cases_in("province", p.province, version)
+        in_city = _with_cases_in("city", p.city, version) if p.city else frozenset()
+        inst = region.part("institution") + (region.part("institution-city") if p.city else 0.0)
+        for i in Institution.objects.filter(province=p.province).values_list("pk", flat=True):
+            add((pk for pk in plain.by_institution.get(i, ()) if pk not in in_province), inst - national)
+        add(in_province, region.part("case") - national)
+        add(in_province & in_city, region.part("city"))
+    said = _text_words(version)
+    for name, wanted in (
+        ("collateral", p.collateral),
+        ("labels", p.labels),
+        ("size", [p.size] if p.size else []),
+    ):
+        if wanted:
+            add({pk for slug in wanted for pk in said[name].get(slug, ())}, BY_NAME[name].part("text"))
+    spans = _case_spans(version)
+    for name, value in (("amount", p.amount), ("term", p.term_months)):
+        if value is not None:
+            add(_spanning(spans[name], value), BY_NAME[name].part("case"))
+    if p.category:
+        add(score, WEIGHTS["category"])
+    if p.need:
+        need = BY_NAME["need"]
+        named = _cores_named(p.need, version)
+        phrases = p.need[:MAX_NEED_PHRASES]
+        for pk in need_ids:
+            if pk in score:
+                by_name = pk in named or any(ph in plain.name[pk] for ph in phrases)
+                score[pk] += need.weight if by_name else need.weight * need.parts["text"]
+    services: set[int] = set()
+    if p.financing:
+        services = set(Category.objects.filter(slug__in=NOT_FINANCING).values_list("pk", flat=True))
+    out = 0
+    bounds: dict[int, tuple[int, float]] = {}
+    for pk, value in score.items():
+        category = plain.category[pk]
+        if p.category and category not in p.category_ids:
+            out += 1
+            continue
+        bounds[pk] = (1 if category in services else 0, value)
+    return bounds, out
+
+
+def _plain_keys(bounds: dict[int, tuple[int, float]], names: dict[int, str]) -> Iterator[_Key]:
+    """The plain products' keys in `_Key.best` order: grouped by fails and score (few distinct
+    values), each group sorted by name only when the ranking reaches it."""
+    groups: dict[tuple[int, float], list[int]] = {}
+    for pk, (fails, score) in bounds.items():
+        groups.setdefault((fails, round(score, 2)), []).append(pk)
+    for fails, score in sorted(groups, key=lambda g: (g[0], -g[1])):
+        for pk in sorted(groups[fails, score], key=lambda pk: (names[pk], pk)):
+            yield _Key(pk, names[pk], fails, 0, score, 0.0)
+
+
+@dataclass(frozen=True)
 class _Key:
-    """A product's optimistic bounds as SQL ordered them."""
+    """A product's optimistic bounds (the score rounded to cents as scores are: every weight and
+    part of the table is whole cents, so SQL's rounding and Python's agree)."""
 
     pk: int
     name: str
     fails: int
     tier: int
     score: float
+    kind: float
 
     def best(self) -> tuple:
-        """The best `Match.sort_key` the product can have (its bound rounded as scores are; the
-        kind's tie-break taken at its best, since the key does not carry the kind)."""
-        return (self.fails, self.tier, -round(self.score, 2), -BEST_KIND_PART, self.name, self.pk)
+        """The best `Match.sort_key` the product can have; the keys are scored in its order."""
+        return (self.fails, self.tier, -self.score, -self.kind, self.name, self.pk)
 
 
-def _ranked_keys(qs: QuerySet, excluded: dict[str, Q], limit: int | None) -> tuple[list[_Key], Counter, bool]:
-    """The products not excluded in their optimistic order (the first `limit` rows), per hard
-    criterion how many products its stated terms exclude (window counts over every product, so one
-    query), and whether the rows read are all the products not excluded."""
+def _ranked_keys(qs: QuerySet, excluded: dict[str, Q]) -> tuple[list[_Key], Counter]:
+    """The products of `qs` (`_bounded(stated_only=True)`: none plain) not excluded, with their
+    optimistic keys, and per hard criterion how many of them its stated terms exclude (window
+    counts over every row, so one query)."""
     counts = {
-        f"n_{name}": Window(Count(CaseWhen(*_unless_plain_when(name), When(cond, then=1), default=None)))
+        f"n_{name}": Window(Count(CaseWhen(When(cond, then=1), default=None)))
         for name, cond in excluded.items()
     }
     order = ["opt_excluded"] if excluded else []
-    cols = ["pk", "name", "opt_fails", "opt_tier", "opt_score", *order, *counts]
-    rows = qs.annotate(**counts).order_by(*order, "opt_fails", "opt_tier", "-opt_score", "name", "pk")
-    values = list(rows.values_list(*cols)[:limit] if limit else rows.values_list(*cols))
+    cols = ["pk", "name", "opt_fails", "opt_tier", "opt_rank", "opt_kind", *order, *counts]
+    values = list(qs.annotate(**counts).order_by().values_list(*cols))
     first = values[0][len(cols) - len(counts) :] if values else [0] * len(counts)
     n = Counter({name: v for name, v in zip(excluded, first, strict=True) if v})
-    keys = [_Key(*v[:5]) for v in values if not (excluded and v[5])]
-    # The excluded sort last: one excluded row read means every product not excluded was read.
-    complete = limit is None or len(values) < limit or len(keys) < len(values)
-    return keys, n, complete
-
-
-def _to_score(
-    keys: list[_Key], scored: dict[int, Match | None], ranked: list[Match], limit: int
-) -> list[_Key]:
-    """The next products to score: the next batch while fewer than `limit` are scored, then every
-    product whose best key is ahead of the `limit`-th result (it might take its place)."""
-    unscored = (k for k in keys if k.pk not in scored)
-    if len(ranked) < limit:
-        return list(islice(unscored, max(CANDIDATES, limit)))
-    last = ranked[limit - 1].sort_key()
-    return [k for k in unscored if k.best() < last]
-
-
-def _settled(ranked: list[Match], last_read: _Key, limit: int) -> bool:
-    """Whether the `limit`-th result is strictly ahead of every product whose key was not read:
-    those are never ahead of the last key read (fails and tier never below, score never above;
-    0.01 covers the rounding, since their names are unknown)."""
-    if len(ranked) < limit:
-        return False
-    last = ranked[limit - 1]
-    mine, theirs = (last.fails, KIND_TIER.get(last.kind, 0)), (last_read.fails, last_read.tier)
-    return mine < theirs or (mine == theirs and last.score > last_read.score + 0.01)
+    keys = [
+        _Key(pk, name, fails, tier, float(rank), float(kind))
+        for pk, name, fails, tier, rank, kind, *rest in values
+        if not (excluded and rest[0])
+    ]
+    return keys, n
 
 
 def _attach_cases(p: Profile, matches: list[Match], per: int = 3) -> None:
@@ -1253,14 +1466,13 @@ def _topics_of(themes: Iterable[str]) -> set[str]:
     return set().union(*(THEME_TOPICS.get(t, set()) for t in themes))
 
 
-def _place_q(p: Profile) -> Q:
-    """Notices whose region covers the client: national, the client's province, or its city."""
-    place = Q(province__isnull=True)
-    if p.province:
-        place |= Q(province=p.province, city__isnull=True)
-        if p.city:
-            place |= Q(province=p.province, city=p.city)
-    return place
+def _covers(policy: Policy, p: Profile) -> bool:
+    """The notice's region covers the client: national, the client's province, or its city."""
+    if policy.province_id is None:
+        return True
+    if p.province is None or policy.province_id != p.province.pk:
+        return False
+    return policy.city_id is None or (p.city is not None and policy.city_id == p.city.pk)
 
 
 def _policy_keys(product: Product) -> set[str]:
@@ -1268,29 +1480,31 @@ def _policy_keys(product: Product) -> set[str]:
     return {k for t in _terms(product, TermField.SUPPORT) if (k := t.detail.get("policy"))}
 
 
-def _candidate_policies(p: Profile, matches: list[Match]) -> list[Policy]:
-    """Published notices covering the client's place that meet any of the results, newest first."""
-    products = [m.product for m in matches]
-    themes = {t.slug for product in products for t in product.themes.all()}
-    meets = (
-        Q(key__in=set().union(*map(_policy_keys, products)))
-        | Q(products__in=[product.pk for product in products])
-        | Q(themes__slug__in=themes)
-        | Q(topics__slug__in=_topics_of(themes))
-        | Q(categories__in={product.category_id for product in products})
-    )
-    ids = Policy.objects.published().filter(_place_q(p)).filter(meets).values("pk")
-    return list(
-        Policy.objects.filter(pk__in=ids)
-        .order_by(F("issued_date").desc(nulls_last=True), "key")
-        .prefetch_related(
-            "themes",
-            "topics",
-            Prefetch("products", queryset=Product.objects.only("id")),
-            Prefetch("categories", queryset=Category.objects.only("id")),
-            Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
+# The published notices are few (about 130) and change with the catalogue's version: kept per
+# version with what `_applies` meets, a request reads none of them (six queries and their ORM
+# work were 20-40 ms of a request at a million cases).
+POLICIES_SECONDS = 3600
+
+
+def _published_policies(version: str | None) -> list[tuple[Policy, _Reach]]:
+    """Every published notice, newest first, with its source documents and what it is filed
+    under, kept per catalogue version."""
+
+    def read() -> list[tuple[Policy, _Reach]]:
+        policies = (
+            Policy.objects.published()
+            .order_by(F("issued_date").desc(nulls_last=True), "key")
+            .prefetch_related(
+                "themes",
+                "topics",
+                Prefetch("products", queryset=Product.objects.only("id")),
+                Prefetch("categories", queryset=Category.objects.only("id")),
+                Prefetch("sources", queryset=PolicySource.objects.select_related("document")),
+            )
         )
-    )
+        return [(policy, _policy_reach(policy)) for policy in policies]
+
+    return _kept(f"match-policies:{version}" if version else "", read, POLICIES_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -1337,14 +1551,14 @@ def _applies(policy: _Reach, product: _Reach) -> bool:
     )
 
 
-def _attach_policies(p: Profile, matches: list[Match], per: int = 5) -> None:
+def _attach_policies(p: Profile, matches: list[Match], per: int = 5, *, version: str | None = None) -> None:
     """The published notices that apply to each result, newest first: notices whose region covers
     the client's place (national, or the client's province, or its city) and that are linked to the
     product, name it in its support terms, share a theme or its category, or file under a topic of
-    its themes. One query for all results (plus the prefetches); each notice's sets read once."""
+    its themes. The notices as kept for the catalogue's `version` (`_published_policies`)."""
     if not matches:
         return
-    pols = [(pol, _policy_reach(pol)) for pol in _candidate_policies(p, matches)]
+    pols = [(pol, reach) for pol, reach in _published_policies(version) if _covers(pol, p)]
     for m in matches:
         mine = _product_reach(m.product)
         m.policies = [pol for pol, reach in pols if _applies(reach, mine)][:per]
