@@ -116,9 +116,12 @@ def case_json_sql() -> str:
     return (
         f"json_build_object({plain}, 'amount', {c}.amount::text, "
         f"'institution', {institution_ref_sql(f'{c}.institution_id')}, "
+        # The category as a lookup inside the product's: a join here was planned as a hash join
+        # over every category, per row (0.44 against 0.26 ms of 51 rows' execution).
         "'product', (SELECT json_build_object('id', p.id, 'name', p.name, 'category', "
-        "json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en)) "
-        f"FROM {product} p JOIN {category} k ON k.id = p.category_id WHERE p.id = {c}.product_id), "
+        "(SELECT json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en) "
+        f"FROM {category} k WHERE k.id = p.category_id)) "
+        f"FROM {product} p WHERE p.id = {c}.product_id), "
         f"'province', {region_ref_sql(f'{c}.province_id')}, 'city', {region_ref_sql(f'{c}.city_id')}, "
         f"'milestone', {c}.milestone, 'summary', {c}.summary, 'sources', {sql_sources(Case, c)}, "
         f"'created', {sql_datetime(f'{c}.created')}, 'modified', {sql_datetime(f'{c}.modified')})::text"
