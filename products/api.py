@@ -154,21 +154,41 @@ def product_json_sql() -> str:
 
 
 def product_terms(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """{product id: its terms as the API writes them}, in one query."""
+    """{product id: its terms as the API writes them}, in one query (none when `ids` is empty)."""
     terms: dict[int, list[ProductTerm]] = {}
-    for term in ProductTerm.objects.filter(product_id__in=ids).select_related("document", "province", "city"):
-        terms.setdefault(term.product_id, []).append(term)
+    if ids:
+        for term in ProductTerm.objects.filter(product_id__in=ids).select_related(
+            "document", "province", "city"
+        ):
+            terms.setdefault(term.product_id, []).append(term)
     return {pk: terms_data(terms.get(pk, [])) for pk in ids}
+
+
+# Whether a product has terms at all, read in its row's statement: a page none of whose products
+# has any (most products state none) is then one statement, not two (the terms query was ~1.5 ms
+# of ORM and a round trip, to read nothing).
+HAS_TERMS = "has_terms"
+
+
+def has_terms_sql() -> str:
+    qn = connection.ops.quote_name
+    term = ProductTerm._meta
+    product = qn(Product._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {qn(term.db_table)} t "
+        f"WHERE t.{qn(term.get_field('product').column)} = {product}.id)"
+    )
 
 
 def write_product_rows(rows: list[Any]) -> list[dict[str, Any]]:
     """Products whose rows carry their JSON from PostgreSQL (`product_json_sql`), their terms
     filled in: the JSON parsed (orjson keeps its key order), no model field written in Python."""
-    terms = product_terms([row.pk for row in rows])
+    with_terms = [row.pk for row in rows if getattr(row, HAS_TERMS, True)]
+    terms = product_terms(with_terms)
     out = []
     for row in rows:
         product = orjson.loads(getattr(row, ROW_JSON))
-        product["terms"] = terms[row.pk]
+        product["terms"] = terms[row.pk] if row.pk in terms else terms_data([])
         out.append(product)
     return out
 
@@ -254,7 +274,9 @@ class ProductViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
         # A page or record is its JSON from PostgreSQL plus one query for the terms
         # (write_product_rows); rows_queryset's themes and sources are for exports.
         queryset = queryset.select_related(None).prefetch_related(None).only("pk", "modified")
-        return queryset.annotate(**{ROW_JSON: RawSQL(product_json_sql(), ())})
+        return queryset.annotate(
+            **{ROW_JSON: RawSQL(product_json_sql(), ()), HAS_TERMS: RawSQL(has_terms_sql(), ())}
+        )
 
     def write_page(self, page: list) -> Any:
         if page and all(hasattr(row, ROW_JSON) for row in page):
