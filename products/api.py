@@ -168,6 +168,7 @@ def product_terms(ids: list[int]) -> dict[int, dict[str, Any]]:
 # has any (most products state none) is then one statement, not two (the terms query was ~1.5 ms
 # of ORM and a round trip, to read nothing).
 HAS_TERMS = "has_terms"
+LATEST_CASE_DATE = "latest_case_date"  # products.filters.ProductFilter's annotation
 
 
 def has_terms_sql() -> str:
@@ -274,9 +275,15 @@ class ProductViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
         # A page or record is its JSON from PostgreSQL plus one query for the terms
         # (write_product_rows); rows_queryset's themes and sources are for exports.
         queryset = queryset.select_related(None).prefetch_related(None).only("pk", "modified")
-        return queryset.annotate(
+        queryset = queryset.annotate(
             **{ROW_JSON: RawSQL(product_json_sql(), ()), HAS_TERMS: RawSQL(has_terms_sql(), ())}
         )
+        # The filter's latest-case date is for ordering only: not selected, it is computed only
+        # where ORDER BY asks for it (a subquery per row of the page otherwise).
+        query = queryset.query
+        if LATEST_CASE_DATE in query.annotation_select:
+            query.set_annotation_mask(set(query.annotation_select) - {LATEST_CASE_DATE})
+        return queryset
 
     def write_page(self, page: list) -> Any:
         if page and all(hasattr(row, ROW_JSON) for row in page):
