@@ -191,7 +191,9 @@ class SearchFilterSet(filters.FilterSet):
         """django-filter's own loop, with `exclude` so a facet can count "everything but me"
         from the already-validated values (no second validation, so no extra queries)."""
         for name, value in self.form.cleaned_data.items():
-            if name in exclude:
+            if name in exclude or (isinstance(value, QuerySet) and value.query.is_empty()):
+                # (An absent multiple-choice value is cleaned to `.none()`, which the filter
+                # only tests for truth: compiling that empty query was ~0.3 ms of a list's CPU.)
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset

@@ -6,6 +6,8 @@ import orjson
 from django.db import connection
 from django.db.models import F, QuerySet, TextField
 from django.db.models.expressions import RawSQL
+from django.http import Http404
+from django.utils import timezone
 
 from catalogue.api.filters import VocabularyFilter
 from catalogue.api.renderers import RawJSON
@@ -13,6 +15,7 @@ from catalogue.api.rows import (
     ROW_JSON,
     PlainFields,
     json_rows,
+    one_record,
     sources_by_record,
     sql_datetime,
     sql_sources,
@@ -116,9 +119,12 @@ def case_json_sql() -> str:
     return (
         f"json_build_object({plain}, 'amount', {c}.amount::text, "
         f"'institution', {institution_ref_sql(f'{c}.institution_id')}, "
+        # The category as a lookup inside the product's: a join here was planned as a hash join
+        # over every category, per row (0.44 against 0.26 ms of 51 rows' execution).
         "'product', (SELECT json_build_object('id', p.id, 'name', p.name, 'category', "
-        "json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en)) "
-        f"FROM {product} p JOIN {category} k ON k.id = p.category_id WHERE p.id = {c}.product_id), "
+        "(SELECT json_build_object('slug', k.slug, 'name', k.name, 'name_en', k.name_en) "
+        f"FROM {category} k WHERE k.id = p.category_id)) "
+        f"FROM {product} p WHERE p.id = {c}.product_id), "
         f"'province', {region_ref_sql(f'{c}.province_id')}, 'city', {region_ref_sql(f'{c}.city_id')}, "
         f"'milestone', {c}.milestone, 'summary', {c}.summary, 'sources', {sql_sources(Case, c)}, "
         f"'created', {sql_datetime(f'{c}.created')}, 'modified', {sql_datetime(f'{c}.modified')})::text"
@@ -148,21 +154,42 @@ def product_json_sql() -> str:
 
 
 def product_terms(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """{product id: its terms as the API writes them}, in one query."""
+    """{product id: its terms as the API writes them}, in one query (none when `ids` is empty)."""
     terms: dict[int, list[ProductTerm]] = {}
-    for term in ProductTerm.objects.filter(product_id__in=ids).select_related("document", "province", "city"):
-        terms.setdefault(term.product_id, []).append(term)
+    if ids:
+        for term in ProductTerm.objects.filter(product_id__in=ids).select_related(
+            "document", "province", "city"
+        ):
+            terms.setdefault(term.product_id, []).append(term)
     return {pk: terms_data(terms.get(pk, [])) for pk in ids}
+
+
+# Whether a product has terms at all, read in its row's statement: a page none of whose products
+# has any (most products state none) is then one statement, not two (the terms query was ~1.5 ms
+# of ORM and a round trip, to read nothing).
+HAS_TERMS = "has_terms"
+LATEST_CASE_DATE = "latest_case_date"  # products.filters.ProductFilter's annotation
+
+
+def has_terms_sql() -> str:
+    qn = connection.ops.quote_name
+    term = ProductTerm._meta
+    product = qn(Product._meta.db_table)
+    return (
+        f"EXISTS (SELECT 1 FROM {qn(term.db_table)} t "
+        f"WHERE t.{qn(term.get_field('product').column)} = {product}.id)"
+    )
 
 
 def write_product_rows(rows: list[Any]) -> list[dict[str, Any]]:
     """Products whose rows carry their JSON from PostgreSQL (`product_json_sql`), their terms
     filled in: the JSON parsed (orjson keeps its key order), no model field written in Python."""
-    terms = product_terms([row.pk for row in rows])
+    with_terms = [row.pk for row in rows if getattr(row, HAS_TERMS, True)]
+    terms = product_terms(with_terms)
     out = []
     for row in rows:
         product = orjson.loads(getattr(row, ROW_JSON))
-        product["terms"] = terms[row.pk]
+        product["terms"] = terms[row.pk] if row.pk in terms else terms_data([])
         out.append(product)
     return out
 
@@ -189,6 +216,29 @@ class RowWriterMixin:
 
     def get_detail_queryset(self) -> QuerySet:
         return self.page_queryset(super().get_detail_queryset())
+
+    def get_object(self) -> Any:
+        """A record's JSON by its compiled statement (rows.one_record) on PostgreSQL; the same
+        404s as DRF's get_object_or_404: bare for an id that is no number, with Django's message
+        for one that matches nothing."""
+        if not (
+            self.action == "retrieve"
+            and self.json_sql is not None
+            and self.lookup_field == "pk"
+            and connection.vendor == "postgresql"
+        ):
+            return super().get_object()
+        try:
+            pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except (TypeError, ValueError):
+            raise Http404 from None
+        model = self.queryset.model
+        key = (type(self), timezone.get_current_timezone_name())
+        instance = one_record(model, key, pk, self.get_detail_queryset)
+        if instance is None:
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, instance)
+        return instance
 
     def write_page(self, page: list) -> Any:
         written = json_rows(page)
@@ -225,7 +275,15 @@ class ProductViewSet(RowWriterMixin, HistoryMixin, CatalogueViewSet):
         # A page or record is its JSON from PostgreSQL plus one query for the terms
         # (write_product_rows); rows_queryset's themes and sources are for exports.
         queryset = queryset.select_related(None).prefetch_related(None).only("pk", "modified")
-        return queryset.annotate(**{ROW_JSON: RawSQL(product_json_sql(), ())})
+        queryset = queryset.annotate(
+            **{ROW_JSON: RawSQL(product_json_sql(), ()), HAS_TERMS: RawSQL(has_terms_sql(), ())}
+        )
+        # The filter's latest-case date is for ordering only: not selected, it is computed only
+        # where ORDER BY asks for it (a subquery per row of the page otherwise).
+        query = queryset.query
+        if LATEST_CASE_DATE in query.annotation_select:
+            query.set_annotation_mask(set(query.annotation_select) - {LATEST_CASE_DATE})
+        return queryset
 
     def write_page(self, page: list) -> Any:
         if page and all(hasattr(row, ROW_JSON) for row in page):

@@ -68,6 +68,11 @@ DS_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8202"))
 NOCACHE_PORT = int(os.environ.get("BENCH_NOCACHE_PORT", "8203"))
 WORKDIR = Path(os.environ.get("BENCH_DIR", ROOT / ".bench"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
+# For short runs while working on a few queries: BENCH_ONLY keeps the queries whose label starts
+# with one of its comma-separated prefixes ("q1,q6,product"); BENCH_QUICK=1 skips the throughput
+# mixes, /api/v1/match/, the memory export and the crowd rounds (the latency table and floor stay).
+ONLY = [p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()]
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 CURSOR_PAGES = 20
 
 
@@ -564,7 +569,7 @@ def main() -> None:
     (WORKDIR / str(CASES)).mkdir(exist_ok=True)
     sqlite_path = WORKDIR / str(CASES) / "bench.db"
     exported = export_once(db_url, sqlite_path)
-    plist = pairs(params)
+    plist = [p for p in pairs(params) if not ONLY or p.label.startswith(tuple(ONLY))]
     header = machine(db_url)
     connection.close()
 
@@ -585,6 +590,10 @@ def main() -> None:
         timings = latency(plist, params["case_pool"])
         # The same rounds with several clients at once (BENCH_LATENCY_CLIENTS, default 4).
         crowd = {c: latency(plist, params["case_pool"], c) for c in LATENCY_CLIENTS if c > 1}
+        if QUICK:
+            workers = [rss_mb(pid) for pid in children(ours.pid)]
+            print(f"gunicorn workers RSS MB: {', '.join(f'{w:.0f}' for w in workers)}", flush=True)
+            return quick_report(plist, timings, crowd, db_url, params)
         mixes = throughput_mixes(plist)
         from bench import match as match_bench  # /api/v1/match/ on the same server (match.py)
 
@@ -609,6 +618,24 @@ def main() -> None:
     report(header, params, exported, plist, timings, mixes, floors, workers, ds_rss, exports)
     report_crowd(plist, crowd)
     print(matched)
+
+
+def quick_report(plist: list[Pair], timings: dict, crowd: dict, db_url: str, params: dict) -> None:
+    """BENCH_QUICK: the latency rows, the floor (measured while the idle servers still run) and
+    the crowd table only."""
+    floors = run_floor(
+        db_url, {p.label: p.varied("ours", 29, params["case_pool"]) for p in plist if p.count != "walk"}
+    )
+    rows, ratios, mismatches = _latency_rows(plist, timings, floors)
+    print(
+        "| query | ours repeated | ours varied | Datasette repeated | Datasette varied "
+        "| ours ÷ Datasette (repeated / varied, p50) | floor | ours varied ÷ floor | rows |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+    )
+    print("\n".join(rows))
+    if mismatches:
+        print("TOTALS DISAGREE:", mismatches)
+    report_crowd(plist, crowd)
 
 
 def throughput_mixes(plist: list[Pair]) -> dict[tuple[str, str, int], tuple]:
