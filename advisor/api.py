@@ -22,8 +22,9 @@ from advisor.matching import MAX_READ_LENGTH, Match, Reading, match, most_exclud
 from catalogue.api import conditional as cond
 from catalogue.api.views import refuse_empty_params
 from catalogue.versioning import catalogue_stamps, digest
+from institutions.refs import institution_refs
 from institutions.serializers import InstitutionRefSerializer
-from products.serializers import CategoryRefSerializer
+from products.serializers import CategoryRefSerializer, category_refs
 
 
 class MatchSourceSerializer(serializers.Serializer):
@@ -126,14 +127,19 @@ def _source(s: Any) -> dict[str, str] | None:
     }
 
 
-def match_data(m: Match) -> dict[str, Any]:
+def match_data(m: Match, version: str) -> dict[str, Any]:
+    """One result as the schema states it. The institution and category are the references the
+    API's lists write, held per catalogue version (institutions.refs), not a serializer per result."""
     p = m.product
+    institution = None
+    if p.institution_id is not None:
+        institution = institution_refs.get(version, [p.institution_id])[p.institution_id]
     return {
         "product": {
             "id": p.pk,
             "name": p.name,
-            "institution": InstitutionRefSerializer(p.institution).data if p.institution else None,
-            "category": CategoryRefSerializer(p.category).data,
+            "institution": institution,
+            "category": category_refs.get(version, [p.category_id])[p.category_id],
         },
         "score": m.score,
         "reasons": [
@@ -268,9 +274,10 @@ class MatchView(APIView):
         if early is not None:
             return early
         if data is None:
-            results, excluded = match(form.profile(), version=digest(stamps))
+            version = digest(stamps)
+            results, excluded = match(form.profile(), version=version)
             data = {
-                "results": [match_data(m) for m in results],
+                "results": [match_data(m, version) for m in results],
                 "excluded": dict(excluded),
                 "excluded_most": most_excluding(excluded),
                 "read": reading_data(form.reading),

@@ -19,6 +19,7 @@ below): at a million cases the catalogue holds some 20,000 products.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import operator
@@ -719,31 +720,42 @@ def _phrase_hits(phrase: str, version: str | None) -> list[int]:
         )
 
     key = f"match-need:{version}:{hashlib.sha256(phrase.encode()).hexdigest()[:32]}" if version else ""
-    return _kept(key, read, NEED_CACHE_SECONDS)
+    return _kept(key, read, NEED_CACHE_SECONDS, lasting=False)
 
 
-# What `_kept` holds in this process, by cache key.
+# What `_kept` holds in this process, by cache key: the per-version tables, and apart from them
+# the per-phrase reads (a stream of new sentences fills that one, and its clearing must not drop
+# the tables, which cost about 8 ms each to unpickle again).
 _KEPT: dict[str, object] = {}
+_KEPT_PHRASES: dict[str, object] = {}
 KEPT_MAX = 64
 
 
-def _kept(key: str, read: Callable[[], T], seconds: int) -> T:
+def _kept(key: str, read: Callable[[], T], seconds: int, *, lasting: bool = True) -> T:
     """`read()`, kept per catalogue version (in `key`) in the shared cache and, while the shared
     cache still has it, in this process too: unpickling the per-version tables from Redis cost
     about 8 ms each per request at a million cases; an EXISTS costs a fraction of one. Without a
-    key nothing is kept."""
+    key nothing is kept. A `lasting` table is then frozen out of the cyclic garbage collector
+    (gc.freeze): its million objects live until the next catalogue version, and each full
+    collection walked them all, 100 ms and more in the middle of some request (the slow tail)."""
     if not key:
         return read()
-    mine = _KEPT.get(key)
+    kept = _KEPT if lasting else _KEPT_PHRASES
+    mine = kept.get(key)
     if mine is not None and cache.has_key(key):
         return mine  # type: ignore[return-value]
     found = cache.get(key)
     if found is None:
         found = read()
         cache.set(key, found, seconds)
-    if len(_KEPT) >= KEPT_MAX:
-        _KEPT.clear()
-    _KEPT[key] = found
+    if len(kept) >= KEPT_MAX:
+        kept.clear()
+    kept[key] = found
+    if lasting:
+        # Everything alive now is frozen, not only the table: the request's own objects are freed
+        # by reference counting as usual; only a cycle among them would stay (once per table and
+        # catalogue version in a process).
+        gc.freeze()
     return found
 
 

@@ -52,6 +52,43 @@ def _any_of(groups: list[QuerySet]) -> Q:
     return q
 
 
+def _candidate_ids(products: Sequence[Product], province: Region | None, per: int) -> list[int]:
+    """The ids `_candidates` selects (own bank included), in one statement of constant text: a
+    LATERAL LIMIT per product and per category (and each within the province), the products and
+    categories passed as arrays. The ORM's UNION of one sub-query per group cost more to build and
+    to plan (about 30 sub-queries for ten products) than to run."""
+    case, product = Case._meta.db_table, Product._meta.db_table
+    newest = f"SELECT c.id FROM {case} c JOIN {product} p ON p.id = c.product_id WHERE c.status = %s"
+    order = 'ORDER BY c."date" DESC NULLS LAST, c.id DESC LIMIT %s'
+    own = f"SELECT x.id FROM unnest(%s::bigint[], %s::bigint[]) g(prod, cat) CROSS JOIN LATERAL ({newest}"
+    own += " AND c.product_id = g.prod AND p.category_id = g.cat {here} " + order + ") x"
+    category = f"SELECT x.id FROM unnest(%s::bigint[]) g(cat) CROSS JOIN LATERAL ({newest}"
+    category += " AND p.category_id = g.cat {here} " + order + ") x"
+    prods, cats = [p.pk for p in products], [p.category_id for p in products]
+    cat_ids = sorted(set(cats))
+    branches = [own.format(here=""), category.format(here="")]
+    params: list = [prods, cats, Status.PUBLISHED, per, cat_ids, Status.PUBLISHED, per]
+    if province is not None:
+        branches += [
+            own.format(here="AND c.province_id = %s"),
+            category.format(here="AND c.province_id = %s"),
+        ]
+        params += [
+            prods,
+            cats,
+            Status.PUBLISHED,
+            province.pk,
+            per,
+            cat_ids,
+            Status.PUBLISHED,
+            province.pk,
+            per,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(branches), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def peer_cases(
     products: Sequence[Product],
     *,
@@ -67,11 +104,14 @@ def peer_cases(
     for the cases' sources, unless `with_sources` is False: the match results do not show them)."""
     if not products:
         return {}
-    groups: dict[tuple, QuerySet] = {}
-    for p in products:
-        groups |= _candidates(p, prefer_province, include_own_bank, per)
     rows = Case.objects.for_listing() if with_sources else Case.objects.for_listing().prefetch_related(None)
-    pool = list(rows.filter(_any_of(list(groups.values()))).order_by(*NEWEST))
+    if include_own_bank and connection.vendor == "postgresql":
+        pool = list(rows.filter(pk__in=_candidate_ids(products, prefer_province, per)).order_by(*NEWEST))
+    else:
+        groups: dict[tuple, QuerySet] = {}
+        for p in products:
+            groups |= _candidates(p, prefer_province, include_own_bank, per)
+        pool = list(rows.filter(_any_of(list(groups.values()))).order_by(*NEWEST))
     return {p.pk: _peers_of(p, pool, prefer_province, include_own_bank)[:per] for p in products}
 
 
