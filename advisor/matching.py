@@ -752,9 +752,10 @@ def _kept(key: str, read: Callable[[], T], seconds: int, *, lasting: bool = True
         kept.clear()
     kept[key] = found
     if lasting:
-        # Everything alive now is frozen, not only the table: the request's own objects are freed
-        # by reference counting as usual; only a cycle among them would stay (once per table and
-        # catalogue version in a process).
+        # Everything alive now is frozen, not only the table, so garbage is collected first (else
+        # cycles already dead would never be freed); the request's own live objects are freed by
+        # reference counting as usual, only a cycle among them stays (once per table and version).
+        gc.collect()
         gc.freeze()
     return found
 
