@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from institutions.models import Institution
 from products.selectors import peer_cases
@@ -84,3 +85,25 @@ def test_per_limits_each_list(world):
     CaseFactory.create_batch(4, product=world["rival"])
     assert len(peer_cases([world["mine"]], per=3)[world["mine"].pk]) == 3
     assert peer_cases([]) == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement candidates are PostgreSQL's")
+@pytest.mark.parametrize("per", [1, 3])
+def test_the_one_statement_candidates_are_the_orm_groups(world, per):
+    """/match/ on PostgreSQL takes its candidates from `_candidate_ids`; they must be exactly the
+    ids the ORM groups select (`_candidates`, the path SQLite and the product page take)."""
+    from products.selectors import _candidate_ids, _candidates
+
+    here, there = RegionFactory(), RegionFactory()
+    for n in range(8):
+        for product in (world["mine"], world["rival"], world["other"]):
+            CaseFactory(
+                product=product, province=(here, there)[n % 2], date=_day(n * 7 % 5) if n % 3 else None
+            )
+    products = [world["mine"], world["rival"], world["other"]]
+    for province in (None, here):
+        groups: dict = {}
+        for p in products:
+            groups |= _candidates(p, province, True, per)
+        expected = {row["pk"] for g in groups.values() for row in g}
+        assert set(_candidate_ids(products, province, per)) == expected
