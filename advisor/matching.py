@@ -1356,16 +1356,7 @@ def _plain_bounds(
                 score[pk] += weight
 
     if p.province:
-        region = BY_NAME["region"]
-        national = region.part("national")
-        add(score, national)
-        in_province = _with_cases_in("province", p.province, version)
-        in_city = _with_cases_in("city", p.city, version) if p.city else frozenset()
-        inst = region.part("institution") + (region.part("institution-city") if p.city else 0.0)
-        for i in Institution.objects.filter(province=p.province).values_list("pk", flat=True):
-            add((pk for pk in plain.by_institution.get(i, ()) if pk not in in_province), inst - national)
-        add(in_province, region.part("case") - national)
-        add(in_province & in_city, region.part("city"))
+        _add_plain_region(p, plain, version, add)
     said = _text_words(version)
     for name, wanted in (
         ("collateral", p.collateral),
@@ -1381,13 +1372,44 @@ def _plain_bounds(
     if p.category:
         add(score, WEIGHTS["category"])
     if p.need:
-        need = BY_NAME["need"]
-        named = _cores_named(p.need, version)
-        phrases = p.need[:MAX_NEED_PHRASES]
-        for pk in need_ids:
-            if pk in score:
-                by_name = pk in named or any(ph in plain.name[pk] for ph in phrases)
-                score[pk] += need.weight if by_name else need.weight * need.parts["text"]
+        _add_plain_need(p, plain, need_ids, score, version)
+    return _plain_fails(p, plain, score)
+
+
+def _add_plain_region(
+    p: Profile, plain: _PlainProducts, version: str | None, add: Callable[[Iterable[int], float], None]
+) -> None:
+    """The region's parts of the plain products' bound (`_region_bound(stated=False)`)."""
+    region = BY_NAME["region"]
+    national = region.part("national")
+    add(plain.name, national)
+    in_province = _with_cases_in("province", p.province, version)
+    in_city = _with_cases_in("city", p.city, version) if p.city else frozenset()
+    inst = region.part("institution") + (region.part("institution-city") if p.city else 0.0)
+    for i in Institution.objects.filter(province=p.province).values_list("pk", flat=True):
+        add((pk for pk in plain.by_institution.get(i, ()) if pk not in in_province), inst - national)
+    add(in_province, region.part("case") - national)
+    add(in_province & in_city, region.part("city"))
+
+
+def _add_plain_need(
+    p: Profile, plain: _PlainProducts, need_ids: set[int], score: dict[int, float], version: str | None
+) -> None:
+    """The need's part: whole where the product's name is the need, else the text's part."""
+    need = BY_NAME["need"]
+    named = _cores_named(p.need, version)
+    phrases = p.need[:MAX_NEED_PHRASES]
+    for pk in need_ids:
+        if pk in score:
+            by_name = pk in named or any(ph in plain.name[pk] for ph in phrases)
+            score[pk] += need.weight if by_name else need.weight * need.parts["text"]
+
+
+def _plain_fails(
+    p: Profile, plain: _PlainProducts, score: dict[int, float]
+) -> tuple[dict[int, tuple[int, float]], int]:
+    """(fails at least, score) per plain product the category leaves in, and how many it leaves
+    out; a service that lends nothing fails a client asking for money."""
     services: set[int] = set()
     if p.financing:
         services = set(Category.objects.filter(slug__in=NOT_FINANCING).values_list("pk", flat=True))

@@ -556,11 +556,8 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}" if a and b else ""
 
 
-def main() -> None:
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server where this user may create databases.")
-    db_url = os.environ.get("BENCH_DATABASE_URL") or bench_url(base)
+def setup(db_url: str) -> tuple[dict, Path, dict[str, int], list[Pair], str]:
+    """The generated rows, their SQLite export, the queries asked and the machine's header."""
     WORKDIR.mkdir(parents=True, exist_ok=True)
     params = prepare(db_url)
     from django.db import connection
@@ -572,7 +569,15 @@ def main() -> None:
     plist = [p for p in pairs(params) if not ONLY or p.label.startswith(tuple(ONLY))]
     header = machine(db_url)
     connection.close()
+    return params, sqlite_path, exported, plist, header
 
+
+def main() -> None:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server where this user may create databases.")
+    db_url = os.environ.get("BENCH_DATABASE_URL") or bench_url(base)
+    params, sqlite_path, exported, plist, header = setup(db_url)
     if REDIS_URL:
         import redis
 
