@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from advisor.validators import refuse_control_characters
+from catalogue.models import Named
 
 
 class Basket(models.Model):
@@ -99,7 +100,7 @@ class ShortlistItem(models.Model):
         return f"{self.shortlist} · {self.product_id}"
 
 
-class SavedSearch(models.Model):
+class SavedSearch(Named):
     """A filtered list (products or cases) or a match, kept by its query string, with the alerts
     it sends: a daily digest email (with a link to stop it at `unsubscribe_token`), a signed
     webhook, and an Atom feed at its token's address."""
@@ -127,9 +128,6 @@ class SavedSearch(models.Model):
         ordering = ["-created"]
         verbose_name = _("saved search")
         verbose_name_plural = _("saved searches")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class SeenRecord(models.Model):

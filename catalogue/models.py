@@ -18,6 +18,19 @@ def optional_foreign_key(to: type[models.Model] | str, **options: Any) -> models
     return models.ForeignKey(to, on_delete=models.PROTECT, null=True, blank=True, **options)
 
 
+class Named(models.Model):
+    """A record that reads as its `name` wherever it is named (admin, history, other records'
+    labels): one `__str__` for the models whose name says what they are."""
+
+    name: str
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Document(models.Model):
     """A source document the catalogue's data was extracted from (never shipped itself)."""
 

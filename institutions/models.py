@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import (
     Bilingual,
+    Named,
     Publishable,
     PublishableQuerySet,
     SourceBase,
@@ -212,7 +213,7 @@ class Institution(PinyinSorted, Bilingual, Placed):
         return node
 
 
-class InstitutionAlias(models.Model):
+class InstitutionAlias(Named):
     """Another name the documents use (工行 for 中国工商银行); unique so it resolves to one."""
 
     institution = models.ForeignKey(
@@ -225,9 +226,6 @@ class InstitutionAlias(models.Model):
         ordering = ["name"]
         verbose_name = _("alias")
         verbose_name_plural = _("aliases")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class MetricQuerySet(PublishableQuerySet):

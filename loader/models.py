@@ -17,7 +17,7 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Document, optional_foreign_key
+from catalogue.models import Document, Named, optional_foreign_key
 
 
 def import_storage() -> Storage:
@@ -77,7 +77,7 @@ class ReportImport(models.Model):
         return f"{self.file_name} ({self.get_status_display()})"
 
 
-class StoredFile(models.Model):
+class StoredFile(Named):
     """An uploaded report file's bytes (loader.storage.DatabaseStorage): in the database every
     host reaches, not on the disk of the web host that took the upload."""
 
@@ -89,9 +89,6 @@ class StoredFile(models.Model):
     class Meta:
         verbose_name = _("stored file")
         verbose_name_plural = _("stored files")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ImportItem(models.Model):

@@ -7,8 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import Named
 
-class Partner(models.Model):
+
+class Partner(Named):
     """An organisation that uses the API with keys: a bank's CRM, a government platform, a lab."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -22,9 +24,6 @@ class Partner(models.Model):
         ordering = ["name"]
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ApiKeyQuerySet(models.QuerySet):

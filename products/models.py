@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from catalogue.models import (
     Bilingual,
+    Named,
     Publishable,
     PublishableQuerySet,
     SourceBase,
@@ -86,7 +87,7 @@ def attach_case_counts(products: list[Product]) -> list[Product]:
     return products
 
 
-class Product(PinyinSorted, Publishable):
+class Product(PinyinSorted, Named, Publishable):
     """What an institution offers, named as the document writes it."""
 
     name = models.CharField(_("name"), max_length=120, db_index=True)
@@ -114,9 +115,6 @@ class Product(PinyinSorted, Publishable):
         ordering = ["name_sort", "name", "id"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ProductSource(SourceBase):
