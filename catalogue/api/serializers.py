@@ -2,7 +2,11 @@
 References to institutions, regions and categories live beside their models
 (institutions/serializers.py, products/serializers.py)."""
 
+from typing import Any
+
 from rest_framework import serializers
+
+from catalogue.models import Status
 
 # Field documentation every record resource shares (one wording, one place).
 STATUS_HELP = (
@@ -38,6 +42,17 @@ class SourceSerializer(serializers.Serializer):
     excerpt = serializers.CharField(help_text="12–80 characters copied verbatim from the document.")
 
 
+# A catalogue record (catalogue.models.Publishable) as every record resource shows it: its review
+# state, its sources and its timestamps declared and documented once; each resource names its
+# fields with record_fields. A comment, not a docstring (drf-spectacular would publish it).
+class RecordSerializer(serializers.ModelSerializer):
+    sources = SourceSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
+
+    def get_extra_kwargs(self) -> dict[str, dict[str, Any]]:
+        return TIMESTAMPS | super().get_extra_kwargs()
+
+
 class ProblemFieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField(
         allow_null=True,
@@ -58,3 +73,9 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong with this request.")
     instance = serializers.CharField(help_text="The path and query of the request.")
     errors = ProblemFieldErrorSerializer(many=True, help_text="One entry per failed input.")
+
+
+def help_texts(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A serializer Meta's `extra_kwargs` from a {field: help text} table, so a module documents
+    the model fields it shows in one table rather than in nested dicts inside each Meta."""
+    return {name: {"help_text": text} for name, text in texts.items()}
