@@ -109,6 +109,10 @@ class InstitutionQuerySet(models.QuerySet):
 
 
 class InstitutionKind(models.TextChoices):
+    """What an institution is: banks by charter, then the other financial firms and the public
+    bodies that issue or appear in the documents. Module-level, not inside Institution, because
+    Institution.Meta's check constraint and the search index read its values."""
+
     CENTRAL_BANK = "central-bank", _("central bank")
     REGULATOR = "regulator", _("regulator")
     GOVERNMENT = "government", _("government body")
@@ -136,15 +140,13 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class EnglishNameMethod(models.TextChoices):
-    OFFICIAL = "official", _("official")
-    COMPOSED = "composed", _("composed")
-    TRANSLITERATED = "transliterated", _("transliterated")
-
-
 class Institution(PinyinSorted, Bilingual, Placed):
     Kind = InstitutionKind
-    EnglishMethod = EnglishNameMethod
+
+    class EnglishMethod(models.TextChoices):
+        OFFICIAL = "official", _("official")
+        COMPOSED = "composed", _("composed")
+        TRANSLITERATED = "transliterated", _("transliterated")
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
@@ -157,7 +159,7 @@ class Institution(PinyinSorted, Bilingual, Placed):
     name_en_method = models.CharField(
         _("how the English name was obtained"),
         max_length=16,
-        choices=EnglishNameMethod.choices,
+        choices=EnglishMethod.choices,
         blank=True,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
