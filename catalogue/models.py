@@ -20,12 +20,14 @@ def optional_foreign_key(to: type[models.Model] | str, **options: Any) -> models
 
 class Named(models.Model):
     """A record that reads as its `name` wherever it is named (admin, history, other records'
-    labels): one `__str__` for the models whose name says what they are."""
+    labels): one `__str__` for the models whose name says what they are. A model whose Meta
+    extends Named.Meta is also listed by name."""
 
     name: str
 
     class Meta:
         abstract = True
+        ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name

@@ -224,8 +224,7 @@ class InstitutionAlias(Named):
     name = models.CharField(_("alias"), max_length=120, unique=True)
     modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(Named.Meta):
         verbose_name = _("alias")
         verbose_name_plural = _("aliases")
 

@@ -20,8 +20,7 @@ class Partner(Named):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(Named.Meta):
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
 
