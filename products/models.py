@@ -54,22 +54,6 @@ class Theme(Vocabulary):
         verbose_name_plural = _("themes")
 
 
-class ProductQuerySet(PublishableQuerySet):
-    def for_listing(self) -> ProductQuerySet:
-        """Joins a product list row needs, owned here so views and the API stay N+1-free."""
-        return self.select_related("institution", "institution__head_office", "category").prefetch_related(
-            "themes", "sources__document"
-        )
-
-    def with_terms(self) -> ProductQuerySet:
-        """Prefetch the structured terms (the API and the comparison show them; lists do not)."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
-            )
-        )
-
-
 def attach_case_counts(products: list[Product]) -> list[Product]:
     """Set `case_count` (published cases) on a page of products with one grouped query.
 
@@ -85,6 +69,22 @@ def attach_case_counts(products: list[Product]) -> list[Product]:
     for p in products:
         p.case_count = counts.get(p.pk, 0)
     return products
+
+
+class ProductQuerySet(PublishableQuerySet):
+    def for_listing(self) -> ProductQuerySet:
+        """Joins a product list row needs, owned here so views and the API stay N+1-free."""
+        return self.select_related("institution", "institution__head_office", "category").prefetch_related(
+            "themes", "sources__document"
+        )
+
+    def with_terms(self) -> ProductQuerySet:
+        """Prefetch the structured terms (the API and the comparison show them; lists do not)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
+            )
+        )
 
 
 class Product(PinyinSorted, Named, Publishable):
@@ -228,7 +228,9 @@ class CaseSource(SourceBase):
 
 
 class TermField(models.TextChoices):
-    """The kinds of structured term (fixtures/SCHEMA.md, "Product terms")."""
+    """The kinds of structured term (fixtures/SCHEMA.md, "Product terms"): a ProductTerm's `field`.
+    Its `value` is a word of the vocabulary TERM_VOCABULARY names for the field, its numbers
+    (amounts, months, rates) sit in `low`/`high`, a region in `province`/`city`."""
 
     PROGRAMME_KIND = "programme_kind", _("programme kind")
     RATE = "rate", _("rate")
