@@ -13,6 +13,7 @@ from catalogue.models import (
     Publishable,
     PublishableQuerySet,
     SourceBase,
+    modified_stamp,
     optional_foreign_key,
     sync_index,
 )
@@ -34,7 +35,7 @@ class Region(Bilingual):
     parent = optional_foreign_key("self", related_name="children", verbose_name=_("parent"))
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["code"]
@@ -170,7 +171,7 @@ class Institution(PinyinSorted, Bilingual, Placed):
         "self", related_name="all_branches", verbose_name=_("head office"), editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     objects = InstitutionQuerySet.as_manager()
 
@@ -222,7 +223,7 @@ class InstitutionAlias(Named):
         Institution, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("institution")
     )
     name = models.CharField(_("alias"), max_length=120, unique=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta(Named.Meta):
         verbose_name = _("alias")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Named
+from catalogue.models import Named, modified_stamp
 
 
 class Partner(Named):
@@ -113,7 +113,7 @@ class Submission(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["-created", "-id"]

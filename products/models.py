@@ -15,6 +15,7 @@ from catalogue.models import (
     SourceBase,
     Status,
     Vocabulary,
+    modified_stamp,
     optional_foreign_key,
 )
 from catalogue.pinyin import PinyinSorted
@@ -291,7 +292,7 @@ class TermWord(Bilingual):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["vocabulary", "position"]
