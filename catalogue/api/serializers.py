@@ -24,6 +24,12 @@ def record_fields(*own: str) -> list[str]:
     return ["id", "key", "status", *own, "sources", "created", "modified"]
 
 
+def help_texts(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A serializer Meta's `extra_kwargs` from a {field: help text} table, so a module documents
+    the model fields it shows in one table rather than in nested dicts inside each Meta."""
+    return {name: {"help_text": text} for name, text in texts.items()}
+
+
 # A row of one of our vocabularies (catalogue.models.Vocabulary) as every resource shows it; a
 # comment, not a docstring, which drf-spectacular would publish as each subclass's description.
 class VocabularySerializer(serializers.ModelSerializer):
@@ -73,9 +79,3 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What went wrong with this request.")
     instance = serializers.CharField(help_text="The path and query of the request.")
     errors = ProblemFieldErrorSerializer(many=True, help_text="One entry per failed input.")
-
-
-def help_texts(texts: dict[str, str]) -> dict[str, dict[str, str]]:
-    """A serializer Meta's `extra_kwargs` from a {field: help text} table, so a module documents
-    the model fields it shows in one table rather than in nested dicts inside each Meta."""
-    return {name: {"help_text": text} for name, text in texts.items()}
