@@ -151,6 +151,11 @@ class SeenRecord(models.Model):
 class Delivery(models.Model):
     """One alert sent (or tried): the delivery log of emails and webhooks."""
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
         WEBHOOK = "webhook", _("webhook")
@@ -158,7 +163,7 @@ class Delivery(models.Model):
     search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     payload = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, default="pending")  # pending | sent | failed
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
@@ -171,4 +176,5 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
 
     def __str__(self) -> str:
-        return f"{self.search} · {self.channel} · {self.status}"
+        # The labels, not the codes: the admin shows them in the curator's language.
+        return " · ".join((str(self.search), self.get_channel_display(), self.get_status_display()))

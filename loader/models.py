@@ -15,6 +15,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Document, Named, optional_foreign_key
@@ -183,9 +184,12 @@ class FixtureLoad(models.Model):
     conflicts = models.JSONField(_("conflicts left for curators"), default=list)
 
     class Meta:
-        ordering = ["-finished"]
+        # Newest first, and of two loads finished in the same instant the later one: the first
+        # row is the load `fixtures_changed` compares against.
+        ordering = ["-finished", "-pk"]
         verbose_name = _("fixture load")
         verbose_name_plural = _("fixture loads")
 
     def __str__(self) -> str:
-        return f"{self.finished:%Y-%m-%d %H:%M} {self.checksum[:12]}"
+        # In the site's time zone, as the admin shows every other time.
+        return f"{timezone.localtime(self.finished):%Y-%m-%d %H:%M} {self.checksum[:12]}"
