@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from advisor.validators import refuse_control_characters
+from catalogue.models import Named
 
 
 class Basket(models.Model):
@@ -99,7 +100,7 @@ class ShortlistItem(models.Model):
         return f"{self.shortlist} · {self.product_id}"
 
 
-class SavedSearch(models.Model):
+class SavedSearch(Named):
     """A filtered list (products or cases) or a match, kept by its query string, with the alerts
     it sends: a daily digest email (with a link to stop it at `unsubscribe_token`), a signed
     webhook, and an Atom feed at its token's address."""
@@ -128,9 +129,6 @@ class SavedSearch(models.Model):
         verbose_name = _("saved search")
         verbose_name_plural = _("saved searches")
 
-    def __str__(self) -> str:
-        return self.name
-
 
 class SeenRecord(models.Model):
     """A record a saved search has already reported (or that matched when it was saved): what makes
@@ -153,6 +151,11 @@ class SeenRecord(models.Model):
 class Delivery(models.Model):
     """One alert sent (or tried): the delivery log of emails and webhooks."""
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
         WEBHOOK = "webhook", _("webhook")
@@ -160,7 +163,7 @@ class Delivery(models.Model):
     search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     payload = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, default="pending")  # pending | sent | failed
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
@@ -173,4 +176,5 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
 
     def __str__(self) -> str:
-        return f"{self.search} · {self.channel} · {self.status}"
+        # The labels, not the codes: the admin shows them in the curator's language.
+        return " · ".join((str(self.search), self.get_channel_display(), self.get_status_display()))

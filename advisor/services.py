@@ -149,7 +149,7 @@ def attempt_webhook(delivery: Delivery) -> bool:
         ok, delivery.error = False, f"{type(e).__name__}: {e}"[:300]
     if not ok:
         log.info("webhook delivery %s failed: %s", delivery.pk, delivery.error)
-    delivery.status = "sent" if ok else "failed"
+    delivery.status = Delivery.Status.SENT if ok else Delivery.Status.FAILED
     delivery.delivered = timezone.now() if ok else None
     delivery.save()
     return ok
@@ -180,7 +180,7 @@ def send_digest_email(search: SavedSearch, records: list[Product | Case]) -> Del
         search=search,
         channel=Delivery.Channel.EMAIL,
         payload={"to": search.owner.email, "records": [r.pk for r in records]},
-        status="sent",
+        status=Delivery.Status.SENT,
         attempts=1,
         delivered=timezone.now(),
     )

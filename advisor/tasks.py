@@ -47,7 +47,7 @@ def send_digest(self, search_id: int) -> int:  # noqa: ANN001 (Celery's bound ta
 @shared_task(bind=True, name="advisor.deliver_webhook", max_retries=MAX_RETRIES)
 def deliver_webhook(self, delivery_id: int) -> str:  # noqa: ANN001 (Celery's bound task)
     delivery = Delivery.objects.select_related("search").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status == "sent":
+    if delivery is None or delivery.status == Delivery.Status.SENT:
         return "nothing to do"
     if services.attempt_webhook(delivery):
         return "sent"

@@ -18,6 +18,28 @@ def optional_foreign_key(to: type[models.Model] | str, **options: Any) -> models
     return models.ForeignKey(to, on_delete=models.PROTECT, null=True, blank=True, **options)
 
 
+def modified_stamp() -> models.DateTimeField:
+    """The last-change stamp, set on every save. Indexed: catalogue.versioning takes its MAX per
+    model (one index read each) for the catalogue's version, and partners sync in (modified, id)
+    order (sync_index)."""
+    return models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+
+
+class Named(models.Model):
+    """A record that reads as its `name` wherever it is named (admin, history, other records'
+    labels): one `__str__` for the models whose name says what they are. A model whose Meta
+    extends Named.Meta is also listed by name."""
+
+    name: str
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Document(models.Model):
     """A source document the catalogue's data was extracted from (never shipped itself)."""
 
@@ -28,7 +50,7 @@ class Document(models.Model):
     published = models.CharField(_("published"), max_length=40, blank=True)
     # SHA-256 of the file a report import read (empty for curated documents): tells editions apart.
     checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["file_name"]
@@ -69,7 +91,7 @@ class Publishable(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         abstract = True
@@ -147,7 +169,7 @@ class Vocabulary(Bilingual):
     name_en = models.CharField(_("English name"), max_length=80)
     position = models.PositiveSmallIntegerField(default=0)
     # Versions the caches (catalogue.versioning): a renamed theme shows at once.
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         abstract = True

@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import (
     Bilingual,
+    Named,
     Publishable,
     PublishableQuerySet,
     SourceBase,
+    modified_stamp,
     optional_foreign_key,
     sync_index,
 )
@@ -33,7 +35,7 @@ class Region(Bilingual):
     parent = optional_foreign_key("self", related_name="children", verbose_name=_("parent"))
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["code"]
@@ -108,6 +110,10 @@ class InstitutionQuerySet(models.QuerySet):
 
 
 class InstitutionKind(models.TextChoices):
+    """What an institution is: banks by charter, then the other financial firms and the public
+    bodies that issue or appear in the documents. Module-level, not inside Institution, because
+    Institution.Meta's check constraint and the search index read its values."""
+
     CENTRAL_BANK = "central-bank", _("central bank")
     REGULATOR = "regulator", _("regulator")
     GOVERNMENT = "government", _("government body")
@@ -135,15 +141,13 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class EnglishNameMethod(models.TextChoices):
-    OFFICIAL = "official", _("official")
-    COMPOSED = "composed", _("composed")
-    TRANSLITERATED = "transliterated", _("transliterated")
-
-
 class Institution(PinyinSorted, Bilingual, Placed):
     Kind = InstitutionKind
-    EnglishMethod = EnglishNameMethod
+
+    class EnglishMethod(models.TextChoices):
+        OFFICIAL = "official", _("official")
+        COMPOSED = "composed", _("composed")
+        TRANSLITERATED = "transliterated", _("transliterated")
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     # Pinyin sort key of name, derived on save (catalogue.pinyin): "Name" sorts use it.
@@ -156,7 +160,7 @@ class Institution(PinyinSorted, Bilingual, Placed):
     name_en_method = models.CharField(
         _("how the English name was obtained"),
         max_length=16,
-        choices=EnglishNameMethod.choices,
+        choices=EnglishMethod.choices,
         blank=True,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
@@ -167,7 +171,7 @@ class Institution(PinyinSorted, Bilingual, Placed):
         "self", related_name="all_branches", verbose_name=_("head office"), editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     objects = InstitutionQuerySet.as_manager()
 
@@ -212,22 +216,18 @@ class Institution(PinyinSorted, Bilingual, Placed):
         return node
 
 
-class InstitutionAlias(models.Model):
+class InstitutionAlias(Named):
     """Another name the documents use (工行 for 中国工商银行); unique so it resolves to one."""
 
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("institution")
     )
     name = models.CharField(_("alias"), max_length=120, unique=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(Named.Meta):
         verbose_name = _("alias")
         verbose_name_plural = _("aliases")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class MetricQuerySet(PublishableQuerySet):

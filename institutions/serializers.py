@@ -1,10 +1,29 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import STATUS_HELP, TIMESTAMPS, SourceSerializer, record_fields
-from catalogue.models import Status
+from catalogue.api.serializers import TIMESTAMPS, RecordSerializer, help_texts, record_fields
 from institutions.models import Institution, Metric, Region
 
 INSTITUTION_LEVELS = [("head-office", "head office"), ("branch", "branch"), ("sub-branch", "sub-branch")]
+
+# What the API says about the model fields this module's resources show (the schema publishes it):
+# one table, each serializer's Meta reading its model's row.
+FIELD_HELP = {
+    Institution: {
+        "name": "Full name; unique.",
+        "name_en": "English name: the institution's own where it has one, else composed from its "
+        "head office, place and kind, or transliterated; `name_en_method` says which.",
+        "name_en_method": "How `name_en` was obtained: `official` (the institution's own), `composed` "
+        "(head office + place + Branch/Sub-branch, or a body's standard English form) or "
+        "`transliterated` (some or all of it in pinyin).",
+    },
+    Metric: {
+        "indicator": "The indicator as written.",
+        "value": "In base units of `unit` (CNY, USD, %, count …).",
+        "unit": "CNY, USD, %, pct-point, bp, count, households, accounts …",
+        "as_of": "Date the figure refers to; null when only a period is given.",
+        "period": "The period as written, e.g. 截至2024年4月末.",
+    },
+}
 
 
 class RegionRefSerializer(serializers.ModelSerializer):
@@ -84,19 +103,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "created",
             "modified",
         ]
-        extra_kwargs = {
-            "name": {"help_text": "Full name; unique."},
-            "name_en": {
-                "help_text": "English name: the institution's own where it has one, else composed from its "
-                "head office, place and kind, or transliterated; `name_en_method` says which."
-            },
-            "name_en_method": {
-                "help_text": "How `name_en` was obtained: `official` (the institution's own), `composed` "
-                "(head office + place + Branch/Sub-branch, or a body's standard English form) or "
-                "`transliterated` (some or all of it in pinyin)."
-            },
-            **TIMESTAMPS,
-        }
+        extra_kwargs = help_texts(FIELD_HELP[Institution]) | TIMESTAMPS
 
 
 class InstitutionDetailSerializer(InstitutionSerializer):
@@ -110,23 +117,10 @@ class InstitutionDetailSerializer(InstitutionSerializer):
         fields = [*InstitutionSerializer.Meta.fields, "branches"]
 
 
-class MetricSerializer(serializers.ModelSerializer):
+class MetricSerializer(RecordSerializer):
     institution = InstitutionRefSerializer(read_only=True, help_text="Who reported the figure.")
-    sources = SourceSerializer(many=True, read_only=True)
-    status = serializers.ChoiceField(
-        choices=Status.choices,
-        read_only=True,
-        help_text=STATUS_HELP,
-    )
 
     class Meta:
         model = Metric
         fields = record_fields("institution", "indicator", "value", "unit", "as_of", "period")
-        extra_kwargs = {
-            "indicator": {"help_text": "The indicator as written."},
-            "value": {"help_text": "In base units of `unit` (CNY, USD, %, count …)."},
-            "unit": {"help_text": "CNY, USD, %, pct-point, bp, count, households, accounts …"},
-            "as_of": {"help_text": "Date the figure refers to; null when only a period is given."},
-            "period": {"help_text": "The period as written, e.g. 截至2024年4月末."},
-            **TIMESTAMPS,
-        }
+        extra_kwargs = help_texts(FIELD_HELP[Metric])

@@ -331,7 +331,7 @@ def fixtures_checksum(fixtures_dir: Path) -> str:
 
 def fixtures_changed(fixtures_dir: Path) -> bool:
     """True unless the last completed load was of exactly these files."""
-    last = FixtureLoad.objects.order_by("-finished", "-pk").first()
+    last = FixtureLoad.objects.first()
     return last is None or last.checksum != fixtures_checksum(fixtures_dir)
 
 

@@ -15,9 +15,10 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogue.models import Document, optional_foreign_key
+from catalogue.models import Document, Named, optional_foreign_key
 
 
 def import_storage() -> Storage:
@@ -77,7 +78,7 @@ class ReportImport(models.Model):
         return f"{self.file_name} ({self.get_status_display()})"
 
 
-class StoredFile(models.Model):
+class StoredFile(Named):
     """An uploaded report file's bytes (loader.storage.DatabaseStorage): in the database every
     host reaches, not on the disk of the web host that took the upload."""
 
@@ -89,9 +90,6 @@ class StoredFile(models.Model):
     class Meta:
         verbose_name = _("stored file")
         verbose_name_plural = _("stored files")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ImportItem(models.Model):
@@ -186,9 +184,12 @@ class FixtureLoad(models.Model):
     conflicts = models.JSONField(_("conflicts left for curators"), default=list)
 
     class Meta:
-        ordering = ["-finished"]
+        # Newest first, and of two loads finished in the same instant the later one: the first
+        # row is the load `fixtures_changed` compares against.
+        ordering = ["-finished", "-pk"]
         verbose_name = _("fixture load")
         verbose_name_plural = _("fixture loads")
 
     def __str__(self) -> str:
-        return f"{self.finished:%Y-%m-%d %H:%M} {self.checksum[:12]}"
+        # In the site's time zone, as the admin shows every other time.
+        return f"{timezone.localtime(self.finished):%Y-%m-%d %H:%M} {self.checksum[:12]}"

@@ -7,8 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from catalogue.models import Named, modified_stamp
 
-class Partner(models.Model):
+
+class Partner(Named):
     """An organisation that uses the API with keys: a bank's CRM, a government platform, a lab."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -18,13 +20,9 @@ class Partner(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(Named.Meta):
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ApiKeyQuerySet(models.QuerySet):
@@ -115,7 +113,7 @@ class Submission(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -1,24 +1,27 @@
 from rest_framework import serializers
 
-from catalogue.api.serializers import (
-    STATUS_HELP,
-    TIMESTAMPS,
-    SourceSerializer,
-    VocabularySerializer,
-    record_fields,
-)
-from catalogue.models import Status
+from catalogue.api.serializers import RecordSerializer, VocabularySerializer, help_texts, record_fields
 from institutions.serializers import HeadOfficeRefSerializer, RegionRefSerializer
 from policies.models import Policy, Topic
+
+# What the API says about the model fields this module's resources show (the schema publishes it):
+# one table, each serializer's Meta reading its model's row.
+FIELD_HELP = {
+    Topic: {"slug": "Stable identifier of the topic."},
+    Policy: {
+        "document_title": "The document's title inside 《》, without them.",
+        "issued_date": "Issue date; null when the document gives none.",
+    },
+}
 
 
 class TopicSerializer(VocabularySerializer):
     class Meta(VocabularySerializer.Meta):
         model = Topic
-        extra_kwargs = {"slug": {"help_text": "Stable identifier of the topic."}}
+        extra_kwargs = help_texts(FIELD_HELP[Topic])
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(RecordSerializer):
     title = serializers.CharField(source="heading", read_only=True, help_text="The heading as written.")
     issuer = HeadOfficeRefSerializer(allow_null=True, read_only=True, help_text="The issuing institution.")
     province = RegionRefSerializer(allow_null=True, read_only=True)
@@ -29,12 +32,6 @@ class PolicySerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True, help_text="Theme slugs."
     )
-    sources = SourceSerializer(many=True, read_only=True)
-    status = serializers.ChoiceField(
-        choices=Status.choices,
-        read_only=True,
-        help_text=STATUS_HELP,
-    )
     key_measures = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Short statements of the key measures."
     )
@@ -42,11 +39,16 @@ class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = Policy
         fields = record_fields(
-            "title", "document_title", "issuer", "level", "province", "city", "issued_date", "summary",
-            "key_measures", "topics", "themes",
-        )  # fmt: skip
-        extra_kwargs = {
-            "document_title": {"help_text": "The document's title inside 《》, without them."},
-            "issued_date": {"help_text": "Issue date; null when the document gives none."},
-            **TIMESTAMPS,
-        }
+            "title",
+            "document_title",
+            "issuer",
+            "level",
+            "province",
+            "city",
+            "issued_date",
+            "summary",
+            "key_measures",
+            "topics",
+            "themes",
+        )
+        extra_kwargs = help_texts(FIELD_HELP[Policy])

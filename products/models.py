@@ -9,11 +9,13 @@ from simple_history.models import HistoricalRecords
 
 from catalogue.models import (
     Bilingual,
+    Named,
     Publishable,
     PublishableQuerySet,
     SourceBase,
     Status,
     Vocabulary,
+    modified_stamp,
     optional_foreign_key,
 )
 from catalogue.pinyin import PinyinSorted
@@ -53,22 +55,6 @@ class Theme(Vocabulary):
         verbose_name_plural = _("themes")
 
 
-class ProductQuerySet(PublishableQuerySet):
-    def for_listing(self) -> ProductQuerySet:
-        """Joins a product list row needs, owned here so views and the API stay N+1-free."""
-        return self.select_related("institution", "institution__head_office", "category").prefetch_related(
-            "themes", "sources__document"
-        )
-
-    def with_terms(self) -> ProductQuerySet:
-        """Prefetch the structured terms (the API and the comparison show them; lists do not)."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
-            )
-        )
-
-
 def attach_case_counts(products: list[Product]) -> list[Product]:
     """Set `case_count` (published cases) on a page of products with one grouped query.
 
@@ -86,7 +72,23 @@ def attach_case_counts(products: list[Product]) -> list[Product]:
     return products
 
 
-class Product(PinyinSorted, Publishable):
+class ProductQuerySet(PublishableQuerySet):
+    def for_listing(self) -> ProductQuerySet:
+        """Joins a product list row needs, owned here so views and the API stay N+1-free."""
+        return self.select_related("institution", "institution__head_office", "category").prefetch_related(
+            "themes", "sources__document"
+        )
+
+    def with_terms(self) -> ProductQuerySet:
+        """Prefetch the structured terms (the API and the comparison show them; lists do not)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "terms", queryset=ProductTerm.objects.select_related("document", "province", "city")
+            )
+        )
+
+
+class Product(PinyinSorted, Named, Publishable):
     """What an institution offers, named as the document writes it."""
 
     name = models.CharField(_("name"), max_length=120, db_index=True)
@@ -114,9 +116,6 @@ class Product(PinyinSorted, Publishable):
         ordering = ["name_sort", "name", "id"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ProductSource(SourceBase):
@@ -230,7 +229,9 @@ class CaseSource(SourceBase):
 
 
 class TermField(models.TextChoices):
-    """The kinds of structured term (fixtures/SCHEMA.md, "Product terms")."""
+    """The kinds of structured term (fixtures/SCHEMA.md, "Product terms"): a ProductTerm's `field`.
+    Its `value` is a word of the vocabulary TERM_VOCABULARY names for the field, its numbers
+    (amounts, months, rates) sit in `low`/`high`, a region in `province`/`city`."""
 
     PROGRAMME_KIND = "programme_kind", _("programme kind")
     RATE = "rate", _("rate")
@@ -291,7 +292,7 @@ class TermWord(Bilingual):
     name = models.CharField(_("name"), max_length=60)
     name_en = models.CharField(_("English name"), max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
-    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
+    modified = modified_stamp()
 
     class Meta:
         ordering = ["vocabulary", "position"]

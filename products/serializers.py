@@ -6,19 +6,31 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalogue.api.rows import PlainFields, VersionedMap, sources_by_record
-from catalogue.api.serializers import (
-    STATUS_HELP,
-    TIMESTAMPS,
-    SourceSerializer,
-    VocabularySerializer,
-    record_fields,
-)
-from catalogue.models import Status
+from catalogue.api.serializers import RecordSerializer, VocabularySerializer, help_texts, record_fields
 from catalogue.versioning import catalogue_version
 from institutions.refs import institution_refs, region_refs
 from institutions.serializers import InstitutionRefSerializer, RegionRefSerializer
 from products.models import Case, Category, Product, Theme
 from products.terms import terms_data
+
+# What the API says about the model fields this module's resources show (the schema publishes it):
+# one table, each serializer's Meta reading its model's row.
+FIELD_HELP = {
+    Theme: {"slug": "Stable identifier, e.g. green-finance."},
+    Category: {"slug": "Stable identifier, e.g. data-asset-pledge-loan."},
+    Product: {
+        "key": "Stable natural key (e.g. 003-t1-01; sub-… for partner submissions).",
+        "name": "As the document writes it.",
+    },
+    Case: {
+        "key": "Stable natural key (e.g. 003-t1-01-c; sub-…-1 for partner submissions).",
+        "date": "Day of the case; null unless the document gives year, month and day.",
+        "amount": "In currency units (27万美元 → 270000.00); null when not stated.",
+        "currency": "ISO 4217 code; empty when no amount is stated.",
+        "client": "The client as the document describes it.",
+        "milestone": "The 'first' claim as written, e.g. 湖南省首笔.",
+    },
+}
 
 
 class CategoryRefSerializer(VocabularySerializer):
@@ -29,7 +41,7 @@ class CategoryRefSerializer(VocabularySerializer):
 class ThemeSerializer(VocabularySerializer):
     class Meta(VocabularySerializer.Meta):
         model = Theme
-        extra_kwargs = {"slug": {"help_text": "Stable identifier, e.g. green-finance."}}
+        extra_kwargs = help_texts(FIELD_HELP[Theme])
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -43,10 +55,10 @@ class CategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["slug", "name", "name_en", "parent"]
-        extra_kwargs = {"slug": {"help_text": "Stable identifier, e.g. data-asset-pledge-loan."}}
+        extra_kwargs = help_texts(FIELD_HELP[Category])
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(RecordSerializer):
     institution = InstitutionRefSerializer(
         allow_null=True, read_only=True, help_text="Who offers it; null when the document names no one."
     )
@@ -54,8 +66,6 @@ class ProductSerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True, help_text="Theme slugs."
     )
-    sources = SourceSerializer(many=True, read_only=True)
-    status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
     terms = serializers.SerializerMethodField(
         help_text="Structured terms re-read from the documents, each value with its source: "
         "programme_kind, amount, term, programme_size (objects or null), rates, collateral, labels, "
@@ -66,14 +76,17 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = record_fields(
-            "name", "name_is_descriptive", "institution", "category", "themes", "target_clients",
-            "collateral", "description", "terms",
-        )  # fmt: skip
-        extra_kwargs = {
-            "key": {"help_text": "Stable natural key (e.g. 003-t1-01; sub-… for partner submissions)."},
-            "name": {"help_text": "As the document writes it."},
-            **TIMESTAMPS,
-        }
+            "name",
+            "name_is_descriptive",
+            "institution",
+            "category",
+            "themes",
+            "target_clients",
+            "collateral",
+            "description",
+            "terms",
+        )
+        extra_kwargs = help_texts(FIELD_HELP[Product])
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_terms(self, product: Product) -> dict:
@@ -96,7 +109,7 @@ class CaseListSerializer(serializers.ListSerializer):
         return write_cases(cases, catalogue_version()) if cases else []
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(RecordSerializer):
     """The fields are the contract and the schema; the JSON is `write_cases`'s (below), the one
     writer of a case in Python."""
 
@@ -104,24 +117,23 @@ class CaseSerializer(serializers.ModelSerializer):
     product = CaseProductSerializer(read_only=True)
     province = RegionRefSerializer(allow_null=True, read_only=True)
     city = RegionRefSerializer(allow_null=True, read_only=True)
-    sources = SourceSerializer(many=True, read_only=True)
-    status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
 
     class Meta:
         model = Case
         fields = record_fields(
-            "date", "amount", "currency", "term_months", "client", "institution", "product", "province",
-            "city", "milestone", "summary",
-        )  # fmt: skip
-        extra_kwargs = {
-            "key": {"help_text": "Stable natural key (e.g. 003-t1-01-c; sub-…-1 for partner submissions)."},
-            "date": {"help_text": "Day of the case; null unless the document gives year, month and day."},
-            "amount": {"help_text": "In currency units (27万美元 → 270000.00); null when not stated."},
-            "currency": {"help_text": "ISO 4217 code; empty when no amount is stated."},
-            "client": {"help_text": "The client as the document describes it."},
-            "milestone": {"help_text": "The 'first' claim as written, e.g. 湖南省首笔."},
-            **TIMESTAMPS,
-        }
+            "date",
+            "amount",
+            "currency",
+            "term_months",
+            "client",
+            "institution",
+            "product",
+            "province",
+            "city",
+            "milestone",
+            "summary",
+        )
+        extra_kwargs = help_texts(FIELD_HELP[Case])
         list_serializer_class = CaseListSerializer
 
     def to_representation(self, instance: Case) -> dict[str, Any]:

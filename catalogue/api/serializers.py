@@ -2,7 +2,11 @@
 References to institutions, regions and categories live beside their models
 (institutions/serializers.py, products/serializers.py)."""
 
+from typing import Any
+
 from rest_framework import serializers
+
+from catalogue.models import Status
 
 # Field documentation every record resource shares (one wording, one place).
 STATUS_HELP = (
@@ -18,6 +22,12 @@ def record_fields(*own: str) -> list[str]:
     """A record resource's fields in the one order they all use: identity and review state, the
     record's own fields, then its provenance and timestamps."""
     return ["id", "key", "status", *own, "sources", "created", "modified"]
+
+
+def help_texts(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A serializer Meta's `extra_kwargs` from a {field: help text} table, so a module documents
+    the model fields it shows in one table rather than in nested dicts inside each Meta."""
+    return {name: {"help_text": text} for name, text in texts.items()}
 
 
 # A row of one of our vocabularies (catalogue.models.Vocabulary) as every resource shows it; a
@@ -36,6 +46,17 @@ class SourceSerializer(serializers.Serializer):
     part = serializers.CharField(help_text="Part of the document, e.g. 表1, 第五章.")
     locator = serializers.CharField(help_text="Where in the part, e.g. 表1 row 3.")
     excerpt = serializers.CharField(help_text="12–80 characters copied verbatim from the document.")
+
+
+# A catalogue record (catalogue.models.Publishable) as every record resource shows it: its review
+# state, its sources and its timestamps declared and documented once; each resource names its
+# fields with record_fields. A comment, not a docstring (drf-spectacular would publish it).
+class RecordSerializer(serializers.ModelSerializer):
+    sources = SourceSerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True, help_text=STATUS_HELP)
+
+    def get_extra_kwargs(self) -> dict[str, dict[str, Any]]:
+        return TIMESTAMPS | super().get_extra_kwargs()
 
 
 class ProblemFieldErrorSerializer(serializers.Serializer):
