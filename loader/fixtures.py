@@ -331,8 +331,11 @@ def fixtures_checksum(fixtures_dir: Path) -> str:
 
 def fixtures_changed(fixtures_dir: Path) -> bool:
     """True unless the last completed load was of exactly these files."""
-    last = FixtureLoad.objects.first()
-    return last is None or last.checksum != fixtures_checksum(fixtures_dir)
+    try:
+        last = FixtureLoad.objects.latest()
+    except FixtureLoad.DoesNotExist:
+        return True
+    return last.checksum != fixtures_checksum(fixtures_dir)
 
 
 def _aliases_of(defs: list[dict[str, Any]]) -> dict[str, str]:

@@ -184,9 +184,7 @@ class FixtureLoad(models.Model):
     conflicts = models.JSONField(_("conflicts left for curators"), default=list)
 
     class Meta:
-        # Newest first, and of two loads finished in the same instant the later one: the first
-        # row is the load `fixtures_changed` compares against.
-        ordering = ["-finished", "-pk"]
+        get_latest_by = "finished"  # the load `fixtures_changed` compares against
         verbose_name = _("fixture load")
         verbose_name_plural = _("fixture loads")
 
