@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -36,8 +37,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from rest_framework import renderers, serializers
 
 CSV, XLSX, JSON = "csv", "xlsx", "json"
@@ -206,9 +205,21 @@ def csv_lines(rows: Iterable[dict[str, Any]], cols: list[Column]) -> Iterator[st
     return neutralised_csv_lines([c.header for c in cols], (cell_values(row, cols) for row in rows))
 
 
+@cache
+def _openpyxl() -> tuple[Any, Any, Any]:
+    """openpyxl (Workbook, WriteOnlyCell, ILLEGAL_CHARACTERS_RE), imported on the first spreadsheet:
+    with the PIL and XML modules it brings it is ~15 MB of every worker's memory, and most workers
+    never write a spreadsheet."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+
+    return Workbook, WriteOnlyCell, ILLEGAL_CHARACTERS_RE
+
+
 def _xlsx_cell(ws: Any, value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    _, WriteOnlyCell, ILLEGAL_CHARACTERS_RE = _openpyxl()
     cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL])
     cell.data_type = "s"  # text stays text: never a formula ("=…") or an error code ("#N/A")
     return cell
@@ -226,14 +237,14 @@ def _xlsx_typed(ws: Any, value: Any, kind: str) -> Any:
             parsed = timezone.localtime(parsed).replace(tzinfo=None) if parsed and parsed.tzinfo else parsed
             number_format = "yyyy-mm-dd hh:mm:ss"
         if parsed is not None:
-            cell = WriteOnlyCell(ws, parsed)
+            cell = _openpyxl()[1](ws, parsed)
             cell.number_format = number_format
             return cell
     return _xlsx_cell(ws, value)
 
 
 def write_xlsx(rows: Iterable[dict[str, Any]], cols: list[Column], sheet: str, target: Any) -> None:
-    wb = Workbook(write_only=True)
+    wb = _openpyxl()[0](write_only=True)
     ws = wb.create_sheet(title=sheet[:31])
     ws.freeze_panes = "A2"  # the header stays in view while scrolling
     ws.append([c.header for c in cols])

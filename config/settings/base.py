@@ -77,6 +77,10 @@ INSTALLED_APPS = [
 # The apps whose models make up the catalogue: their `modified` stamps version the caches
 # (catalogue.versioning).
 CATALOGUE_APPS = ["catalogue", "institutions", "products", "policies"]
+# How long a process keeps the catalogue's version (the latest `modified` of those apps' models)
+# before reading it again; its own writes forget it at once (catalogue/versioning.py). 0: read it
+# on every use.
+CATALOGUE_VERSION_SECONDS = float(os.environ.get("CATALOGUE_VERSION_SECONDS", "1"))
 
 MIDDLEWARE = [
     # The request id first, so every log line of the request carries it.
