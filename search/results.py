@@ -12,12 +12,11 @@ from django.db import connections
 from django.utils.translation import get_language
 
 from catalogue.fulltext.backends import ALL, KINDS, backend_for
-from catalogue.fulltext.query import CANDIDATE_CAP, Page, _before_query, _query, _records, ranked
+from catalogue.fulltext.query import _query, ranked, ranked_kinds
 from catalogue.fulltext.text import Query
 from catalogue.versioning import catalogue_version
 from search import presentation
 from search.presentation import Hit
-from search.ranking import rank_kinds
 
 
 @dataclass
@@ -47,7 +46,12 @@ def search(q: str | Query, *, per_kind: int = 10) -> Results:
     results = Results(query=query)
     if not query:
         return results
-    pages = _first_pages(query, per_kind)
+    # One ranking statement for every kind on PostgreSQL (two for a common term), then each kind's
+    # records: at most seven statements whatever the query finds (绿色 took 14 at 100,000 cases
+    # and 21 at a million).
+    pages = ranked_kinds(
+        {kind: presentation.public_queryset(kind) for kind in presentation.ORDER}, query, per_kind
+    )
     for kind in presentation.ORDER:
         page = pages[kind]
         hits = page.objects
@@ -66,27 +70,6 @@ def search(q: str | Query, *, per_kind: int = 10) -> Results:
     if not results.groups:
         results.suggestion = suggest(query)
     return results
-
-
-# The databases whose ranking is one statement (search/ranking.py); the others read kind by kind.
-ONE_STATEMENT = ("postgresql",)
-
-
-def _first_pages(query: Query, per_kind: int) -> dict[str, Page]:
-    """Each kind's first records and match count. On PostgreSQL the ranking of every kind is one
-    statement (two when a term is common: search/ranking.py), then one fetch of the records per
-    kind that has any, and the institutions' aliases: at most seven statements whatever the query
-    finds (绿色 took 14 at 100,000 cases and 21 at a million; now 7). SQLite keeps the per-kind
-    reads of `ranked`."""
-    querysets = {kind: presentation.public_queryset(kind) for kind in presentation.ORDER}
-    if connections[querysets["product"].db].vendor not in ONE_STATEMENT:
-        return {kind: ranked(qs, query, per_kind) for kind, qs in querysets.items()}
-    _before_query()
-    rankings = rank_kinds(querysets, query, per_kind, CANDIDATE_CAP)
-    return {
-        kind: Page(_records(querysets[kind], r.ids, r.ranks) if r.ids else [], r.total, r.more)
-        for kind, r in rankings.items()
-    }
 
 
 def cached_search(q: str | Query, *, per_kind: int = 10) -> Results:

@@ -1,51 +1,26 @@
-"""`search_newest`: one tier of a common term's matches, newest first, by walking the (kind,
-sort_key) index (search/ranking.py calls it inside its statement).
-
-The walk is only fast under planner settings the other search reads must not have (no bitmap
-scans, sorts, hash or merge joins, parallel workers or JIT: PostgresBackend.walk says why). A
-function's SET clauses hold them while it plans and runs its query and restore them on return,
-so the walk can sit inside a larger statement instead of between two set_config statements.
-PostgreSQL only; on SQLite the search keeps its per-kind reads."""
+"""The index's newest-first walk as a function (`search_newest`, catalogue/fulltext/backends.py):
+its SET clauses hold the planner settings the walk needs while it plans and runs, so the walk can
+sit inside the statement that ranks (catalogue/fulltext/ranking.py). PostgreSQL only; new
+databases get it from 0001's create_schema too."""
 
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION search_newest(
-    p_kind text, p_column text, p_exclude text, p_query tsquery, p_within text, p_limit integer
-) RETURNS TABLE (object_id bigint, sort_key timestamptz)
-LANGUAGE plpgsql STABLE
-SET max_parallel_workers_per_gather = 0
-SET jit = off
-SET enable_bitmapscan = off
-SET enable_seqscan = off
-SET enable_hashjoin = off
-SET enable_mergejoin = off
-SET enable_sort = off
-AS $$
-BEGIN
-    -- p_within: the caller's queryset, a SELECT of ids with its values already quoted in.
-    RETURN QUERY EXECUTE format(
-        'SELECT e.object_id, e.sort_key FROM catalogue_search_entry e '
-        'WHERE e.kind = $1 AND e.%I @@ $2 %s AND e.object_id IN (%s) '
-        'ORDER BY e.sort_key DESC NULLS LAST, e.object_id DESC LIMIT $3',
-        p_column,
-        CASE WHEN p_exclude IS NULL THEN '' ELSE format('AND NOT e.%I @@ $2', p_exclude) END,
-        p_within
-    ) USING p_kind, p_query, p_limit;
-END
-$$
-"""
-DROP = "DROP FUNCTION IF EXISTS search_newest(text, text, text, tsquery, text, integer)"
-
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)  # its format() % are not placeholders
+    from catalogue.fulltext.backends import backend_for
+
+    backend = backend_for(schema_editor.connection)
+    if hasattr(backend, "create_functions"):
+        with schema_editor.connection.cursor() as cursor:
+            backend.create_functions(cursor)
 
 
 def drop(apps, schema_editor):
+    from catalogue.fulltext.backends import NEWEST_FUNCTION
+
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(f"DROP FUNCTION IF EXISTS {NEWEST_FUNCTION}(text, text, text, tsquery, text, integer)")
 
 
 class Migration(migrations.Migration):

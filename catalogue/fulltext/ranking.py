@@ -1,17 +1,18 @@
-"""The /search/ page's ranking on PostgreSQL: every kind's first ids, tiers and match count, ranked
-inside the statements that filter, in one statement (two when a term is common).
+"""Ranking on PostgreSQL: the first ids of one or more kinds, their tiers and match counts, ranked
+inside the statement that filters: one statement (two when a term is common).
 
-It computes what `catalogue.fulltext.query._ranked_ids` computes kind by kind (and still does on
-SQLite), in the same order and with the same counts, in fewer round trips: for 绿色 that was 14
-statements at 100,000 cases and 21 at a million, each a trip to the server and a plan.
+It computes what `query._ranked_ids` computes on SQLite (and computed here too, kind by kind,
+until now), in the same order and with the same counts, in fewer round trips: the /search/ page
+(four kinds) took 14 statements for 绿色 at 100,000 cases and 21 at a million, an API list with
+`q` up to 5 before its page, each a trip to the server and a plan.
 
 1. `rare`: for every kind at once, up to CANDIDATE_CAP + 1 matches read from GIN with the tier
    each falls in; for a kind where that is all of them, those the caller's queryset lets through
    are ranked by a window (tier, then newest first) and counted exactly.
 2. `common`, only for the kinds whose term had more matches: each tier is read on its own, from
    GIN when it has at most CANDIDATE_CAP matches, else by walking the (kind, sort_key) index newest
-   first (`search_newest`, migration 0002); a later tier is read only while the earlier ones leave
-   the page short.
+   first (the `search_newest` function, backends.py); a later tier is read only while the earlier
+   ones leave the page short.
 
 Which branch runs is decided inside the statement: each branch's WHERE holds an uncorrelated
 condition (a count of what was read before it), which PostgreSQL evaluates once and, when false,
@@ -29,12 +30,9 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import QuerySet
 
-from catalogue.fulltext.backends import TABLE, TIERS, PostgresBackend
+from catalogue.fulltext.backends import NEWEST_FUNCTION, TABLE, TIERS, PostgresBackend
 from catalogue.fulltext.text import Query
 
-# The walk: a function whose SET clauses hold the planner settings while its query is planned
-# and run, and put them back on return (see PostgresBackend.walk for why the walk needs them).
-NEWEST = "search_newest"
 _NEWEST = "sort_key DESC NULLS LAST, object_id DESC"
 
 
@@ -139,7 +137,7 @@ def _common(
                 r,
                 f"SELECT object_id, sort_key FROM {t} WHERE (SELECT count(*) <= {cap} FROM {t}) "
                 f"AND object_id IN ({w_sql}) UNION ALL SELECT object_id, sort_key FROM "
-                f"{NEWEST}(%s, %s, %s, %s::tsquery, %s, {limit}) WHERE (SELECT count(*) > {cap} FROM {t})",
+                f"{NEWEST_FUNCTION}(%s, %s, %s, %s::tsquery, %s, {limit}) WHERE (SELECT count(*) > {cap} FROM {t})",
                 [*w_params, kind, column, excluded, q, literals[kind]],
             )
             found.append(r)
@@ -150,8 +148,8 @@ def _common(
 
 
 def rank_kinds(querysets: dict[str, QuerySet], query: Query, limit: int, cap: int) -> dict[str, KindRanking]:
-    """Each kind's first `limit` ids of its queryset matching `query`, in relevance order, with
-    tiers and counts as `_ranked_ids` gives them (PostgreSQL)."""
+    """Each kind's first `limit` ids of its queryset (one per kind, on one database) matching
+    `query`, in relevance order, with their tiers and the matches counted up to `cap`."""
     db = next(iter(querysets.values())).db
     connection = connections[db]
     within = {kind: _within(qs) for kind, qs in querysets.items()}
