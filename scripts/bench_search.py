@@ -131,6 +131,8 @@ def _use_trgm() -> None:
         print(f"  pg_trgm indexes built in {time.monotonic() - t:.0f}s", flush=True)
 
     class TrgmBackend(backends.PostgresBackend):
+        one_statement = False  # ranking.py matches tsvectors; this variant's LIKEs go kind by kind
+
         def match_sql(self, kind, query, fields=backends.ALL, exclude=None):
             def likes(column):
                 return " AND ".join(f"{column} LIKE %s" for _ in query.terms)

@@ -12,7 +12,7 @@ from django.db import connections
 from django.utils.translation import get_language
 
 from catalogue.fulltext.backends import ALL, KINDS, backend_for
-from catalogue.fulltext.query import _query, ranked
+from catalogue.fulltext.query import _query, ranked, ranked_kinds
 from catalogue.fulltext.text import Query
 from catalogue.versioning import catalogue_version
 from search import presentation
@@ -46,9 +46,14 @@ def search(q: str | Query, *, per_kind: int = 10) -> Results:
     results = Results(query=query)
     if not query:
         return results
+    # One ranking statement for every kind on PostgreSQL (two for a common term), then each kind's
+    # records: at most seven statements whatever the query finds (绿色 took 14 at 100,000 cases
+    # and 21 at a million).
+    pages = ranked_kinds(
+        {kind: presentation.public_queryset(kind) for kind in presentation.ORDER}, query, per_kind
+    )
     for kind in presentation.ORDER:
-        qs = presentation.public_queryset(kind)
-        page = ranked(qs, query, per_kind)
+        page = pages[kind]
         hits = page.objects
         if not hits:
             continue

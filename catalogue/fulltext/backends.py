@@ -53,6 +53,9 @@ KIND_CODE = {k: i + 1 for i, k in enumerate(KINDS)}
 NAME, HEAD, ALL = "name", "head", "all"
 TIERS = ((NAME, None), (HEAD, NAME), (ALL, HEAD))  # (matched in, but not in)
 
+# The newest-first walk of one tier (ranking.py calls it inside its statement).
+NEWEST_FUNCTION = "search_newest"
+
 MAX_POSITION = 16383  # PostgreSQL's limit for a tsvector position
 MAX_POSITIONS_PER_LEXEME = 255
 
@@ -84,6 +87,9 @@ def _text(values: Iterable[str]) -> str:
 
 class Backend:
     vendor = ""
+    # Whether ranking.py ranks in one statement on this database (else query.py reads kind by
+    # kind, tier by tier).
+    one_statement = False
 
     def create_schema(self, cursor) -> None:
         raise NotImplementedError
@@ -139,12 +145,14 @@ class Backend:
 
     @contextmanager
     def walk(self, cursor):
-        """Around `newest_sql` when a tier is known to have many matches."""
+        """Around `newest_sql` when a tier is known to have many matches (PostgreSQL walks inside
+        NEWEST_FUNCTION instead, under its own planner settings)."""
         yield
 
 
 class PostgresBackend(Backend):
     vendor = "postgresql"
+    one_statement = True
     COLUMN = {NAME: "name_doc", HEAD: "head_doc", ALL: "document"}
     # Seconds as a float8 (exact to the microsecond for centuries either side of now) sort as
     # the timestamps do, and psycopg reads them without building an aware datetime each: a
@@ -186,6 +194,60 @@ class PostgresBackend(Backend):
             f"CREATE INDEX IF NOT EXISTS {TABLE}_recent ON {TABLE} "
             "(kind, sort_key DESC NULLS LAST, object_id DESC)"
         )
+        self.create_functions(cursor)
+
+    # The walk: one tier's matches newest first, by walking the (kind, sort_key) index until a page
+    # is full. A tier known to hold more than a candidate cap of matches fills a page within a few
+    # thousand entries. The planner can't know that for a prefix or a phrase (it guesses their
+    # frequency), and its other plans — every match from GIN or from a scan, or a hash join with the
+    # caller's queryset, then a sort — cost in proportion to the matches. EXPLAIN ANALYZE on
+    # 1,000,000 cases, 绿色 in descriptions only (tier 2), walked:
+    #     Limit (actual time=0.199..1.441 rows=10)
+    #       -> Nested Loop
+    #         -> Index Scan using catalogue_search_entry_recent  (kind = 'case')
+    #              Filter: document @@ '绿色' AND NOT head_doc @@ '绿色'; Rows Removed: 168
+    #         -> Index Scan using products_case_pkey  (status = 'published')
+    #     Execution Time: 1.454 ms
+    # while a tier read from GIN stops at the cap (张家界 in tags):
+    #     Limit (rows=2001) -> Bitmap Heap Scan on catalogue_search_entry
+    #         -> Bitmap Index Scan on catalogue_search_entry_case_head_doc (rows=6932)
+    #     Execution Time: 15.6 ms
+    # The walk also starts no parallel workers (it reads a few thousand index entries at most:
+    # starting workers costs more, tens of ms on two cores) and no JIT (the disabled plan types add
+    # 1e10 to every alternative's cost, which would make PostgreSQL spend ~70 ms compiling a query
+    # that runs in 2 ms). Only the walk may have these settings, so they are the function's SET
+    # clauses: in force while it plans and runs its query, put back on return. The walk can then sit
+    # inside the statement that ranks, instead of between two set_config statements (it was three
+    # statements a walk). Without them, the same walk written `(… @@ …) IS TRUE` was still planned
+    # as a parallel scan and sort of every entry of the kind at 100,000 cases (75 ms).
+    # p_within is the caller's queryset, a SELECT of ids with its values quoted in by psycopg.
+    NEWEST_SQL = f"""
+        CREATE OR REPLACE FUNCTION {NEWEST_FUNCTION}(
+            p_kind text, p_column text, p_exclude text, p_query tsquery, p_within text, p_limit integer
+        ) RETURNS TABLE (object_id bigint, sort_key timestamptz)
+        LANGUAGE plpgsql STABLE
+        SET max_parallel_workers_per_gather = 0 SET jit = off SET enable_bitmapscan = off
+        SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_sort = off
+        AS $$
+        BEGIN
+            RETURN QUERY EXECUTE format(
+                'SELECT e.object_id, e.sort_key FROM {TABLE} e '
+                'WHERE e.kind = $1 AND e.%I @@ $2 %s AND e.object_id IN (%s) '
+                'ORDER BY e.sort_key DESC NULLS LAST, e.object_id DESC LIMIT $3',
+                p_column,
+                CASE WHEN p_exclude IS NULL THEN '' ELSE format('AND NOT e.%I @@ $2', p_exclude) END,
+                p_within
+            ) USING p_kind, p_query, p_limit;
+        END
+        $$"""
+
+    def create_functions(self, cursor) -> None:
+        # No parameters: the % of format() are not placeholders.
+        cursor.execute(self.NEWEST_SQL)
+
+    def drop_schema(self, cursor) -> None:
+        super().drop_schema(cursor)
+        cursor.execute(f"DROP FUNCTION IF EXISTS {NEWEST_FUNCTION}(text, text, text, tsquery, text, integer)")
 
     def optimise(self, cursor) -> None:
         # Rows in newest-first order: walking the (kind, sort_key) index then reads consecutive
@@ -240,73 +302,6 @@ class PostgresBackend(Backend):
             cursor.execute(f"DELETE FROM {TABLE} WHERE kind = %s", [kind])
         else:
             cursor.execute(f"TRUNCATE {TABLE}")
-
-    @staticmethod
-    @contextmanager
-    def _settings(cursor, **settings: str):
-        """Planner settings for the queries inside, put back as they were afterwards: one
-        set_config statement for all of them, one to restore. Inside the same settings already it
-        does nothing, and the values to put back are read once per database connection."""
-        db = cursor.db
-        if getattr(db, "_search_settings", None) == settings:
-            yield
-            return
-        names = list(settings)
-        saved = getattr(db, "_search_defaults", {})
-        key = (id(db.connection), tuple(names))
-        before = saved.get(key)
-        if before is None:
-            cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in names), names)
-            before = saved[key] = cursor.fetchone()
-            db._search_defaults = saved
-        cursor.execute(
-            "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in names),
-            [x for n in names for x in (n, settings[n])],
-        )
-        outer, db._search_settings = getattr(db, "_search_settings", None), settings
-        try:
-            yield
-        finally:
-            db._search_settings = outer
-            cursor.execute(
-                "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in names),
-                [x for n, b in zip(names, before, strict=True) for x in (n, b)],
-            )
-
-    def walk(self, cursor):
-        """Walk the (kind, sort_key) index newest first: a tier known to hold more than a
-        candidate cap of matches fills a page within a few thousand entries. The planner can't
-        know that for a prefix or a phrase (it guesses their frequency), and its other plans —
-        every match from GIN or from a scan, or a hash join with the caller's queryset, then a
-        sort — cost in proportion to the matches. EXPLAIN ANALYZE on 1,000,000 cases, 绿色 in
-        descriptions only (tier 2), with this:
-            Limit (actual time=0.199..1.441 rows=10)
-              -> Nested Loop
-                -> Index Scan using catalogue_search_entry_recent  (kind = 'case')
-                     Filter: document @@ '绿色' AND NOT head_doc @@ '绿色'; Rows Removed: 168
-                -> Index Scan using products_case_pkey  (status = 'published')
-            Execution Time: 1.454 ms
-        while `candidates_sql` reads a tier from GIN and stops at the cap (张家界 in tags):
-            Limit (rows=2001) -> Bitmap Heap Scan on catalogue_search_entry
-                -> Bitmap Index Scan on catalogue_search_entry_case_head_doc (rows=6932)
-            Execution Time: 15.6 ms
-        The walk also starts no parallel workers (it reads a few thousand index entries at most:
-        starting workers costs more, tens of ms on two cores) and no JIT (the disabled plan types
-        add 1e10 to every alternative's cost, which would make PostgreSQL spend ~70 ms compiling
-        a query that runs in 2 ms). Only the walk needs these: the other search statements read
-        at most CANDIDATE_CAP + 1 rows from GIN or by primary key, under JIT's and parallelism's
-        cost thresholds, so they run with the connection's defaults and a search pays for one
-        set_config and one restore per walk, none otherwise (it paid two more per search)."""
-        return self._settings(
-            cursor,
-            max_parallel_workers_per_gather="0",
-            jit="off",
-            enable_bitmapscan="off",
-            enable_seqscan="off",
-            enable_hashjoin="off",
-            enable_mergejoin="off",
-            enable_sort="off",
-        )
 
     @staticmethod
     def tsquery(query: Query) -> str:

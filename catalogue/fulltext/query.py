@@ -26,6 +26,7 @@ from django.db.models import F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from catalogue.fulltext.backends import ALL, DATE_FIELD, HEAD, KINDS, NAME, TIERS, backend_for
+from catalogue.fulltext.ranking import rank_kinds
 from catalogue.fulltext.text import Query, parse_query
 
 RANK = "search_rank"
@@ -182,6 +183,23 @@ class Page:
     more: bool  # more than `count` match
 
 
+def ranked_kinds(querysets: dict[str, QuerySet], q: str | Query, limit: int = 10) -> dict[str, Page]:
+    """`ranked` for several kinds at once (the /search/ page): where the database ranks in one
+    statement, every kind is ranked by the same statement, then each kind's records are fetched."""
+    query = _query(q)
+    if not query:
+        return {kind: Page([], 0, False) for kind in querysets}
+    first = next(iter(querysets.values()))
+    if not _backend(first).one_statement or len({qs.db for qs in querysets.values()}) > 1:
+        return {kind: ranked(qs, query, limit) for kind, qs in querysets.items()}
+    _before_query()
+    found = rank_kinds(querysets, query, limit, CANDIDATE_CAP)
+    return {
+        kind: Page(_records(querysets[kind], r.ids, r.ranks) if r.ids else [], r.total, r.more)
+        for kind, r in found.items()
+    }
+
+
 def ranked(queryset: QuerySet, q: str | Query, limit: int = 10, *, cap: int | None = None) -> Page:
     """The first `limit` records of `filter_queryset(queryset, q)` and the number of matches.
 
@@ -205,6 +223,18 @@ def _ranked_ids(
     the cap, whether there are more): the work of `ranked`, without fetching the records."""
     cap = CANDIDATE_CAP if cap is None else cap
     _before_query()
+    backend, kind = _backend(queryset), _kind(queryset)
+    if backend.one_statement:
+        r = rank_kinds({kind: queryset}, query, limit, cap)[kind]
+        return r.ids, r.ranks, r.total, r.more
+    return _ranked_ids_by_kind(queryset, query, limit, cap)
+
+
+def _ranked_ids_by_kind(
+    queryset: QuerySet, query: Query, limit: int, cap: int
+) -> tuple[list[int], dict[int, int], int, bool]:
+    """`_ranked_ids` in statements of its own: one candidate read, then the caller's queryset
+    applied to them, or a read per tier (SQLite; ranking.py is this in one statement)."""
     backend, kind = _backend(queryset), _kind(queryset)
     ids: list[int] = []
     ranks: dict[int, int] = {}
@@ -259,6 +289,7 @@ __all__ = [
     "filter_queryset",
     "parse_query",
     "ranked",
+    "ranked_kinds",
     "ranked_slice",
     "top",
 ]
