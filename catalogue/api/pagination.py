@@ -32,6 +32,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalogue.api.exceptions import PageNotFound
+from catalogue.api.prepared import read_prepared
 from catalogue.api.sync import has_timestamps
 from catalogue.middleware import control_characters
 
@@ -216,6 +217,10 @@ class CataloguePagination(pagination.BasePagination):
                 _("Page %(number)s is past the last page (%(last)s).")
                 % {"number": number, "last": paginator.num_pages}
             ) from None
+        if number == 1 and isinstance(queryset, QuerySet):
+            # A first page's statement repeats (its filters are parameters); a deeper page's has
+            # its OFFSET in the text, so it is read unprepared (catalogue/api/prepared.py).
+            return read_prepared(queryset.db, lambda: list(self.page))
         return list(self.page)
 
     def _cursor_page(self, queryset: QuerySet) -> list[Any]:
@@ -224,7 +229,8 @@ class CataloguePagination(pagination.BasePagination):
         token = self.request.query_params.get(self.cursor_query_param)
         if token:
             queryset = queryset.filter(after(keys, decode_cursor(token, keys, queryset.model)))
-        rows = list(queryset[: self.size + 1])
+        # The position is a parameter: every page of a walk is the same prepared statement.
+        rows = read_prepared(queryset.db, lambda: list(queryset[: self.size + 1]))
         self.has_next = len(rows) > self.size
         rows = rows[: self.size]
         self.next_position = [getattr(rows[-1], k) for k in keys] if rows else None

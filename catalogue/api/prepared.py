@@ -1,0 +1,108 @@
+"""Server-side prepared statements for the API's own hot statements (issue 22), and only those.
+
+Why: a case list page or record is one statement of a dozen correlated json_build_object
+subqueries (products/api.py), and PostgreSQL spent more time planning it than running it (at
+100,000 cases, in process: a 50-row page 5.7 ms, 4.0 prepared; one case 1.6 ms, 1.0 prepared).
+A prepared statement is parsed once per connection and, after PostgreSQL's five custom plans,
+runs a generic plan that is not planned again.
+
+Why not Django's `server_side_binding` option: it binds every statement of the site server-side,
+and a parameter written twice (in SELECT DISTINCT and in ORDER BY) becomes two parameters that
+PostgreSQL cannot match, so `/cases/?theme=…&ordering=-amount` answered 500. Here the ORM's
+statements stay client-bound; only a statement read through `read_prepared()` is bound server-side
+and prepared (psycopg's `prepare=True`), and callers use it only for statements whose text
+repeats: a record by id, a first page, a cursor page. A deeper numbered page is not prepared:
+its OFFSET is written into the text, and as a parameter it made PostgreSQL's generic plan
+estimate a tenth of the table (cost 167,000 against 5,000), so it would never have been used.
+
+Prepared names live in the connection: psycopg keeps them per connection (at most
+`prepared_max`, 100, the oldest deallocated), so a closed or replaced connection simply prepares
+again; after a ROLLBACK or a DROP/ALTER on the same connection psycopg forgets them all and runs
+DEALLOCATE ALL. A migration run from another connection makes PostgreSQL replan the statement by
+itself; one that changes a column the statement returns fails it with "cached plan must not change
+result type": `read_prepared` then closes that connection (its statements go with it) and reads
+again on a new one.
+
+DATABASE_PREPARED_STATEMENTS=0 switches this off (PgBouncer in transaction mode before 1.21
+cannot keep a connection's prepared statements): then, as on SQLite, nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import NotSupportedError, connections
+
+T = TypeVar("T")
+
+# The error a prepared statement raises when a column it returns changed type under it.
+PLAN_CHANGED = "cached plan must not change result type"
+
+
+def enabled(using: str) -> bool:
+    """Whether statements read through `read_prepared(using, …)` are prepared: on PostgreSQL
+    when the database's connections may prepare (settings: DATABASE_PREPARED_STATEMENTS sets
+    psycopg's prepare_threshold, which Django otherwise sets to None, i.e. never)."""
+    wrapper = connections[using]
+    return (
+        wrapper.vendor == "postgresql"
+        and wrapper.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    )
+
+
+@cache
+def preparing_cursor() -> type:
+    """Django's psycopg cursor with server-side binding, preparing every statement it runs.
+    (Imported here: the PostgreSQL backend cannot be imported where psycopg is missing.)"""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(
+            self, query: Any, params: Any = None, *, prepare: bool | None = True, **kwargs: Any
+        ) -> Any:
+            return super().execute(query, params, prepare=prepare, **kwargs)
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
+            # psycopg keeps the statement it sent (`_query`, which Django's query log reads:
+            # last_executed_query) only when it does not prepare: keep it here too, or DEBUG's
+            # connection.queries and the tests' captured statements would read None.
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, **kwargs)
+
+    return PreparingCursor
+
+
+@contextmanager
+def _bound_server_side(using: str) -> Iterator[None]:
+    wrapper = connections[using]
+    wrapper.ensure_connection()  # Django's errors (the outage's 503) if the server is down
+    raw = wrapper.connection
+    # cursor_factory is the psycopg connection's public attribute that Django set when it
+    # connected; connections are per thread, so no other request sees the swap.
+    usual = raw.cursor_factory
+    raw.cursor_factory = preparing_cursor()
+    try:
+        yield
+    finally:
+        raw.cursor_factory = usual
+
+
+def read_prepared(using: str, read: Callable[[], T]) -> T:
+    """`read()` (which runs one statement on `using`, e.g. `list(queryset)`) with that statement
+    prepared on PostgreSQL when enabled; otherwise just `read()`."""
+    if not enabled(using):
+        return read()
+    try:
+        with _bound_server_side(using):
+            return read()
+    except NotSupportedError as error:
+        wrapper = connections[using]
+        if PLAN_CHANGED not in str(error) or not wrapper.get_autocommit():
+            raise
+        # A migration changed what the statement returns. Its prepared statements die with the
+        # server session: a new connection reads this time (unprepared) and prepares next time.
+        wrapper.close()
+        return read()
