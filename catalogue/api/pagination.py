@@ -32,7 +32,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalogue.api.exceptions import PageNotFound
-from catalogue.api.prepared import read_prepared
+from catalogue.api.prepared import read_queryset
 from catalogue.api.sync import has_timestamps
 from catalogue.middleware import control_characters
 
@@ -220,7 +220,7 @@ class CataloguePagination(pagination.BasePagination):
         if number == 1 and isinstance(queryset, QuerySet):
             # A first page's statement repeats (its filters are parameters); a deeper page's has
             # its OFFSET in the text, so it is read unprepared (catalogue/api/prepared.py).
-            return read_prepared(queryset.db, lambda: list(self.page))
+            return read_queryset(queryset, lambda: list(self.page))
         return list(self.page)
 
     def _cursor_page(self, queryset: QuerySet) -> list[Any]:
@@ -230,7 +230,7 @@ class CataloguePagination(pagination.BasePagination):
         if token:
             queryset = queryset.filter(after(keys, decode_cursor(token, keys, queryset.model)))
         # The position is a parameter: every page of a walk is the same prepared statement.
-        rows = read_prepared(queryset.db, lambda: list(queryset[: self.size + 1]))
+        rows = read_queryset(queryset, lambda: list(queryset[: self.size + 1]))
         self.has_next = len(rows) > self.size
         rows = rows[: self.size]
         self.next_position = [getattr(rows[-1], k) for k in keys] if rows else None

@@ -11,7 +11,7 @@ and a parameter written twice (in SELECT DISTINCT and in ORDER BY) becomes two p
 PostgreSQL cannot match, so `/cases/?theme=…&ordering=-amount` answered 500. Here the ORM's
 statements stay client-bound; only a statement read through `read_prepared()` is bound server-side
 and prepared (psycopg's `prepare=True`), and callers use it only for statements whose text
-repeats: a record by id, a first page, a cursor page. A deeper numbered page is not prepared:
+repeats: a record by id, a first page, a cursor page (none DISTINCT: `read_queryset`). A deeper numbered page is not prepared:
 its OFFSET is written into the text, and as a parameter it made PostgreSQL's generic plan
 estimate a tenth of the table (cost 167,000 against 5,000), so it would never have been used.
 
@@ -20,8 +20,10 @@ Prepared names live in the connection: psycopg keeps them per connection (at mos
 again; after a ROLLBACK or a DROP/ALTER on the same connection psycopg forgets them all and runs
 DEALLOCATE ALL. A migration run from another connection makes PostgreSQL replan the statement by
 itself; one that changes a column the statement returns fails it with "cached plan must not change
-result type": `read_prepared` then closes that connection (its statements go with it) and reads
-again on a new one.
+result type", and a session reset behind psycopg's back (a pooler's DISCARD ALL) with "prepared
+statement does not exist": `read_prepared` then closes that connection (its statements go with
+it) and reads again on a new one. An outage stays what it was (the OperationalError that the
+site answers 503 to).
 
 DATABASE_PREPARED_STATEMENTS=0 switches this off (PgBouncer in transaction mode before 1.21
 cannot keep a connection's prepared statements): then, as on SQLite, nothing changes.
@@ -34,7 +36,8 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import NotSupportedError, connections
+from django.db import DatabaseError, connections
+from django.db.models import QuerySet
 
 T = TypeVar("T")
 
@@ -98,11 +101,31 @@ def read_prepared(using: str, read: Callable[[], T]) -> T:
     try:
         with _bound_server_side(using):
             return read()
-    except NotSupportedError as error:
+    except DatabaseError as error:
         wrapper = connections[using]
-        if PLAN_CHANGED not in str(error) or not wrapper.get_autocommit():
+        if not stale(error) or not wrapper.get_autocommit():
             raise
-        # A migration changed what the statement returns. Its prepared statements die with the
-        # server session: a new connection reads this time (unprepared) and prepares next time.
+        # The server's statement is gone or no longer fits: it dies with the server session, so
+        # a new connection reads this time (unprepared) and prepares from the next request on.
         wrapper.close()
         return read()
+
+
+def read_queryset(queryset: QuerySet, read: Callable[[], T]) -> T:
+    """`read_prepared` for the statement of `queryset`, unless it is DISTINCT or grouped: bound
+    server-side, a parameter written twice (in SELECT or ORDER BY and in DISTINCT or GROUP BY)
+    becomes two that PostgreSQL cannot match, and it refuses the statement (Django ticket
+    #34255; a case list by theme ordered by amount was one). Those stay client-bound."""
+    query = queryset.query
+    if query.distinct or query.group_by is not None or query.combinator:
+        return read()
+    return read_prepared(queryset.db, read)
+
+
+def stale(error: DatabaseError) -> bool:
+    """Whether `error` says a prepared statement of this connection no longer serves: the server
+    has no such statement (26000: its session was reset behind psycopg, e.g. a pooler's DISCARD
+    ALL), or a migration changed a column it returns (0A000, "cached plan must not change
+    result type"); never an outage (that stays the OperationalError the site answers 503 to)."""
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state == "26000" or (state == "0A000" and PLAN_CHANGED in str(error))

@@ -1,0 +1,181 @@
+"""The API's own hot statements prepared server-side (catalogue/api/prepared.py): the same bytes
+with preparing on and off, on either database; on PostgreSQL one statement prepared per connection
+for a record or a cursor walk, none when switched off, and a statement the server forgot (or that
+a migration changed) read again on a new connection instead of failing the request."""
+
+import pytest
+from django.db import connection, connections
+
+from catalogue.api.prepared import enabled, read_prepared
+from products.models import Case, Theme
+from tests.api_client import get
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+@pytest.fixture(autouse=True)
+def no_response_cache(settings):
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def prepared_off(monkeypatch):
+    """DATABASE_PREPARED_STATEMENTS=0 as the settings apply it: no prepare_threshold in OPTIONS."""
+
+    def switch_off():
+        monkeypatch.delitem(connection.settings_dict["OPTIONS"], "prepare_threshold", raising=False)
+        assert not enabled(connection.alias)
+
+    return switch_off
+
+
+def urls() -> list[str]:
+    case = Case.objects.published().exclude(province=None).order_by("pk").first()
+    theme = Theme.objects.order_by("position").first()
+    return [
+        "/api/v1/cases/?page_size=20",
+        f"/api/v1/cases/?province={case.province_id}&page_size=20",
+        f"/api/v1/cases/?theme={theme.slug}&ordering=-amount",  # SELECT DISTINCT … ORDER BY
+        "/api/v1/cases/?page=2&page_size=5",  # a deeper page: not prepared, the same bytes
+        "/api/v1/cases/?pagination=cursor&page_size=7",
+        f"/api/v1/cases/{case.pk}/",
+        "/api/v1/cases/2000000011/",  # the 404's problem details
+        "/api/v1/products/?page_size=20",
+        "/api/v1/products/?pagination=cursor&page_size=5",
+        "/api/v1/themes/",
+    ]
+
+
+def responses(api, many: int = 2) -> list[tuple[int, bytes, str]]:
+    """Every URL asked `many` times (a first time prepares, a second uses it), and the cursor
+    walks' second pages."""
+    out = []
+    for url in urls():
+        for _ in range(many):
+            response = api.get(url, HTTP_ACCEPT="application/json")
+            out.append((response.status_code, response.content, response.get("ETag", "")))
+            body = response.json()
+            if response.status_code == 200 and body.get("next") and "cursor" in url:
+                following = get(api, body["next"])
+                out.append((following.status_code, following.content, following.get("ETag", "")))
+    return out
+
+
+def test_the_same_bytes_with_preparing_on_and_off(api, many_cases, prepared_off):
+    if connection.vendor == "postgresql":
+        assert enabled(connection.alias)
+    else:
+        assert not enabled(connection.alias)  # SQLite: today's path, nothing to switch
+    on = responses(api)
+    assert [status for status, _, _ in on].count(404) == 2
+    prepared_off()
+    assert responses(api) == on
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements ORDER BY prepare_time")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@on_postgresql
+def test_a_record_is_one_statement_prepared_once_per_connection(api):
+    ids = list(Case.objects.published().order_by("pk").values_list("pk", flat=True)[:4])
+    before = prepared_statements()
+    bodies = [get(api, f"/api/v1/cases/{pk}/").json() for pk in ids]
+    assert [b["id"] for b in bodies] == ids
+    new = [s for s in prepared_statements() if s not in before]
+    assert len(new) == 1 and "json_build_object" in new[0] and "$2" in new[0], new
+
+
+@on_postgresql
+def test_a_cursor_walk_is_one_statement_prepared_once(api, many_cases):
+    before = prepared_statements()
+    url, pages = "/api/v1/cases/?pagination=cursor&page_size=30", 0
+    while url and pages < 4:
+        url = get(api, url).json()["next"]
+        pages += 1
+    assert pages == 4
+    new = [s for s in prepared_statements() if s not in before]
+    # The first page and the following ones differ by the position's condition: two statements.
+    assert len(new) == 2 and all("LIMIT 31" in s for s in new), new
+
+
+@on_postgresql
+def test_switched_off_nothing_is_prepared(api, many_cases, prepared_off):
+    prepared_off()
+    before = prepared_statements()
+    for url in urls():
+        api.get(url, HTTP_ACCEPT="application/json")
+    assert prepared_statements() == before
+
+
+@pytest.fixture
+def probe():
+    """A second connection to the test database, in autocommit as a served request's is (the
+    test's own connection is inside the test's transaction)."""
+    wrapper = type(connections["default"])({**connection.settings_dict}, alias="prepared_probe")
+    connections["prepared_probe"] = wrapper
+    with wrapper.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (x integer)")
+        cursor.execute("INSERT INTO prepared_probe VALUES (1), (2)")
+    yield wrapper
+    with wrapper.cursor() as cursor:
+        cursor.execute("DROP TABLE prepared_probe")
+    wrapper.close()
+    del connections["prepared_probe"]
+
+
+def read(alias: str, x: int) -> list[tuple]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT x FROM prepared_probe WHERE x = %s", [x])
+        return cursor.fetchall()
+
+
+def behind_psycopg(wrapper, statement: str) -> None:
+    """`statement` run inside a DO block, so psycopg does not see what it does (as when a pooler
+    resets the session, or a migration runs on another connection)."""
+    with wrapper.cursor() as cursor:
+        cursor.execute(f"DO $$ BEGIN EXECUTE '{statement}'; END $$")
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "change",
+    ["DEALLOCATE ALL", "ALTER TABLE prepared_probe ALTER x TYPE bigint"],
+    ids=["session reset", "migration"],
+)
+def test_a_statement_the_server_no_longer_serves_is_read_again(probe, change):
+    assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
+    assert any("prepared_probe" in s for s in prepared_names(probe))
+    first = probe.connection
+    behind_psycopg(probe, change)
+    assert read_prepared(probe.alias, lambda: read(probe.alias, 2)) == [(2,)]
+    assert probe.connection is not first  # that connection was closed; the next one prepares
+    assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
+    assert any("prepared_probe" in s for s in prepared_names(probe))
+
+
+def prepared_names(wrapper) -> list[str]:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@on_postgresql
+def test_other_errors_are_not_retried(probe):
+    from django.db import ProgrammingError
+
+    def broken() -> list[tuple]:
+        with probe.cursor() as cursor:
+            cursor.execute("SELECT y FROM prepared_probe WHERE x = %s", [1])
+            return cursor.fetchall()
+
+    first = probe.connection
+    with pytest.raises(ProgrammingError):
+        read_prepared(probe.alias, broken)
+    assert probe.connection is first
