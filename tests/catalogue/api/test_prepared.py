@@ -179,3 +179,41 @@ def test_other_errors_are_not_retried(probe):
     with pytest.raises(ProgrammingError):
         read_prepared(probe.alias, broken)
     assert probe.connection is first
+
+
+@on_postgresql
+def test_a_killed_connection_is_an_outage_error_and_the_next_one_prepares_again(probe):
+    from django.db import OperationalError
+
+    assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
+    with probe.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(OperationalError):  # what the site answers 503 to, not retried
+        read_prepared(probe.alias, lambda: read(probe.alias, 2))
+    probe.close_if_unusable_or_obsolete()  # as at the end of that request
+    assert read_prepared(probe.alias, lambda: read(probe.alias, 2)) == [(2,)]
+    assert any("prepared_probe" in s for s in prepared_names(probe))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/cases/?page_size=5", "/api/v1/cases/?pagination=cursor&page_size=5", "/api/v1/cases/{pk}/"],
+)
+def test_the_database_down_is_a_503(api, url):
+    from django.db import OperationalError
+
+    from catalogue.resilience import database_outage
+
+    pk = Case.objects.published().values_list("pk", flat=True).first()
+
+    def down(execute, sql, params, many, context):
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+    with connection.execute_wrapper(down):
+        response = api.get(url.format(pk=pk), HTTP_ACCEPT="application/json")
+    database_outage.since, database_outage.failures = None, 0  # this outage ends with the test
+    assert response.status_code == 503 and response["Retry-After"]
+    assert response.json()["type"].endswith(":service-unavailable")
