@@ -11,9 +11,14 @@ and a parameter written twice (in SELECT DISTINCT and in ORDER BY) becomes two p
 PostgreSQL cannot match, so `/cases/?theme=…&ordering=-amount` answered 500. Here the ORM's
 statements stay client-bound; only a statement read through `read_prepared()` is bound server-side
 and prepared (psycopg's `prepare=True`), and callers use it only for statements whose text
-repeats: a record by id, a first page, a cursor page (none DISTINCT: `read_queryset`). A deeper numbered page is not prepared:
-its OFFSET is written into the text, and as a parameter it made PostgreSQL's generic plan
-estimate a tenth of the table (cost 167,000 against 5,000), so it would never have been used.
+repeats: a record by id, an unfiltered list's first page or cursor page (none DISTINCT:
+`read_queryset`). Their parameters have one good plan whatever their values (an id, the status,
+a cursor position). A filtered list's do not: after five executions PostgreSQL may keep a generic
+plan, one for every value, and at 100,000 cases the generic plan of `province=` read a province
+of 2 cases in 274 ms (walking the date index) against 2.2 ms custom; so filtered lists are read
+unprepared, as before. Nor is a deeper numbered page: its OFFSET is written into the text, and
+as a parameter it made PostgreSQL's generic plan estimate a tenth of the table (cost 167,000
+against 5,000), so that plan would never have been used.
 
 Prepared names live in the connection: psycopg keeps them per connection (at most
 `prepared_max`, 100, the oldest deallocated), so a closed or replaced connection simply prepares

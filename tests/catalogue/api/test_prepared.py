@@ -106,6 +106,20 @@ def test_a_cursor_walk_is_one_statement_prepared_once(api, many_cases):
 
 
 @on_postgresql
+def test_a_filtered_list_or_a_deeper_page_is_not_prepared(api, many_cases):
+    province = Case.objects.published().exclude(province=None).values_list("province", flat=True).first()
+    before = prepared_statements()
+    for url in (
+        f"/api/v1/cases/?province={province}&page_size=5",
+        f"/api/v1/cases/?province={province}&pagination=cursor&page_size=5",
+        "/api/v1/cases/?page=2&page_size=5",
+    ):
+        get(api, url)
+        get(api, url)
+    assert prepared_statements() == before
+
+
+@on_postgresql
 def test_switched_off_nothing_is_prepared(api, many_cases, prepared_off):
     prepared_off()
     before = prepared_statements()
