@@ -61,6 +61,23 @@ def enabled(using: str) -> bool:
     )
 
 
+class LoggedStatement:
+    """What Django's query log reads of a psycopg cursor (`_query.query`, in last_executed_query):
+    the statement with its values written in, as a client-bound cursor sends it, written only
+    when read. psycopg fills `_query` only when it does not prepare, and with $n placeholders when
+    it binds server-side; DEBUG's connection.queries, the tests' captured statements and the
+    bench's floor (which runs EXPLAIN on them) need the statement as it ran."""
+
+    def __init__(self, connection: Any, sql: Any, params: Any) -> None:
+        self._connection, self._sql, self._params = connection, sql, params
+
+    @property
+    def query(self) -> bytes:
+        from psycopg import ClientCursor
+
+        return ClientCursor(self._connection).mogrify(self._sql, self._params).encode()
+
+
 @cache
 def preparing_cursor() -> type:
     """Django's psycopg cursor with server-side binding, preparing every statement it runs.
@@ -71,14 +88,10 @@ def preparing_cursor() -> type:
         def execute(
             self, query: Any, params: Any = None, *, prepare: bool | None = True, **kwargs: Any
         ) -> Any:
-            return super().execute(query, params, prepare=prepare, **kwargs)
-
-        def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
-            # psycopg keeps the statement it sent (`_query`, which Django's query log reads:
-            # last_executed_query) only when it does not prepare: keep it here too, or DEBUG's
-            # connection.queries and the tests' captured statements would read None.
-            self._query = pgq
-            super()._send_query_prepared(name, pgq, **kwargs)
+            try:
+                return super().execute(query, params, prepare=prepare, **kwargs)
+            finally:
+                self._query = LoggedStatement(self.connection, query, params)
 
     return PreparingCursor
 

@@ -5,6 +5,7 @@ a migration changed) read again on a new connection instead of failing the reque
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from catalogue.api.prepared import enabled, read_prepared
 from products.models import Case, Theme
@@ -90,6 +91,23 @@ def test_a_record_is_one_statement_prepared_once_per_connection(api):
     assert [b["id"] for b in bodies] == ids
     new = [s for s in prepared_statements() if s not in before]
     assert len(new) == 1 and "json_build_object" in new[0] and "$2" in new[0], new
+
+
+@on_postgresql
+@pytest.mark.parametrize("url", ["/api/v1/cases/{pk}/", "/api/v1/cases/?pagination=cursor&page_size=5"])
+def test_the_query_log_shows_a_prepared_statement_as_it_ran(api, prepared_off, url):
+    """DEBUG's connection.queries, the tests' captured statements and the bench's floor (EXPLAIN
+    of each) read the statement with its values written in, as without preparing."""
+    url = url.format(pk=Case.objects.published().values_list("pk", flat=True).first())
+    before = prepared_statements()
+    with CaptureQueriesContext(connection) as on:
+        get(api, url)
+    assert len(prepared_statements()) == len(before) + 1
+    prepared_off()
+    with CaptureQueriesContext(connection) as off:
+        get(api, url)
+    assert [q["sql"] for q in on.captured_queries] == [q["sql"] for q in off.captured_queries]
+    assert "'published'" in on.captured_queries[-1]["sql"]
 
 
 @on_postgresql
