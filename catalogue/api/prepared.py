@@ -10,8 +10,8 @@ Why not Django's `server_side_binding` option: it binds every statement of the s
 and a parameter written twice (in SELECT DISTINCT and in ORDER BY) becomes two parameters that
 PostgreSQL cannot match, so `/cases/?theme=…&ordering=-amount` answered 500. Here the ORM's
 statements stay client-bound; only a statement read through `read_prepared()` is bound server-side
-and prepared (psycopg's `prepare=True`), and callers use it only for statements whose text
-repeats: a record by id, an unfiltered list's first page or cursor page (none DISTINCT:
+and prepared by psycopg the second time its text runs on the connection (prepare_threshold 1,
+config/settings/base.py), and callers use it only for statements whose text repeats: a record by id, an unfiltered list's first page or cursor page (none DISTINCT:
 `read_queryset`). Their parameters have one good plan whatever their values (an id, the status,
 a cursor position). A filtered list's do not: after five executions PostgreSQL may keep a generic
 plan, one for every value, and at 100,000 cases the generic plan of `province=` read a province
@@ -80,16 +80,15 @@ class LoggedStatement:
 
 @cache
 def preparing_cursor() -> type:
-    """Django's psycopg cursor with server-side binding, preparing every statement it runs.
+    """Django's psycopg cursor with server-side binding, which psycopg prepares statements on
+    (from their prepare_threshold-th repetition), and logs them as client-bound ones are.
     (Imported here: the PostgreSQL backend cannot be imported where psycopg is missing.)"""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparingCursor(ServerBindingCursor):
-        def execute(
-            self, query: Any, params: Any = None, *, prepare: bool | None = True, **kwargs: Any
-        ) -> Any:
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
             try:
-                return super().execute(query, params, prepare=prepare, **kwargs)
+                return super().execute(query, params, **kwargs)
             finally:
                 self._query = LoggedStatement(self.connection, query, params)
 

@@ -154,9 +154,11 @@ DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 def allow_prepared(database: dict) -> None:
     """Let psycopg prepare on this PostgreSQL database's connections: Django turns it off
     (prepare_threshold None). Only server-bound cursors consult it, and the only ones are
-    catalogue/api/prepared.py's, which ask for it per statement; Django's stay client-bound."""
+    catalogue/api/prepared.py's; Django's stay client-bound. 1: a statement is prepared the
+    second time it runs on a connection, so one that never repeats (a page size asked once)
+    costs no extra round trip to prepare it."""
     if DATABASE_PREPARED_STATEMENTS and database["ENGINE"] == "django.db.backends.postgresql":
-        database.setdefault("OPTIONS", {})["prepare_threshold"] = 5  # psycopg's own default
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = 1
 
 
 allow_prepared(DATABASES["default"])

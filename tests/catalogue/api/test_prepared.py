@@ -100,6 +100,8 @@ def test_the_query_log_shows_a_prepared_statement_as_it_ran(api, prepared_off, u
     of each) read the statement with its values written in, as without preparing."""
     url = url.format(pk=Case.objects.published().values_list("pk", flat=True).first())
     before = prepared_statements()
+    get(api, url)  # prepared the second time it runs on the connection
+    assert prepared_statements() == before
     with CaptureQueriesContext(connection) as on:
         get(api, url)
     assert len(prepared_statements()) == len(before) + 1
@@ -113,13 +115,15 @@ def test_the_query_log_shows_a_prepared_statement_as_it_ran(api, prepared_off, u
 @on_postgresql
 def test_a_cursor_walk_is_one_statement_prepared_once(api, many_cases):
     before = prepared_statements()
-    url, pages = "/api/v1/cases/?pagination=cursor&page_size=30", 0
-    while url and pages < 4:
-        url = get(api, url).json()["next"]
-        pages += 1
-    assert pages == 4
+    for _walk in range(2):
+        url, pages = "/api/v1/cases/?pagination=cursor&page_size=30", 0
+        while url and pages < 4:
+            url = get(api, url).json()["next"]
+            pages += 1
+        assert pages == 4
     new = [s for s in prepared_statements() if s not in before]
-    # The first page and the following ones differ by the position's condition: two statements.
+    # The first page and the following ones differ by the position's condition: two statements,
+    # each prepared the second time it ran.
     assert len(new) == 2 and all("LIMIT 31" in s for s in new), new
 
 
@@ -182,13 +186,15 @@ def behind_psycopg(wrapper, statement: str) -> None:
     ids=["session reset", "migration"],
 )
 def test_a_statement_the_server_no_longer_serves_is_read_again(probe, change):
-    assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
+    for _ in range(2):  # prepared the second time
+        assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
     assert any("prepared_probe" in s for s in prepared_names(probe))
     first = probe.connection
     behind_psycopg(probe, change)
     assert read_prepared(probe.alias, lambda: read(probe.alias, 2)) == [(2,)]
     assert probe.connection is not first  # that connection was closed; the next one prepares
-    assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
+    for _ in range(2):
+        assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
     assert any("prepared_probe" in s for s in prepared_names(probe))
 
 
@@ -217,7 +223,8 @@ def test_other_errors_are_not_retried(probe):
 def test_a_killed_connection_is_an_outage_error_and_the_next_one_prepares_again(probe):
     from django.db import OperationalError
 
-    assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
+    for _ in range(2):
+        assert read_prepared(probe.alias, lambda: read(probe.alias, 1)) == [(1,)]
     with probe.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
@@ -226,7 +233,8 @@ def test_a_killed_connection_is_an_outage_error_and_the_next_one_prepares_again(
     with pytest.raises(OperationalError):  # what the site answers 503 to, not retried
         read_prepared(probe.alias, lambda: read(probe.alias, 2))
     probe.close_if_unusable_or_obsolete()  # as at the end of that request
-    assert read_prepared(probe.alias, lambda: read(probe.alias, 2)) == [(2,)]
+    for _ in range(2):
+        assert read_prepared(probe.alias, lambda: read(probe.alias, 2)) == [(2,)]
     assert any("prepared_probe" in s for s in prepared_names(probe))
 
 
