@@ -32,7 +32,9 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalogue.api.exceptions import PageNotFound
+from catalogue.api.prepared import read_queryset
 from catalogue.api.sync import has_timestamps
+from catalogue.listing import NOT_FILTERS
 from catalogue.middleware import control_characters
 
 MAX_PAGE_SIZE = 500
@@ -196,6 +198,12 @@ class CataloguePagination(pagination.BasePagination):
             return self._cursor_page(queryset)
         return self._numbered_page(queryset, count)
 
+    def unfiltered(self) -> bool:
+        """Whether the list is asked for without filters: only then is its page's statement
+        prepared. A filter's values differ in selectivity, and PostgreSQL's generic plan, used
+        after five executions, is one plan for all of them (catalogue/api/prepared.py)."""
+        return all(name in NOT_FILTERS for name in self.request.query_params)
+
     def _numbered_page(self, queryset: QuerySet, count: int | None) -> list[Any]:
         paginator = CountedPaginator(queryset, self.size, count)
         # `page=` (present but empty) is a mistake like `page=abc`, not page 1: the schema says so.
@@ -216,6 +224,10 @@ class CataloguePagination(pagination.BasePagination):
                 _("Page %(number)s is past the last page (%(last)s).")
                 % {"number": number, "last": paginator.num_pages}
             ) from None
+        if number == 1 and isinstance(queryset, QuerySet) and self.unfiltered():
+            # An unfiltered first page is one statement whatever the request: prepared. A deeper
+            # page has its OFFSET in the text (catalogue/api/prepared.py says why both).
+            return read_queryset(queryset, lambda: list(self.page))
         return list(self.page)
 
     def _cursor_page(self, queryset: QuerySet) -> list[Any]:
@@ -224,7 +236,9 @@ class CataloguePagination(pagination.BasePagination):
         token = self.request.query_params.get(self.cursor_query_param)
         if token:
             queryset = queryset.filter(after(keys, decode_cursor(token, keys, queryset.model)))
-        rows = list(queryset[: self.size + 1])
+        read = lambda: list(queryset[: self.size + 1])  # noqa: E731
+        # The position is a parameter: every page of an unfiltered walk is one prepared statement.
+        rows = read_queryset(queryset, read) if self.unfiltered() else read()
         self.has_next = len(rows) > self.size
         rows = rows[: self.size]
         self.next_position = [getattr(rows[-1], k) for k in keys] if rows else None

@@ -25,6 +25,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
+from catalogue.api.prepared import read_prepared
 from catalogue.api.renderers import RawJSON
 
 
@@ -173,5 +174,6 @@ def one_record(
     sql, params, at = statement
     bound = list(params)
     bound[at] = pk
-    rows = list(model._default_manager.raw(sql, bound, using=db))
+    # The same text for every id: prepared once per connection (catalogue/api/prepared.py).
+    rows = read_prepared(db, lambda: list(model._default_manager.raw(sql, bound, using=db)))
     return rows[0] if rows else None

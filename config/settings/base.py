@@ -14,6 +14,8 @@ BEHIND_PROXY      1: trust X-Forwarded-Proto from the reverse proxy to know a re
 HSTS_SECONDS      HSTS max-age (default one year)
 CONN_MAX_AGE      seconds a database connection is kept between requests (default 60)
 DB_CONNECT_TIMEOUT seconds to wait for PostgreSQL to accept a connection (default 2, libpq's least)
+DATABASE_PREPARED_STATEMENTS 1 (default): the API's hot statements are prepared on PostgreSQL;
+                  0 behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21)
 LOG_LEVEL         root log level (default INFO); logs are JSON lines with the request id
 """
 
@@ -147,6 +149,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: the match ranking's one query of many CASE/EXISTS is estimated costly enough to be
     # compiled, which took 9 of its 10 s on 4,000 products; executed plainly it takes 35 ms.
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# The API's own hot statements (a record, a first or cursor page) prepared server-side, per
+# statement, not Django's server_side_binding for all (catalogue/api/prepared.py says why). Off
+# for a pooler that does not keep a connection's prepared statements between transactions.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
+
+def allow_prepared(database: dict) -> None:
+    """Let psycopg prepare on this PostgreSQL database's connections: Django turns it off
+    (prepare_threshold None). Only server-bound cursors consult it, and the only ones are
+    catalogue/api/prepared.py's; Django's stay client-bound. 1: a statement is prepared the
+    second time it runs on a connection, so one that never repeats (a page size asked once)
+    costs no extra round trip to prepare it."""
+    if DATABASE_PREPARED_STATEMENTS and database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = 1
+
+
+allow_prepared(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -436,6 +455,7 @@ for _n, _url in enumerate(u.strip() for u in os.environ.get("DATABASE_REPLICA_UR
         DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = int(
             os.environ.get("REPLICA_CONNECT_TIMEOUT", "2")
         )
+    allow_prepared(DATABASES[_alias])
     # Tests never create a database on a replica: it is the primary's test database.
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     DATABASE_REPLICAS.append(_alias)
