@@ -24,6 +24,7 @@ import hashlib
 import heapq
 import operator
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -1185,7 +1186,7 @@ def _bounded(
         # each EXISTS built its own hash of the province's cases (32,000 rows: ~2 ms apiece).
         place = {
             f"ev_in_{field}": ExpressionWrapper(
-                _ids_q(sorted(_with_cases_in(field, region, version)), among), output_field=BooleanField()
+                _ids_q(list(_ids_with_cases_in(field, region, version)), among), output_field=BooleanField()
             )
             for field, region in (("province", p.province), ("city", p.city))
             if region is not None
@@ -1329,16 +1330,23 @@ def _plain_products(version: str | None) -> _PlainProducts:
     return _kept(f"match-plain:{version}" if version else "", read, PLAIN_SECONDS)
 
 
-def _with_cases_in(field: str, region: Region, version: str | None) -> frozenset[int]:
-    """The products with a published case in `region` (`field`: province or city), kept per
-    catalogue version: the evidence `_region_bound` reads as EXISTS, for the plain products."""
+def _ids_with_cases_in(field: str, region: Region, version: str | None) -> array[int]:
+    """The ids of the products with a published case in `region` (`field`: province or city),
+    ascending, kept per catalogue version: the evidence `_region_bound` reads as EXISTS, for the
+    plain products. An array, not a set: at a million cases a province has cases of some 18,000
+    products, 1 MB of every worker's memory as a frozenset, 140 kB as an array."""
 
-    def read() -> frozenset[int]:
+    def read() -> array[int]:
         cases = Case.objects.published().filter(**{field: region}).order_by()
-        return frozenset(cases.values_list("product_id", flat=True).distinct())
+        return array("q", sorted(cases.values_list("product_id", flat=True).distinct()))
 
     key = f"match-cases-in:{version}:{field}:{region.pk}" if version else ""
     return _kept(key, read, PLAIN_SECONDS)
+
+
+def _with_cases_in(field: str, region: Region, version: str | None) -> frozenset[int]:
+    """`_ids_with_cases_in` as a set, for this request's lookups (~0.4 ms for a province)."""
+    return frozenset(_ids_with_cases_in(field, region, version))
 
 
 def _plain_bounds(
