@@ -31,6 +31,8 @@ from django.db import connections, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from catalogue.db_routing import WRITES, read_alias
+
 
 @cache
 def versioned_models() -> tuple[type[models.Model], ...]:
@@ -73,7 +75,6 @@ class _Kept:
 
 kept_stamps = _Kept()
 
-WRITES = ("INSERT", "UPDATE", "DELETE")
 _wrote = threading.local()
 
 
@@ -116,8 +117,6 @@ def catalogue_stamps(using: str | None = None) -> dict[str, object]:
     """{model label: latest `modified`} for every versioned model, in one query (or as this
     process read them less than CATALOGUE_VERSION_SECONDS ago, with no write since); by default on
     the database this request reads (a replica's stamps version the rows that replica serves)."""
-    from catalogue.db_routing import read_alias
-
     alias = using or read_alias()
     # Inside a transaction the stamps are that transaction's (its own writes, uncommitted, and
     # possibly rolled back): read them, and keep them for no one.
